@@ -1,0 +1,175 @@
+"""Building and running the Telegram application.
+
+`build_application` builds on call (never at import) so tests and the demo can point the real
+python-telegram-bot at a local emulator through `base_url`.  `serve` runs polling plus the outbox sender and
+the schedule sweep in one event loop until stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from .callbacks import Cb, pattern
+from .handlers import membership, schedule, start, subscribe
+from .handlers.common import error_handler, lang_of
+from .handlers.session_admin import build_session_handlers
+from .i18n import t
+from .outbox_sender import OutboxSender
+from .runtime import Runtime
+from .scheduler import sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 15.0
+PUBLIC_COMMANDS = [
+    ("start", "start"),
+    ("bantuan", "bantuan"),
+    ("langganan", "langganan"),
+    ("berhenti", "berhenti"),
+    ("jadwal", "jadwal"),
+]
+EN_ALIASES = {"bantuan": "help", "langganan": "subscribe", "berhenti": "unsubscribe", "jadwal": "schedule"}
+
+
+def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: str) -> Application:
+    """The PTB Application with every handler registered (no network until it is initialised)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
+        # Interactive replies get the group limits and a couple of retries on 429; broadcasts are paced by
+        # the outbox itself, so the overall limiter is off (it would also throttle survey edits to 30/s).
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
+        .concurrent_updates(64)
+        .build()
+    )
+    app.bot_data["rt"] = rt
+    app.bot_data.setdefault("deep_links", [])
+    for handler in build_session_handlers():
+        app.add_handler(handler)
+    app.add_handler(CommandHandler("start", start.start))
+    app.add_handler(CommandHandler(["bantuan", "help"], start.help_command))
+    app.add_handler(CommandHandler(["langganan", "subscribe"], subscribe.subscribe))
+    app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscribe.unsubscribe))
+    app.add_handler(CommandHandler(["jadwal", "schedule"], schedule.schedule))
+    app.add_handler(CallbackQueryHandler(subscribe.subscribe_button, pattern=pattern(Cb.SUBSCRIBE)))
+    app.add_handler(CallbackQueryHandler(schedule.schedule_page, pattern=pattern(Cb.SCHEDULE)))
+    app.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migration))
+    # Last in group 0, so it only sees buttons no handler above claimed.
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_error_handler(error_handler)
+    return app
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any button nobody else claimed (old message, forged data): answer so the phone stops spinning."""
+    await update.callback_query.answer(t("common.stale_button", lang_of(update, context)))
+
+
+async def register_commands(app: Application) -> None:
+    """Command menus per language (Indonesian default, English for English-language clients)."""
+    for lang in ("id", "en"):
+        public = [
+            BotCommand(EN_ALIASES.get(cmd, cmd) if lang == "en" else cmd, t(f"commands.{key}", lang))
+            for cmd, key in PUBLIC_COMMANDS
+        ]
+        kwargs = {"language_code": "en"} if lang == "en" else {}
+        await app.bot.set_my_commands(public, scope=BotCommandScopeAllPrivateChats(), **kwargs)
+        await app.bot.set_my_commands(public, scope=BotCommandScopeAllGroupChats(), **kwargs)
+        await app.bot.set_my_commands(public, **kwargs)
+
+
+class Running:
+    """Background parts of a running bot (sender, sweep), started and stopped together."""
+
+    def __init__(self, rt: Runtime, app: Application) -> None:
+        self.rt = rt
+        self.app = app
+        self.sender = OutboxSender(rt, app.bot)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, *, sweep_seconds: float = SWEEP_SECONDS) -> None:
+        me = await self.app.bot.get_me()
+        self.rt.bot_username = me.username
+        await register_commands(self.app)
+        self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
+        self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
+
+    async def _sweep_loop(self, every: float) -> None:
+        while True:
+            try:
+                await sweep(self.rt)
+            except Exception:
+                log.exception("schedule sweep failed; will retry")
+            await asyncio.sleep(every)
+
+    async def stop(self) -> None:
+        await self.sender.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+
+async def serve(
+    rt: Runtime,
+    app: Application,
+    *,
+    stop: asyncio.Event | None = None,
+    poll_interval: float = 0.0,
+    on_started: Callable[[Running], Awaitable[None]] | None = None,
+    sweep_seconds: float = SWEEP_SECONDS,
+) -> None:
+    """Long polling + outbox + schedule sweep until `stop` is set or SIGINT/SIGTERM arrives."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    async with app:
+        running = Running(rt, app)
+        await running.start(sweep_seconds=sweep_seconds)
+        await app.start()
+        await app.updater.start_polling(
+            poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
+        log.info("bot @%s is running", rt.bot_username)
+        try:
+            if on_started is not None:
+                await on_started(running)
+            await stop.wait()
+        finally:
+            await app.updater.stop()
+            await running.stop()
+            await app.stop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(sig)
+
+
+__all__ = ["ChatType", "Running", "build_application", "serve"]

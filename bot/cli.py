@@ -1,0 +1,331 @@
+"""The `ngopas` command line.
+
+Each command parses its arguments and calls the same functions the Telegram commands call (sqlite-utils
+style).  Heavy libraries are imported inside commands so `ngopas --help` answers instantly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+    from .settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="NGOPAS bot: pengumuman sesi, survei IKM, aspirasi dan laporan. / NGOPAS bot CLI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+session_app = typer.Typer(
+    help="Kelola sesi NGOPAS (tambah, lihat, ubah, batal, impor).", no_args_is_help=True
+)
+app.add_typer(session_app, name="session")
+
+EnvFile = Annotated[Path, typer.Option("--env-file", help="Berkas pengaturan (default: settings.env).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tampilkan log rinci untuk mencari masalah.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    from .logging_setup import configure
+
+    configure(verbose)
+
+
+def load(env_file: Path | None) -> Settings:
+    from .settings import SettingsError, load_settings
+
+    try:
+        return load_settings(env_file if env_file and env_file.exists() else None)
+    except SettingsError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def run_async(settings: Settings, body: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Open the store (migrating it), build a runtime with the real clock, run `body`, close."""
+    from .clock import Clock
+    from .runtime import Runtime
+    from .store import DatabaseTooNew, Store
+
+    async def main() -> T:
+        try:
+            store = await Store.open(settings.database_url)
+        except DatabaseTooNew as exc:
+            fail(str(exc))
+        try:
+            return await body(Runtime(settings, store, Clock()))
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def start(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> None:
+    """Jalankan produk: bot sungguhan bila token diisi, jika tidak demo luring.
+
+    Example: ngopas start
+    """
+    settings = load(env_file)
+    if settings.offline:
+        typer.echo("NGOPAS_BOT_TOKEN belum diisi: menjalankan demo luring (tanpa Telegram/Google).\n")
+        demo(verbose=verbose)
+    else:
+        run(env_file=env_file, verbose=verbose)
+
+
+@app.command()
+def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> None:
+    """Jalankan bot dengan long polling (butuh NGOPAS_BOT_TOKEN).
+
+    Example: ngopas run --verbose
+    """
+    setup_logging(verbose)
+    settings = load(env_file)
+    if settings.offline:
+        fail(
+            "NGOPAS_BOT_TOKEN belum diisi di settings.env. Isi token dari @BotFather, atau jalankan `ngopas demo`."
+        )
+    from telegram.error import InvalidToken, NetworkError
+
+    from .app import build_application, serve
+
+    async def body(rt: Runtime) -> None:
+        token = settings.bot_token.get_secret_value()  # type: ignore[union-attr]
+        application = build_application(
+            rt, token=token, base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url
+        )
+        await serve(rt, application)
+
+    try:
+        run_async(settings, body)
+    except InvalidToken:
+        fail("Token bot ditolak Telegram (NGOPAS_BOT_TOKEN). Periksa token di @BotFather.")
+    except NetworkError as exc:
+        fail(
+            f"Tidak dapat menghubungi Telegram ({exc.message}). Periksa koneksi internet atau NGOPAS_BOT_API_BASE_URL."
+        )
+
+
+@app.command()
+def demo(
+    verbose: Verbose = False,
+    keep: Annotated[Path | None, typer.Option(help="Simpan berkas demo di folder ini.")] = None,
+) -> None:
+    """Demo luring: bot sungguhan melawan emulator Telegram lokal, warga simulasi, waktu dipercepat.
+
+    Example: ngopas demo
+    """
+    setup_logging(verbose)
+    from .demo import run_demo
+
+    run_demo(keep_dir=keep, verbose=verbose)
+
+
+@session_app.command("add")
+def session_add(
+    title: Annotated[str, typer.Option(help="Judul sesi.")],
+    section: Annotated[str, typer.Option(help="Bidang, mis. 'Bimas Islam'.")],
+    when: Annotated[str, typer.Option(help="Tanggal dan jam, mis. '23/03/2026 09.00-11.00'.")],
+    venue: Annotated[str, typer.Option(help="Tempat, atau - bila daring.")] = "-",
+    zoom: Annotated[str, typer.Option(help="Tautan Zoom, atau -.")] = "-",
+    youtube: Annotated[str, typer.Option(help="Tautan YouTube, atau -.")] = "-",
+    speaker: Annotated[str, typer.Option(help="Narasumber, atau -.")] = "-",
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Tambah sesi dan antrekan pengumumannya (terkirim saat bot berjalan).
+
+    Example: ngopas session add --title "Dialog KUB" --section "Bimas Islam" --when "23/03/2026 09.00"
+    """
+    settings = load(env_file)
+    from .sessions import SessionInputError, create_session, validate_fields
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            values = validate_fields(
+                {
+                    "title": title,
+                    "section": section,
+                    "when": when,
+                    "venue": venue,
+                    "zoom": zoom,
+                    "youtube": youtube,
+                    "speaker": speaker,
+                },
+                rt,
+            )
+        except SessionInputError as exc:
+            fail("\n".join(exc.errors.values()))
+        if values["starts_at"] <= rt.clock.now():
+            fail("Waktu sesi sudah lewat; isi tanggal yang akan datang.")
+        return await create_session(rt, values, by=None, source="cli")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{change.session.id} disimpan; {change.queued} pengumuman diantrekan.")
+
+
+@session_app.command("list")
+def session_list(
+    all_: Annotated[bool, typer.Option("--all", help="Termasuk sesi lampau dan batal.")] = False,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Daftar sesi mendatang.
+
+    Example: ngopas session list --all
+    """
+    settings = load(env_file)
+    from .i18n import format_when
+    from .store import sessions as store_sessions
+
+    async def body(rt: Runtime) -> list[Any]:
+        async with rt.store.connect() as conn:
+            return await store_sessions.list_sessions(
+                conn, ends_after=None if all_ else rt.clock.now(), include_cancelled=all_
+            )
+
+    rows = run_async(settings, body)
+    if not rows:
+        typer.echo("Belum ada sesi.")
+    for s in rows:
+        status = "" if s.status == "planned" else f" [{s.status}]"
+        typer.echo(f"#{s.id}  {format_when(s.starts_at, 'id', settings.tz)}  {s.section}  {s.title}{status}")
+
+
+@session_app.command("edit")
+def session_edit(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    title: Annotated[str | None, typer.Option()] = None,
+    section: Annotated[str | None, typer.Option()] = None,
+    when: Annotated[str | None, typer.Option()] = None,
+    venue: Annotated[str | None, typer.Option()] = None,
+    zoom: Annotated[str | None, typer.Option()] = None,
+    youtube: Annotated[str | None, typer.Option()] = None,
+    speaker: Annotated[str | None, typer.Option()] = None,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Ubah sesi; pelanggan diberi tahu perubahan, pengingat dijadwal ulang.
+
+    Example: ngopas session edit 3 --when "24/03/2026 10.00"
+    """
+    settings = load(env_file)
+    from .sessions import SessionInputError, SessionNotFound, edit_session, validate_fields
+
+    raw = {
+        k: v
+        for k, v in {
+            "title": title,
+            "section": section,
+            "when": when,
+            "venue": venue,
+            "zoom": zoom,
+            "youtube": youtube,
+            "speaker": speaker,
+        }.items()
+        if v is not None
+    }
+    if not raw:
+        fail("Tidak ada yang diubah: beri minimal satu opsi, mis. --when.")
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            return await edit_session(rt, session_id, validate_fields(raw, rt), by=None)
+        except SessionInputError as exc:
+            fail("\n".join(exc.errors.values()))
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{session_id} diubah; {change.queued} pemberitahuan diantrekan.")
+
+
+@session_app.command("cancel")
+def session_cancel(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Batalkan sesi; pengingat ditarik dan pelanggan diberi tahu.
+
+    Example: ngopas session cancel 3
+    """
+    settings = load(env_file)
+    from .sessions import SessionNotFound, cancel_session
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            return await cancel_session(rt, session_id, by=None)
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{session_id} dibatalkan; {change.queued} pemberitahuan diantrekan.")
+
+
+@session_app.command("import")
+def session_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Berkas CSV atau XLSX dengan kolom Judul, Bidang, Waktu, Tempat, Zoom, YouTube, Narasumber."
+        ),
+    ],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Impor sesi dari CSV/XLSX; baris yang salah dilaporkan per baris, baris lain tetap diimpor.
+
+    Example: ngopas session import jadwal.xlsx
+    """
+    settings = load(env_file)
+    from .session_import import import_sessions, read_rows
+
+    try:
+        rows = read_rows(file)
+    except (OSError, ValueError) as exc:
+        fail(f"Berkas {file} tidak dapat dibaca: {exc}")
+
+    report = run_async(settings, lambda rt: import_sessions(rt, rows))
+    for line in report.lines:
+        typer.echo(line)
+    typer.echo(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(env_file: EnvFile = Path("settings.env")) -> None:
+    """Terapkan migrasi basis data (juga otomatis saat bot mulai).
+
+    Example: ngopas migrate
+    """
+    settings = load(env_file)
+
+    async def body(rt: Runtime) -> None:
+        return None
+
+    run_async(settings, body)
+    typer.echo("Basis data mutakhir.")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,200 @@
+"""Draining the outbox to Telegram: each row sent once, paced, with Telegram's errors handled by type.
+
+- `RetryAfter` (429): the row waits `retry_after` and every send pauses that long (flood control is per bot).
+- `Forbidden` (403: blocked, kicked, deactivated): the chat is marked inactive and its pending rows dropped.
+- `ChatMigrated` (group -> supergroup): subscriptions move to the new id and the row is re-sent there.
+- `BadRequest` (400): dropped with the reason ("chat not found" also deactivates the chat).
+- `TimedOut`/`NetworkError`: retried with exponential backoff, then dropped after `MAX_ATTEMPTS`.
+A row is claimed (committed as 'sending') before the request and marked sent with Telegram's message id after;
+a process killed in between leaves it 'sending' and it becomes 'uncertain' when the lease ends (never resent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from .pacing import Pacer
+from .runtime import Runtime
+from .store import chats, outbox
+from .store.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=90)
+POLL_SECONDS = 1.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def reply_markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    rows = payload.get("buttons") or []
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row] for row in rows if row])
+
+
+class OutboxSender:
+    """One per process; several processes may drain one outbox (claims are conditional updates)."""
+
+    def __init__(self, rt: Runtime, bot: Bot, *, pacer: Pacer | None = None, concurrency: int = 8) -> None:
+        self.rt = rt
+        self.bot = bot
+        self.pacer = pacer or Pacer(overall_per_second=rt.settings.broadcast_per_second)
+        self.worker = worker_name()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._inflight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self.sent = 0
+
+    async def recover(self) -> int:
+        """At start-up: rows a dead process left 'sending' become 'uncertain' once their lease is over."""
+        async with self.rt.store.begin() as conn:
+            return await outbox.expire_claims(conn, self.rt.clock.now())
+
+    async def run(self) -> None:
+        """Drain until cancelled."""
+        await self.recover()
+        last_expiry = asyncio.get_running_loop().time()
+        while not self._stopping:
+            try:
+                started = await self.drain_once()
+            except Exception:  # a database hiccup must not kill the sender; log and try again
+                log.exception("outbox drain failed; retrying")
+                started = 0
+            loop_now = asyncio.get_running_loop().time()
+            if loop_now - last_expiry > LEASE.total_seconds() / 3:
+                await self.recover()
+                last_expiry = loop_now
+            if started == 0:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        event = self.rt.outbox_event
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), POLL_SECONDS)
+        event.clear()
+
+    async def drain_once(self, limit: int = 200) -> int:
+        """Start sending what is due now; returns how many sends were started."""
+        now = self.rt.clock.now()
+        async with self.rt.store.connect() as conn:
+            items = await outbox.due_items(conn, now, limit=limit, skip_chats=list(self._inflight))
+        started = 0
+        for item in items:
+            if self._stopping:
+                break
+            if item.chat_id in self._inflight:
+                continue  # keep each chat's messages in order: one at a time per chat
+            if self.pacer.chat_wait(item.chat_id) > 0 and len(items) > 1:
+                continue  # this chat is resting; others can go first
+            await self._slots.acquire()
+            try:
+                await self.pacer.acquire(item.chat_id)
+                async with self.rt.store.begin() as conn:
+                    claimed = await outbox.claim(conn, item.id, self.worker, self.rt.clock.now(), LEASE)
+            except BaseException:
+                self._slots.release()
+                raise
+            if not claimed:
+                self._slots.release()
+                continue
+            self._inflight.add(item.chat_id)
+            task = asyncio.create_task(self._send(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        if started == 0 and items:
+            # Everything due is waiting on per-chat pacing: sleep until the first chat frees up.
+            wait = min(self.pacer.chat_wait(i.chat_id) for i in items)
+            await asyncio.sleep(min(max(wait, 0.01), POLL_SECONDS))
+        return started
+
+    async def wait_idle(self) -> None:
+        """Wait for the sends already started."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self.wait_idle()
+
+    async def _send(self, item: OutboxItem) -> None:
+        try:
+            await self._deliver(item)
+        except Exception:
+            log.exception("outbox item %s failed unexpectedly", item.id)
+            async with self.rt.store.begin() as conn:
+                await outbox.retry_later(
+                    conn, item.id, self.rt.clock.now() + timedelta(minutes=1), "unexpected error"
+                )
+        finally:
+            self._inflight.discard(item.chat_id)
+            self._slots.release()
+            self.rt.wake_sender()
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        payload = item.payload
+        now = self.rt.clock.now
+        try:
+            message = await self.bot.send_message(
+                chat_id=item.chat_id,
+                text=payload["text"],
+                parse_mode=payload.get("parse_mode"),
+                reply_markup=reply_markup(payload),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except RetryAfter as exc:
+            seconds = (
+                exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after
+            )
+            log.warning("Telegram flood control: waiting %.0f s", seconds)
+            self.pacer.pause(float(seconds))
+            async with self.rt.store.begin() as conn:
+                await outbox.retry_later(
+                    conn, item.id, now() + timedelta(seconds=float(seconds)), "429 retry_after"
+                )
+        except ChatMigrated as exc:
+            log.info("chat %s migrated to %s", item.chat_id, exc.new_chat_id)
+            async with self.rt.store.begin() as conn:
+                await chats.migrate_chat(conn, item.chat_id, exc.new_chat_id, now())
+                await outbox.retry_later(conn, item.id, now(), "migrated", chat_id=exc.new_chat_id)
+        except Forbidden as exc:
+            log.info("chat %s unreachable: %s", item.chat_id, exc.message)
+            async with self.rt.store.begin() as conn:
+                await chats.deactivate(conn, item.chat_id, exc.message, now())
+                await outbox.drop(conn, item.id, exc.message)
+                await outbox.drop_pending_for_chat(conn, item.chat_id, exc.message)
+        except BadRequest as exc:
+            log.warning("outbox item %s rejected: %s", item.id, exc.message)
+            async with self.rt.store.begin() as conn:
+                if "chat not found" in exc.message.lower():
+                    await chats.deactivate(conn, item.chat_id, exc.message, now())
+                await outbox.drop(conn, item.id, exc.message)
+        except (NetworkError, TelegramError) as exc:
+            # TimedOut/NetworkError: Telegram gives no idempotency key, so a request whose answer never came
+            # is retried; it can only duplicate if Telegram did deliver it and the answer was lost.
+            attempts = item.attempts + 1
+            async with self.rt.store.begin() as conn:
+                if attempts >= MAX_ATTEMPTS:
+                    await outbox.drop(conn, item.id, f"gagal {attempts}x: {exc.message}")
+                else:
+                    delay = min(2**attempts, 300) * (0.5 + random.random() / 2)
+                    await outbox.retry_later(conn, item.id, now() + timedelta(seconds=delay), exc.message)
+        else:
+            async with self.rt.store.begin() as conn:
+                await outbox.mark_sent(conn, item.id, message.message_id, now())
+            self.sent += 1

@@ -1,0 +1,119 @@
+"""A real bot wired to the local Telegram emulator: used by the offline demo, the tests and the benchmarks.
+
+Nothing here talks to Telegram or Google: the python-telegram-bot Application is the real one, pointed at
+`FakeTelegram` on 127.0.0.1 through `base_url`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .app import Running, build_application, serve
+from .clock import Clock, FakeClock
+from .emulator import FakeTelegram
+from .runtime import Runtime
+from .scheduler import sweep
+from .settings import Settings
+from .store import Store
+
+STAFF_ID = 1001
+
+
+def sandbox_settings(workdir: Path, **overrides: Any) -> Settings:
+    """Settings for an offline bot in `workdir` (its own database and workbook)."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{workdir / 'ngopas.db'}",
+        "workbook_path": workdir / "ngopas.xlsx",
+        "data_dir": workdir,
+        "admin_ids": [STAFF_ID],
+        "pseudonym_salt": secrets.token_urlsafe(24),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Sandbox:
+    """A running bot + emulator + store; `advance()` moves the fake clock and runs the schedule sweep."""
+
+    def __init__(self, rt: Runtime, tg: FakeTelegram, running: Running) -> None:
+        self.rt = rt
+        self.tg = tg
+        self.running = running
+
+    @property
+    def clock(self) -> Clock:
+        return self.rt.clock
+
+    async def advance(self, delta: timedelta | None = None, *, to: datetime | None = None) -> int:
+        """Move the fake clock and run the schedule sweep now; returns messages queued."""
+        clock = self.rt.clock
+        assert isinstance(clock, FakeClock), "advance() needs a FakeClock"
+        if to is not None:
+            clock.set(to)
+        elif delta is not None:
+            clock.advance(delta)
+        queued = await sweep(self.rt)
+        self.rt.wake_sender()
+        return queued
+
+    async def outbox_idle(self, limit_seconds: float = 30.0) -> None:
+        """Wait until nothing due is pending or being sent."""
+        from .store import outbox
+
+        deadline = asyncio.get_running_loop().time() + limit_seconds
+        while True:
+            async with self.rt.store.connect() as conn:
+                stats = await outbox.stats(conn)
+                due = await outbox.due_items(conn, self.rt.clock.now(), limit=1)
+            if not due and not stats.by_state.get("sending"):
+                await self.running.sender.wait_idle()
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"outbox not drained in {limit_seconds}s: {stats.by_state}")
+            await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def running_sandbox(
+    workdir: Path,
+    *,
+    clock: Clock | None = None,
+    tg: FakeTelegram | None = None,
+    settings: Settings | None = None,
+    **setting_overrides: Any,
+) -> AsyncIterator[Sandbox]:
+    """Start emulator (unless given), store, and the real bot; stop everything on exit."""
+    settings = settings or sandbox_settings(workdir, **setting_overrides)
+    own_tg = tg is None
+    tg = tg or FakeTelegram()
+    if own_tg:
+        await tg.start()
+    store = await Store.open(settings.database_url)
+    rt = Runtime(settings, store, clock or Clock())
+    app = build_application(rt, token=tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
+    started: asyncio.Future[Running] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+
+    async def on_started(running: Running) -> None:
+        started.set_result(running)
+
+    task = asyncio.create_task(serve(rt, app, stop=stop, on_started=on_started, sweep_seconds=0.2))
+    try:
+        done, _ = await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # re-raise the start-up failure
+        yield Sandbox(rt, tg, started.result())
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 20)
+        await store.close()
+        if own_tg:
+            await tg.stop()

@@ -1,0 +1,153 @@
+"""Settings from `settings.env` and the environment (pydantic-settings).
+
+One settings object for the whole product.  Invalid values stop start-up with one sentence that names the
+variable and what is expected (`SettingsError`), because the operator is not a Python developer and a
+pydantic traceback helps nobody.  The bot token is a `SecretStr` so it never appears in a repr or log.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECTIONS = ("TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam")
+DEFAULT_SALT = "ganti-dengan-rahasia-acak"  # noqa: S105 - the placeholder the example file ships with
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A settings problem explained in one sentence for the operator."""
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;,\n]", value) if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the operator can configure; documented in settings.example.env."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NGOPAS_",
+        env_file="settings.env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # "NGOPAS_STAFF_CHAT_ID=" in the example file means "not set"
+    )
+
+    bot_token: SecretStr | None = None
+    bot_api_base_url: str = "https://api.telegram.org/bot"
+    bot_api_file_url: str = "https://api.telegram.org/file/bot"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_chat_id: int | None = None
+    database_url: str = "sqlite+aiosqlite:///data/ngopas.db"
+    timezone: str = "Asia/Jakarta"
+    language: str = "id"
+    office_name: str = "Kantor Kementerian Agama Kota Magelang"
+    whatsapp_number: str = "081128099990"
+    service_hours: str = "Senin–Jumat, 08.00–16.00 WIB"
+    sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
+    reminder_offsets_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1440, 60])
+    broadcast_per_second: float = 30.0
+    survey_window_days: int = 7
+    survey_reminder_hours: float = 3.0
+    survey_ipak: bool = False
+    survey_result_to_groups: bool = False
+    pseudonym_salt: SecretStr = SecretStr(DEFAULT_SALT)
+    workbook_path: Path = Path("data/ngopas.xlsx")
+    google_service_account_file: Path | None = None
+    google_spreadsheet_id: str | None = None
+    sheets_flush_seconds: float = 5.0
+    sheets_read_minutes: float = 5.0
+    data_dir: Path = Path("data")
+
+    @field_validator("admin_ids", "sections", "reminder_offsets_minutes", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("zona waktu IANA seperti Asia/Jakarta") from exc
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not TOKEN_RE.match(raw.strip()):
+            raise ValueError("token dari @BotFather, bentuknya 123456789:ABCdef")
+        return raw.strip()
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, value: str) -> str:
+        if value not in ("id", "en"):
+            raise ValueError("id atau en")
+        return value
+
+    @field_validator("sections")
+    @classmethod
+    def _sections(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("minimal satu bidang")
+        return value
+
+    @field_validator("survey_window_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("bilangan bulat minimal 1")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def offline(self) -> bool:
+        """No token: the product runs its offline demo instead of the real bot."""
+        return self.bot_token is None
+
+    def is_staff(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admin_ids
+
+    def require_salt(self) -> bytes:
+        """The pseudonym salt, refusing the shipped placeholder: a known salt makes pseudonyms reversible."""
+        salt = self.pseudonym_salt.get_secret_value()
+        if salt == DEFAULT_SALT or len(salt) < 16:
+            raise SettingsError(
+                "NGOPAS_PSEUDONYM_SALT harus diisi teks rahasia acak minimal 16 karakter "
+                '(contoh: hasil `python -c "import secrets; print(secrets.token_urlsafe(32))"`).'
+            )
+        return salt.encode()
+
+
+def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any) -> Settings:
+    """Load settings, turning any validation error into one operator-readable sentence."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        var = "NGOPAS_" + field.upper()
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if err.get("type") in {"int_parsing", "list_type", "int_type"}:
+            msg = "angka bulat" + (" (pisahkan beberapa nilai dengan koma)" if len(err["loc"]) > 1 else "")
+        elif err.get("type") in {"float_parsing", "float_type"}:
+            msg = "angka"
+        elif err.get("type") in {"bool_parsing", "bool_type"}:
+            msg = "true atau false"
+        raise SettingsError(f"Pengaturan {var} tidak valid: harus {msg}.") from None

@@ -1,0 +1,215 @@
+"""The persistent outbox: every message the bot initiates is a row here before it is sent.
+
+A row's unique `key` (kind:session:chat...) makes enqueueing idempotent, so a restarted sweep or a retried
+command never queues the same message twice.  A row is *claimed* (pending -> sending) by one worker with a
+lease before the request; it ends sent (with Telegram's message id), dropped (with the reason), cancelled, or
+uncertain: the process died while the request was in flight, and since Telegram has no idempotency key we
+neither resend it (it most likely arrived) nor forget it (it is counted and shown to the operator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import schema as s
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    kind: str
+    chat_id: int
+    session_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+    state: str
+
+
+def _item(row: Any) -> OutboxItem:
+    return OutboxItem(
+        row.id,
+        row.key,
+        row.kind,
+        row.chat_id,
+        row.session_id,
+        row.payload,
+        row.due_at,
+        row.attempts,
+        row.state,
+    )
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    key: str
+    kind: str
+    chat_id: int
+    payload: dict[str, Any]
+    due_at: datetime
+    session_id: int | None = None
+    priority: int = 5
+
+
+async def enqueue(conn: AsyncConnection, messages: Iterable[NewMessage], now: datetime) -> int:
+    """Queue messages; a key already queued is ignored.  Returns how many rows were new."""
+    rows = [
+        {
+            "key": m.key,
+            "kind": m.kind,
+            "chat_id": m.chat_id,
+            "session_id": m.session_id,
+            "payload": m.payload,
+            "due_at": m.due_at,
+            "priority": m.priority,
+            "state": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    if not rows:
+        return 0
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    total = 0
+    for start in range(0, len(rows), 500):
+        stmt = (
+            insert(s.outbox).values(rows[start : start + 500]).on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await conn.execute(stmt)
+        total += max(result.rowcount, 0)
+    return total
+
+
+async def due_items(
+    conn: AsyncConnection, now: datetime, *, limit: int = 200, skip_chats: Sequence[int] = ()
+) -> list[OutboxItem]:
+    q = (
+        select(s.outbox)
+        .where(s.outbox.c.state == "pending", s.outbox.c.due_at <= now)
+        .order_by(s.outbox.c.priority, s.outbox.c.due_at, s.outbox.c.id)
+        .limit(limit)
+    )
+    if skip_chats:
+        q = q.where(s.outbox.c.chat_id.not_in(list(skip_chats)))
+    return [_item(r) for r in await conn.execute(q)]
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    q = select(func.min(s.outbox.c.due_at)).where(s.outbox.c.state == "pending")
+    return (await conn.execute(q)).scalar()
+
+
+async def claim(conn: AsyncConnection, item_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
+    """pending -> sending for this worker; False if someone else got it first."""
+    result = await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.id == item_id, s.outbox.c.state == "pending")
+        .values(
+            state="sending", claimed_by=worker, claimed_until=now + lease, attempts=s.outbox.c.attempts + 1
+        )
+    )
+    return result.rowcount == 1
+
+
+async def mark_sent(conn: AsyncConnection, item_id: int, message_id: int | None, now: datetime) -> None:
+    await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.id == item_id)
+        .values(state="sent", sent_at=now, message_id=message_id, claimed_until=None, error=None)
+    )
+
+
+async def retry_later(
+    conn: AsyncConnection, item_id: int, due_at: datetime, error: str, *, chat_id: int | None = None
+) -> None:
+    values: dict[str, Any] = {
+        "state": "pending",
+        "due_at": due_at,
+        "error": error[:500],
+        "claimed_until": None,
+    }
+    if chat_id is not None:
+        values["chat_id"] = chat_id
+    await conn.execute(update(s.outbox).where(s.outbox.c.id == item_id).values(**values))
+
+
+async def drop(conn: AsyncConnection, item_id: int, error: str) -> None:
+    await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.id == item_id)
+        .values(state="dropped", error=error[:500], claimed_until=None)
+    )
+
+
+async def drop_pending_for_chat(conn: AsyncConnection, chat_id: int, error: str) -> None:
+    await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.chat_id == chat_id, s.outbox.c.state == "pending")
+        .values(state="dropped", error=error[:500])
+    )
+
+
+async def expire_claims(conn: AsyncConnection, now: datetime) -> int:
+    """Rows left 'sending' by a dead worker become 'uncertain' (never resent, always reported)."""
+    result = await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.state == "sending", s.outbox.c.claimed_until < now)
+        .values(
+            state="uncertain", error="proses berhenti saat mengirim; tidak dikirim ulang agar tidak ganda"
+        )
+    )
+    return max(result.rowcount, 0)
+
+
+async def release_worker_claims(conn: AsyncConnection, worker: str) -> None:
+    """On start-up, this worker's own claims from a previous life are certainly dead: expire them now."""
+    await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.state == "sending", s.outbox.c.claimed_by == worker)
+        .values(
+            state="uncertain", error="proses berhenti saat mengirim; tidak dikirim ulang agar tidak ganda"
+        )
+    )
+
+
+async def cancel_pending(conn: AsyncConnection, session_id: int, kinds: Sequence[str]) -> int:
+    result = await conn.execute(
+        update(s.outbox)
+        .where(
+            and_(
+                s.outbox.c.session_id == session_id, s.outbox.c.state == "pending", s.outbox.c.kind.in_(kinds)
+            )
+        )
+        .values(state="cancelled")
+    )
+    return max(result.rowcount, 0)
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    by_state: dict[str, int]
+    oldest_pending_due: datetime | None
+
+
+async def stats(conn: AsyncConnection) -> OutboxStats:
+    rows = await conn.execute(select(s.outbox.c.state, func.count()).group_by(s.outbox.c.state))
+    by_state = {state: int(n) for state, n in rows}
+    oldest = await next_due(conn)
+    return OutboxStats(by_state, oldest)
+
+
+async def sent_items(conn: AsyncConnection, *, kind: str | None = None) -> list[OutboxItem]:
+    q = select(s.outbox).where(s.outbox.c.state == "sent").order_by(s.outbox.c.id)
+    if kind:
+        q = q.where(s.outbox.c.kind == kind)
+    return [_item(r) for r in await conn.execute(q)]

@@ -1,0 +1,152 @@
+"""Table definitions (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Times are stored as UTC (`UTCDateTime`) and come back aware, so nothing downstream ever compares a naive
+time with an aware one; display converts to the office's timezone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive-UTC so both databases agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware datetimes")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+chat = Table(
+    "chat",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(16), nullable=False),
+    Column("title", Text),
+    Column("language", String(8), nullable=False, default="id"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("inactive_reason", Text),
+    Column("added_by", BigInteger),
+    Column("migrated_to", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+subscription = Table(
+    "subscription",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True),
+    # "*" means every section, including sections the office adds later.
+    Column("section", String(80), primary_key=True),
+    Column("created_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+session = Table(
+    "session",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("section", String(80), nullable=False),
+    Column("venue", Text, nullable=False, default=""),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("zoom_url", Text),
+    Column("youtube_url", Text),
+    Column("speaker", Text),
+    Column("status", String(16), nullable=False, default="planned"),
+    # Bumped whenever the time changes, so reminders for the new time are scheduled afresh.
+    Column("rev", Integer, nullable=False, default=1),
+    # Bumped on every edit, so each change notice is queued exactly once.
+    Column("version", Integer, nullable=False, default=1),
+    Column("survey_closes_at", UTCDateTime, nullable=False),
+    Column("population", Integer),
+    Column("source", String(16), nullable=False, default="cli"),
+    Column("external_key", String(120), unique=True),
+    Column("created_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+Index("ix_session_starts", session.c.starts_at)
+
+schedule = Table(
+    "schedule",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("rev", Integer, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(12), nullable=False, default="pending"),
+    Column("done_at", UTCDateTime),
+    UniqueConstraint("session_id", "kind", "rev", name="uq_schedule_once"),
+)
+Index("ix_schedule_due", schedule.c.state, schedule.c.due_at)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("session_id", Integer),
+    Column("payload", JSON, nullable=False),
+    Column("priority", Integer, nullable=False, default=5),
+    Column("due_at", UTCDateTime, nullable=False),
+    # pending -> sending -> sent | dropped | uncertain (process died mid-request) | cancelled
+    Column("state", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("message_id", BigInteger),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_outbox_due", outbox.c.state, outbox.c.due_at)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", JSON),
+)
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(120), primary_key=True),
+    Column("applied_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,64 @@
+"""Settings: clear one-sentence errors naming the variable; the token never shows."""
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("NGOPAS_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("NGOPAS_ADMIN_IDS", "12,abc", "NGOPAS_ADMIN_IDS"),
+        ("NGOPAS_BOT_TOKEN", "not-a-token", "NGOPAS_BOT_TOKEN"),
+        ("NGOPAS_TIMEZONE", "Mars/Olympus", "Asia/Jakarta"),
+        ("NGOPAS_SURVEY_WINDOW_DAYS", "0", "NGOPAS_SURVEY_WINDOW_DAYS"),
+        ("NGOPAS_SURVEY_IPAK", "maybe", "true atau false"),
+        ("NGOPAS_LANGUAGE", "fr", "NGOPAS_LANGUAGE"),
+    ],
+)
+def test_invalid_setting_names_variable(monkeypatch, var, value, expected):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings(None)
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("Pengaturan ")
+
+
+def test_example_file_is_valid_and_offline():
+    s = load_settings("settings.example.env")
+    assert s.offline
+    assert s.timezone == "Asia/Jakarta"
+    assert "Bimas Islam" in s.sections
+
+
+def test_token_never_in_repr_or_error(monkeypatch):
+    monkeypatch.setenv("NGOPAS_BOT_TOKEN", TOKEN)
+    s = load_settings(None)
+    assert TOKEN not in repr(s) and TOKEN not in str(s)
+    assert s.bot_token.get_secret_value() == TOKEN
+    monkeypatch.setenv("NGOPAS_ADMIN_IDS", "x")
+    with pytest.raises(SettingsError) as info:
+        load_settings(None)
+    assert TOKEN not in str(info.value)
+
+
+def test_lists_and_default_salt_refused(monkeypatch):
+    monkeypatch.setenv("NGOPAS_ADMIN_IDS", "11, 22;33")
+    s = load_settings(None)
+    assert s.admin_ids == [11, 22, 33]
+    assert s.is_staff(22) and not s.is_staff(44)
+    with pytest.raises(SettingsError, match="NGOPAS_PSEUDONYM_SALT"):
+        s.require_salt()

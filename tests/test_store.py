@@ -1,0 +1,64 @@
+"""Store: migrations recorded once, refusal of a newer database, subscriptions and outbox idempotency."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from bot.store import DatabaseTooNew, Store, chats, outbox
+from bot.store import schema as s
+from bot.store.outbox import NewMessage
+
+NOW = datetime(2026, 3, 20, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    st = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    yield st
+    await st.close()
+
+
+async def test_migrations_once_and_newer_db_refused(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    st = await Store.open(url)
+    async with st.begin() as conn:
+        await conn.execute(insert(s.schema_migrations).values(name="9999_from_the_future", applied_at=NOW))
+    await st.close()
+    with pytest.raises(DatabaseTooNew, match="lebih baru"):
+        await Store.open(url)
+
+
+async def test_wal_mode(store):
+    async with store.connect() as conn:
+        mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+    assert mode == "wal"
+
+
+async def test_subscriptions_all_and_migration(store):
+    async with store.begin() as conn:
+        await chats.upsert_chat(conn, chat_id=-1, type="group", title="A", now=NOW)
+        await chats.upsert_chat(conn, chat_id=5, type="private", title=None, now=NOW)
+        await chats.set_subscriptions(conn, -1, ["Bimas Islam"], by=1, now=NOW)
+        await chats.set_subscriptions(conn, 5, [chats.ALL_SECTIONS], by=5, now=NOW)
+        assert {c.id for c in await chats.subscribers(conn, "Bimas Islam")} == {-1, 5}
+        assert {c.id for c in await chats.subscribers(conn, "PHU")} == {5}
+        await chats.migrate_chat(conn, -1, -1001, NOW)
+        assert {c.id for c in await chats.subscribers(conn, "Bimas Islam")} == {-1001, 5}
+        await chats.deactivate(conn, 5, "blocked", NOW)
+        assert {c.id for c in await chats.subscribers(conn, "PHU")} == set()
+
+
+async def test_outbox_enqueue_is_idempotent_and_claim_exclusive(store):
+    msg = NewMessage(key="announce:1:5", kind="announce", chat_id=5, payload={"text": "x"}, due_at=NOW)
+    async with store.begin() as conn:
+        assert await outbox.enqueue(conn, [msg], NOW) == 1
+        assert await outbox.enqueue(conn, [msg], NOW) == 0
+        [item] = await outbox.due_items(conn, NOW)
+        assert await outbox.claim(conn, item.id, "w1", NOW, timedelta(seconds=60))
+        assert not await outbox.claim(conn, item.id, "w2", NOW, timedelta(seconds=60))
+        # a dead worker's claim becomes 'uncertain' after its lease, never pending again
+        assert await outbox.expire_claims(conn, NOW + timedelta(seconds=61)) == 1
+        assert await outbox.due_items(conn, NOW + timedelta(hours=1)) == []
+        stats = await outbox.stats(conn)
+    assert stats.by_state == {"uncertain": 1}
