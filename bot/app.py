@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ChatType
@@ -23,18 +24,22 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    SimpleUpdateProcessor,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
+from sheets.errors import SheetsError
+
 from .callbacks import Cb, pattern
-from .handlers import membership, schedule, start, subscribe
+from .handlers import membership, schedule, start, status, subscribe
 from .handlers.common import error_handler, lang_of
 from .handlers.session_admin import build_session_handlers
 from .i18n import t
 from .outbox_sender import OutboxSender
 from .runtime import Runtime
 from .scheduler import sweep
+from .sheets_sync import SheetsSync, queue_response
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,27 @@ PUBLIC_COMMANDS = [
     ("jadwal", "jadwal"),
 ]
 EN_ALIASES = {"bantuan": "help", "langganan": "subscribe", "berhenti": "unsubscribe", "jadwal": "schedule"}
+
+
+class CountingUpdateProcessor(SimpleUpdateProcessor):
+    """Concurrent update processing that knows how many updates are being handled right now.
+
+    The count is what "the bot has finished reacting" means for the demo and the tests, and a number
+    `/status` could show; a handler waiting out a 429 still counts as busy.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.in_flight = 0
+        self.processed = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.in_flight += 1
+        try:
+            await coroutine
+        finally:
+            self.in_flight -= 1
+            self.processed += 1
 
 
 def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: str) -> Application:
@@ -62,22 +88,28 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
         # Interactive replies get the group limits and a couple of retries on 429; broadcasts are paced by
         # the outbox itself, so the overall limiter is off (it would also throttle survey edits to 30/s).
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
-        .concurrent_updates(64)
+        .concurrent_updates(CountingUpdateProcessor(64))
         .build()
     )
     app.bot_data["rt"] = rt
     app.bot_data.setdefault("deep_links", [])
     for handler in build_session_handlers():
         app.add_handler(handler)
+    from .survey.handlers import build_survey_handlers, start_route
+
+    app.bot_data["deep_links"].append(start_route)
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler(["bantuan", "help"], start.help_command))
     app.add_handler(CommandHandler(["langganan", "subscribe"], subscribe.subscribe))
     app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscribe.unsubscribe))
     app.add_handler(CommandHandler(["jadwal", "schedule"], schedule.schedule))
+    app.add_handler(CommandHandler("status", status.status))
     app.add_handler(CallbackQueryHandler(subscribe.subscribe_button, pattern=pattern(Cb.SUBSCRIBE)))
     app.add_handler(CallbackQueryHandler(schedule.schedule_page, pattern=pattern(Cb.SCHEDULE)))
     app.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migration))
+    for handler in build_survey_handlers():
+        app.add_handler(handler)
     # Last in group 0, so it only sees buttons no handler above claimed.
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(error_handler)
@@ -102,21 +134,60 @@ async def register_commands(app: Application) -> None:
         await app.bot.set_my_commands(public, **kwargs)
 
 
+def open_sheets_sync(rt: Runtime) -> SheetsSync:
+    """The office workbook: Google Sheets when both Google settings are set, else the local .xlsx."""
+    from sheets import open_workbook
+
+    s = rt.settings
+    workbook = open_workbook(
+        service_account_file=s.google_service_account_file,
+        spreadsheet_id=s.google_spreadsheet_id,
+        local_path=s.workbook_path,
+    )
+    sync = SheetsSync(rt, workbook)
+    if queue_response not in rt.response_hooks:
+        rt.response_hooks.append(queue_response)
+    return sync
+
+
 class Running:
-    """Background parts of a running bot (sender, sweep), started and stopped together."""
+    """Background parts of a running bot (sender, sweep, Sheets sync), started and stopped together."""
 
     def __init__(self, rt: Runtime, app: Application) -> None:
         self.rt = rt
         self.app = app
         self.sender = OutboxSender(rt, app.bot)
+        self.sheets: SheetsSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, *, sweep_seconds: float = SWEEP_SECONDS) -> None:
         me = await self.app.bot.get_me()
         self.rt.bot_username = me.username
         await register_commands(self.app)
+        self.sheets = open_sheets_sync(self.rt)
+        self.app.bot_data["sheets"] = self.sheets
         self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
         self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
+        self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+
+    async def _sheets_loop(self) -> None:
+        """Flush queued rows every few seconds; read staff edits in Jadwal every few minutes."""
+        assert self.sheets is not None
+        settings = self.rt.settings
+        loop = asyncio.get_running_loop()
+        next_read = loop.time()
+        while True:
+            try:
+                await self.sheets.flush()
+                if loop.time() >= next_read:
+                    next_read = loop.time() + settings.sheets_read_minutes * 60
+                    await self.sheets.read_jadwal()
+                    await self.sheets.flush()
+            except SheetsError as exc:
+                log.warning("Google Sheets: %s", exc)
+            except Exception:
+                log.exception("Sheets sync failed; will retry")
+            await asyncio.sleep(settings.sheets_flush_seconds)
 
     async def _sweep_loop(self, every: float) -> None:
         while True:

@@ -306,6 +306,68 @@ def session_import(
         raise typer.Exit(1)
 
 
+sheets_app = typer.Typer(help="Spreadsheet kantor (Google Sheets atau .xlsx lokal).", no_args_is_help=True)
+app.add_typer(sheets_app, name="sheets")
+
+
+@sheets_app.command("init")
+def sheets_init(env_file: EnvFile = Path("settings.env")) -> None:
+    """Buat lembar Jadwal, Jawaban, Aspirasi, Ringkasan bila belum ada, lalu tampilkan alamatnya.
+
+    Example: ngopas sheets init
+    """
+    settings = load(env_file)
+    from sheets.errors import SheetsError
+
+    from .app import open_sheets_sync
+
+    async def body(rt: Runtime) -> str:
+        sync = open_sheets_sync(rt)
+        await sync.ensure()
+        return sync.workbook.url
+
+    try:
+        url = run_async(settings, body)
+    except SheetsError as exc:
+        fail(str(exc))
+    typer.echo(f"Spreadsheet siap: {url}")
+
+
+@app.command()
+def sync(env_file: EnvFile = Path("settings.env")) -> None:
+    """Kirim sekarang semua baris yang menunggu ke spreadsheet dan baca perubahan di lembar Jadwal.
+
+    Example: ngopas sync
+    """
+    settings = load(env_file)
+    from sheets.errors import SheetsError
+
+    from .app import open_sheets_sync
+
+    async def body(rt: Runtime) -> tuple[Any, list[str], Any]:
+        sheets = open_sheets_sync(rt)
+        first = await sheets.flush()
+        problems = await sheets.read_jadwal()
+        second = await sheets.flush()
+        return first, problems, second
+
+    try:
+        first, problems, second = run_async(settings, body)
+    except SheetsError as exc:
+        fail(str(exc))
+    written = {
+        k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
+    }
+    for worksheet, count in sorted(written.items()):
+        typer.echo(f"{worksheet}: {count} baris ditulis")
+    for line in problems:
+        typer.echo(line)
+    error = second.error or first.error
+    if error:
+        fail(f"Sebagian belum terkirim ({second.pending} baris menunggu): {error}", code=1)
+    typer.echo(f"Selesai; {second.pending} baris menunggu.")
+
+
 @app.command()
 def migrate(env_file: EnvFile = Path("settings.env")) -> None:
     """Terapkan migrasi basis data (juga otomatis saat bot mulai).
@@ -329,3 +391,7 @@ def main() -> None:  # pragma: no cover - console entry
 
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":  # `python -m bot.cli ...` (used by tests to run the bot as a real process)
+    main()

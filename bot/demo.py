@@ -31,32 +31,6 @@ def _say(text: str) -> None:
     print(f"▶ {text}", flush=True)
 
 
-async def _press(sb: Sandbox, user: int, chat: int, label_part: str) -> None:
-    """Press the button whose label contains `label_part` on the last message in `chat`."""
-    msg = sb.tg.last_message(chat)
-    assert msg is not None, f"no message in chat {chat}"
-    for row in sb.tg.buttons(msg):
-        for button in row:
-            if label_part in button["text"] and "callback_data" in button:
-                sb.tg.press_button(user, chat, msg.message_id, button["callback_data"])
-                await _settle(sb)
-                return
-    raise AssertionError(f"no button {label_part!r} in {msg.text!r}")
-
-
-async def _settle(sb: Sandbox, quiet: float = 0.15) -> None:
-    """Wait until the bot has stopped talking to the emulator for a moment (its reply is complete)."""
-    seen = -1
-    while seen != len(sb.tg.requests):
-        seen = len(sb.tg.requests)
-        await asyncio.sleep(quiet)
-
-
-async def _send(sb: Sandbox, user: int, text: str, chat: int | None = None) -> None:
-    sb.tg.send_text(user, text, chat_id=chat)
-    await _settle(sb)
-
-
 async def scenario(sb: Sandbox) -> None:
     tg = sb.tg
     tg.add_user(STAFF_ID, "Petugas Kemenag")
@@ -75,37 +49,37 @@ async def scenario(sb: Sandbox) -> None:
 
     _say("Grup majelis taklim menambahkan bot; admin memilih bidang Bimas Islam")
     tg.add_bot_to_group(GROUP_TAKLIM, by_user=ADMIN_TAKLIM)
-    await _settle(sb)
-    await _send(sb, MEMBER_TAKLIM, "/langganan", GROUP_TAKLIM)
+    await sb.settle()
+    await sb.say(MEMBER_TAKLIM, "/langganan", GROUP_TAKLIM)
     _say("  anggota biasa mencoba /langganan → ditolak dengan sopan")
-    await _send(sb, ADMIN_TAKLIM, "/langganan", GROUP_TAKLIM)
-    await _press(sb, ADMIN_TAKLIM, GROUP_TAKLIM, "Bimas Islam")
-    await _press(sb, ADMIN_TAKLIM, GROUP_TAKLIM, "Selesai")
+    await sb.say(ADMIN_TAKLIM, "/langganan", GROUP_TAKLIM)
+    await sb.press(ADMIN_TAKLIM, GROUP_TAKLIM, "Bimas Islam")
+    await sb.press(ADMIN_TAKLIM, GROUP_TAKLIM, "Selesai")
 
     _say("Paguyuban haji berlangganan bidang PHU; warga berlangganan Semua bidang di chat pribadi")
     tg.add_bot_to_group(GROUP_HAJI, by_user=ADMIN_HAJI)
-    await _send(sb, ADMIN_HAJI, "/langganan", GROUP_HAJI)
-    await _press(sb, ADMIN_HAJI, GROUP_HAJI, "PHU")
-    await _press(sb, ADMIN_HAJI, GROUP_HAJI, "Selesai")
-    await _send(sb, CITIZEN, "/start")
-    await _send(sb, CITIZEN, "/langganan")
-    await _press(sb, CITIZEN, CITIZEN, "Semua")
-    await _press(sb, CITIZEN, CITIZEN, "Selesai")
+    await sb.say(ADMIN_HAJI, "/langganan", GROUP_HAJI)
+    await sb.press(ADMIN_HAJI, GROUP_HAJI, "PHU")
+    await sb.press(ADMIN_HAJI, GROUP_HAJI, "Selesai")
+    await sb.say(CITIZEN, "/start")
+    await sb.say(CITIZEN, "/langganan")
+    await sb.press(CITIZEN, CITIZEN, "Semua")
+    await sb.press(CITIZEN, CITIZEN, "Selesai")
 
     now_local = sb.clock.now().astimezone(TZ)
     start = (now_local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     when = f"{start:%d/%m/%Y} 09.00-11.00"
     _say(f"Petugas membuat sesi lewat /sesi_baru untuk {when}")
-    await _send(sb, STAFF_ID, "/sesi_baru")
-    await _send(sb, STAFF_ID, "Ngobrol Kerukunan di Masjid Agung Kota Magelang")
-    await _press(sb, STAFF_ID, STAFF_ID, "Bimas Islam")
-    await _send(sb, STAFF_ID, "besok pagi")  # a mistake: re-asked with the reason
-    await _send(sb, STAFF_ID, when)
-    await _send(sb, STAFF_ID, "Aula Masjid Agung Kota Magelang")
-    await _send(sb, STAFF_ID, "https://zoom.us/j/1234567890")
-    await _send(sb, STAFF_ID, "https://youtube.com/@kemenagkotamagelang")
-    await _send(sb, STAFF_ID, "Dr. H. Abdurrosyid")
-    await _press(sb, STAFF_ID, STAFF_ID, "Simpan")
+    await sb.say(STAFF_ID, "/sesi_baru")
+    await sb.say(STAFF_ID, "Ngobrol Kerukunan di Masjid Agung Kota Magelang")
+    await sb.press(STAFF_ID, STAFF_ID, "Bimas Islam")
+    await sb.say(STAFF_ID, "besok pagi")  # a mistake: re-asked with the reason
+    await sb.say(STAFF_ID, when)
+    await sb.say(STAFF_ID, "Aula Masjid Agung Kota Magelang")
+    await sb.say(STAFF_ID, "https://zoom.us/j/1234567890")
+    await sb.say(STAFF_ID, "https://youtube.com/@kemenagkotamagelang")
+    await sb.say(STAFF_ID, "Dr. H. Abdurrosyid")
+    await sb.press(STAFF_ID, STAFF_ID, "Simpan")
     await sb.outbox_idle()
 
     for label, moment in [

@@ -24,6 +24,7 @@ from .settings import Settings
 from .store import Store
 
 STAFF_ID = 1001
+SANDBOX_TOKEN = "123456789:SANDBOX-token-for-the-local-emulator"  # noqa: S105 - not a secret: the emulator's
 
 
 def sandbox_settings(workdir: Path, **overrides: Any) -> Settings:
@@ -63,6 +64,38 @@ class Sandbox:
         self.rt.wake_sender()
         return queued
 
+    async def settle(self, quiet: float = 0.02, limit_seconds: float = 30.0) -> None:
+        """Wait until every injected update was fetched and fully handled (replies sent, retries done)."""
+        processor = self.running.app.update_processor
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_seconds
+        calm = 0
+        while calm < 2:
+            busy = self.tg.undelivered or processor.in_flight  # type: ignore[attr-defined]
+            calm = 0 if busy else calm + 1
+            if loop.time() > deadline:
+                raise AssertionError(f"bot still busy after {limit_seconds}s")
+            await asyncio.sleep(quiet)
+
+    async def say(self, user: int, text: str, chat: int | None = None) -> None:
+        """A simulated person sends `text` (in `chat`, default their private chat); wait for the reply."""
+        self.tg.send_text(user, text, chat_id=chat)
+        await self.settle()
+
+    async def press(self, user: int, chat: int, label_part: str) -> None:
+        """Press the button whose label contains `label_part` on the newest message that has it."""
+        for msg in reversed(self.tg.messages(chat)):
+            for row in self.tg.buttons(msg):
+                for button in row:
+                    if label_part in button["text"] and "callback_data" in button:
+                        self.tg.press_button(user, chat, msg.message_id, button["callback_data"])
+                        await self.settle()
+                        return
+        raise AssertionError(f"no button {label_part!r} in chat {chat}")
+
+    def texts(self, chat: int) -> list[str]:
+        return [m.text or "" for m in self.tg.messages(chat)]
+
     async def outbox_idle(self, limit_seconds: float = 30.0) -> None:
         """Wait until nothing due is pending or being sent."""
         from .store import outbox
@@ -92,7 +125,7 @@ async def running_sandbox(
     """Start emulator (unless given), store, and the real bot; stop everything on exit."""
     settings = settings or sandbox_settings(workdir, **setting_overrides)
     own_tg = tg is None
-    tg = tg or FakeTelegram()
+    tg = tg or FakeTelegram(token=SANDBOX_TOKEN)
     if own_tg:
         await tg.start()
     store = await Store.open(settings.database_url)

@@ -33,14 +33,26 @@ def register(kind_prefix: str) -> Callable[[Handler], Handler]:
     return deco
 
 
+# Periodic jobs that are not tied to one schedule row (e.g. reminding unfinished surveys).
+Periodic = Callable[[Runtime], Awaitable[int]]
+PERIODIC: list[Periodic] = []
+
+
+def register_periodic(fn: Periodic) -> Periodic:
+    PERIODIC.append(fn)
+    return fn
+
+
 def _still_useful(row: ScheduleRow, session: Session, rt: Runtime) -> bool:
     now = rt.clock.now()
-    if session.cancelled or row.rev != session.rev and not row.kind.startswith("survey"):
+    if session.cancelled or row.rev != session.rev:
         return False
     if row.kind.startswith("reminder:"):
         return now < session.starts_at
     if row.kind == "start":
         return now < session.ends_at
+    if row.kind.startswith("survey"):
+        return now < session.survey_closes_at
     return True
 
 
@@ -66,6 +78,8 @@ async def sweep(rt: Runtime) -> int:
                     continue  # another worker took it
                 handler = next((h for p, h in HANDLERS.items() if row.kind.startswith(p)), _session_message)
                 queued += await handler(conn, rt, session, row)
+    for job in PERIODIC:
+        queued += await job(rt)
     if queued:
         log.info("schedule sweep queued %d message(s)", queued)
         rt.wake_sender()

@@ -7,7 +7,7 @@ commits the session, its schedule rows and its outbox messages in one transactio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from .i18n import t
 from .messages import session_message
 from .parsing import ParseError, clean_text, match_section, parse_optional_url, parse_when
 from .runtime import Runtime
-from .store import chats, outbox, sessions
+from .store import chats, outbox, sessions, sheet_rows
 from .store.outbox import NewMessage
 from .store.sessions import Session
 
@@ -105,6 +105,7 @@ def _plan(session: Session, rt: Runtime) -> list[tuple[str, datetime]]:
         for m in rt.settings.reminder_offsets_minutes
     ]
     plan.append(("start", session.starts_at))
+    plan.append(("survey_invite", session.ends_at))
     return plan
 
 
@@ -113,19 +114,33 @@ async def _schedule(conn: AsyncConnection, session: Session, rt: Runtime) -> Non
     for kind, due in _plan(session, rt):
         # A reminder whose moment passed before the session was created (e.g. a session tomorrow morning
         # created tonight) is simply not planned: the announcement already tells the time.
-        if due >= now or kind == "start":
+        if due >= now or kind in ("start", "survey_invite"):
             await sessions.add_schedule(conn, session.id, kind, session.rev, due)
 
 
 async def fan_out(conn: AsyncConnection, rt: Runtime, session: Session, kind: str, key: str) -> int:
     """Queue `kind` about `session` to every active chat subscribed to its section, once per chat."""
+    return await fan_out_payload(
+        conn, rt, session, kind, key, lambda lang: session_message(kind, session, lang, rt.tz)
+    )
+
+
+async def fan_out_payload(
+    conn: AsyncConnection,
+    rt: Runtime,
+    session: Session,
+    kind: str,
+    key: str,
+    render: Callable[[str], dict[str, Any]],
+) -> int:
+    """Queue a message rendered per language to the session's subscribers; keys make it once per chat."""
     now = rt.clock.now()
     rendered: dict[str, dict[str, Any]] = {}
     batch = []
     for chat in await chats.subscribers(conn, session.section):
         lang = chat.language
         if lang not in rendered:
-            rendered[lang] = session_message(kind, session, lang, rt.tz)
+            rendered[lang] = render(lang)
         batch.append(
             NewMessage(
                 key=f"{key}:{chat.id}",
@@ -138,6 +153,15 @@ async def fan_out(conn: AsyncConnection, rt: Runtime, session: Session, kind: st
             )
         )
     return await outbox.enqueue(conn, batch, now)
+
+
+async def _mirror(conn: AsyncConnection, rt: Runtime, session: Session, *, op: str) -> None:
+    """Queue the session's Jadwal row for the office spreadsheet (same transaction as the change)."""
+    from .sheet_layout import session_row
+
+    await sheet_rows.queue(
+        conn, "Jadwal", str(session.id), session_row(session, rt.tz), rt.clock.now(), op=op
+    )
 
 
 async def create_session(
@@ -154,6 +178,8 @@ async def create_session(
         )
         queued = await fan_out(conn, rt, session, "announce", f"announce:{session.id}")
         await _schedule(conn, session, rt)
+        if source != "sheet":  # a row typed by staff in Jadwal gets its ID written back instead
+            await _mirror(conn, rt, session, op="append")
     rt.wake_sender()
     return Change(session, queued)
 
@@ -177,8 +203,9 @@ async def edit_session(rt: Runtime, session_id: int, changes: Mapping[str, Any],
         session = await sessions.update_session(conn, session_id, updates, now)
         if time_changed:
             await sessions.cancel_schedule(conn, session_id)
-            await outbox.cancel_pending(conn, session_id, ["reminder", "start"])
+            await outbox.cancel_pending(conn, session_id, ["reminder", "start", "survey_invite"])
             await _schedule(conn, session, rt)
+        await _mirror(conn, rt, session, op="update")
         queued = 0
         if session.status != "cancelled" and session.ends_at > now:
             queued = await fan_out(conn, rt, session, "changed", f"changed:{session.id}:v{session.version}")
@@ -199,8 +226,11 @@ async def cancel_session(rt: Runtime, session_id: int, *, by: int | None) -> Cha
             conn, session_id, {"status": "cancelled", "version": before.version + 1}, now
         )
         await sessions.cancel_schedule(conn, session_id)
-        await outbox.cancel_pending(conn, session_id, ["announce", "reminder", "start", "changed"])
+        await outbox.cancel_pending(
+            conn, session_id, ["announce", "reminder", "start", "changed", "survey_invite"]
+        )
         queued = await fan_out(conn, rt, session, "cancelled", f"cancelled:{session.id}")
+        await _mirror(conn, rt, session, op="update")
     rt.wake_sender()
     return Change(session, queued)
 

@@ -311,7 +311,11 @@ async def edit_section_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 
 async def cancel_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/batal N (outside a conversation): ask for confirmation."""
+    """/batal outside a conversation: a citizen's unfinished survey, or (staff) /batal N for a session."""
+    from ..survey.handlers import cancel_survey
+
+    if not context.args and await cancel_survey(update, context):
+        return
     if await refuse_non_staff(update, context):
         return
     session = await _session_arg(update, context, "session.usage_cancel")

@@ -35,6 +35,8 @@ def _creates(*tables: str) -> Callable[[AsyncConnection], Awaitable[None]]:
 
 MIGRATIONS: list[Migration] = [
     ("0001_chats_sessions_outbox", _creates("chat", "subscription", "session", "schedule", "outbox", "meta")),
+    ("0002_survey", _creates("survey_draft", "response")),
+    ("0003_sheet_outbox", _creates("sheet_outbox")),
 ]
 
 

@@ -150,3 +150,77 @@ schema_migrations = Table(
     Column("name", String(120), primary_key=True),
     Column("applied_at", UTCDateTime, nullable=False),
 )
+
+# --- survey (migration 0002) ---------------------------------------------------------------------------
+
+survey_draft = Table(
+    "survey_draft",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    # HMAC pseudonym of the Telegram user id: one draft/response per person per session, no id stored.
+    Column("respondent", String(64), primary_key=True),
+    # The private chat to edit/remind in: a route only, deleted with the draft when the survey ends.
+    Column("chat_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger),
+    Column("language", String(8), nullable=False, default="id"),
+    Column("definition_id", String(40), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("ipak", Boolean, nullable=False, default=False),
+    Column("current", String(80), nullable=False),
+    # Increments on every accepted step; buttons carry it, so a stale or double press changes nothing.
+    Column("step", Integer, nullable=False, default=0),
+    Column("answers", JSON, nullable=False),
+    Column("followups", JSON, nullable=False),
+    Column("history", JSON, nullable=False),
+    Column("replaces", String(40)),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("reminded_at", UTCDateTime),
+)
+Index("ix_draft_updated", survey_draft.c.updated_at)
+
+response = Table(
+    "response",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False),
+    Column("respondent", String(64), nullable=False),
+    Column("definition_id", String(40), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("channel", String(16), nullable=False, default="telegram"),
+    Column("answers", JSON, nullable=False),
+    Column("followups", JSON, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime, nullable=False),
+    # Set when the same person answered again and chose to replace this one: never two counted.
+    Column("replaced_by", String(40)),
+)
+Index("ix_response_session", response.c.session_id)
+Index(
+    "uq_response_current",
+    response.c.session_id,
+    response.c.respondent,
+    unique=True,
+    sqlite_where=response.c.replaced_by.is_(None),
+    postgresql_where=response.c.replaced_by.is_(None),
+)
+
+# --- Sheets mirror (migration 0003) --------------------------------------------------------------------
+
+sheet_outbox = Table(
+    "sheet_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("worksheet", String(40), nullable=False),
+    # The row's idempotency key in the sheet (e.g. the response id): a retried flush never duplicates.
+    Column("row_key", String(120), nullable=False),
+    # "append" a new row, or "update" cells of the row whose key column holds row_key.
+    Column("op", String(10), nullable=False, default="append"),
+    Column("values", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("flushed_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    UniqueConstraint("worksheet", "row_key", "op", name="uq_sheet_row"),
+)
+Index("ix_sheet_pending", sheet_outbox.c.flushed_at, sheet_outbox.c.id)

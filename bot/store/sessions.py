@@ -49,7 +49,6 @@ class ScheduleRow:
     session_id: int
     kind: str
     rev: int
-    version: int
     due_at: datetime
 
 

@@ -1,0 +1,48 @@
+"""The staff-facing worksheet layouts the bot writes (Indonesian headers), shared by sessions and sync."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sheets.workbook import WorksheetSpec
+
+from .store.sessions import Session
+
+JADWAL = WorksheetSpec(
+    "Jadwal",
+    (
+        "ID",
+        "Judul",
+        "Bidang",
+        "Tanggal",
+        "Jam",
+        "Tempat",
+        "Zoom",
+        "YouTube",
+        "Narasumber",
+        "Status Sesi",
+        "Status Bot",
+    ),
+    key="ID",
+)
+
+
+def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str, Any]:
+    local = session.starts_at.astimezone(tz)
+    end = session.ends_at.astimezone(tz)
+    return {
+        "ID": session.id,
+        "Judul": session.title,
+        "Bidang": session.section,
+        "Tanggal": f"{local:%d/%m/%Y}",
+        "Jam": f"{local:%H.%M}-{end:%H.%M}",
+        "Tempat": session.venue,
+        "Zoom": session.zoom_url or "",
+        "YouTube": session.youtube_url or "",
+        "Narasumber": session.speaker or "",
+        "Status Sesi": {"planned": "Terjadwal", "cancelled": "Dibatalkan"}.get(
+            session.status, session.status
+        ),
+        "Status Bot": status,
+    }

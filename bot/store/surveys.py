@@ -1,0 +1,168 @@
+"""Survey drafts (written through on every step) and finished responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import schema as s
+
+
+@dataclass(frozen=True)
+class Draft:
+    session_id: int
+    respondent: str
+    chat_id: int
+    message_id: int | None
+    language: str
+    definition_id: str
+    definition_version: int
+    ipak: bool
+    current: str
+    step: int
+    answers: dict[str, str | None]
+    followups: dict[str, str]
+    history: list[str]
+    replaces: str | None
+    started_at: datetime
+    updated_at: datetime
+    reminded_at: datetime | None
+
+
+_DRAFT_FIELDS = list(Draft.__dataclass_fields__)
+
+
+def _draft(row: Any) -> Draft:
+    return Draft(**{name: getattr(row, name) for name in _DRAFT_FIELDS})
+
+
+@dataclass(frozen=True)
+class Response:
+    id: str
+    session_id: int
+    respondent: str
+    definition_id: str
+    definition_version: int
+    channel: str
+    answers: dict[str, str | None]
+    followups: dict[str, str]
+    started_at: datetime | None
+    finished_at: datetime
+    replaced_by: str | None
+
+
+_RESPONSE_FIELDS = list(Response.__dataclass_fields__)
+
+
+def _response(row: Any) -> Response:
+    return Response(**{name: getattr(row, name) for name in _RESPONSE_FIELDS})
+
+
+async def get_draft(conn: AsyncConnection, session_id: int, respondent: str) -> Draft | None:
+    q = select(s.survey_draft).where(
+        s.survey_draft.c.session_id == session_id, s.survey_draft.c.respondent == respondent
+    )
+    row = (await conn.execute(q)).first()
+    return _draft(row) if row else None
+
+
+async def drafts_of(conn: AsyncConnection, respondent: str) -> list[Draft]:
+    q = (
+        select(s.survey_draft)
+        .where(s.survey_draft.c.respondent == respondent)
+        .order_by(s.survey_draft.c.updated_at.desc())
+    )
+    return [_draft(r) for r in await conn.execute(q)]
+
+
+async def insert_draft(conn: AsyncConnection, draft: Draft) -> None:
+    await conn.execute(s.survey_draft.insert().values(**{f: getattr(draft, f) for f in _DRAFT_FIELDS}))
+
+
+async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int) -> bool:
+    """Write the draft only if nobody moved it on meanwhile (a double press loses, harmlessly)."""
+    values = {
+        f: getattr(draft, f) for f in _DRAFT_FIELDS if f not in ("session_id", "respondent", "started_at")
+    }
+    result = await conn.execute(
+        update(s.survey_draft)
+        .where(
+            s.survey_draft.c.session_id == draft.session_id,
+            s.survey_draft.c.respondent == draft.respondent,
+            s.survey_draft.c.step == expected_step,
+        )
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+async def delete_draft(conn: AsyncConnection, session_id: int, respondent: str) -> None:
+    await conn.execute(
+        delete(s.survey_draft).where(
+            s.survey_draft.c.session_id == session_id, s.survey_draft.c.respondent == respondent
+        )
+    )
+
+
+async def drafts_to_remind(conn: AsyncConnection, idle_since: datetime, limit: int = 500) -> list[Draft]:
+    q = (
+        select(s.survey_draft)
+        .where(s.survey_draft.c.reminded_at.is_(None), s.survey_draft.c.updated_at <= idle_since)
+        .limit(limit)
+    )
+    return [_draft(r) for r in await conn.execute(q)]
+
+
+async def mark_reminded(conn: AsyncConnection, session_id: int, respondent: str, now: datetime) -> bool:
+    result = await conn.execute(
+        update(s.survey_draft)
+        .where(
+            s.survey_draft.c.session_id == session_id,
+            s.survey_draft.c.respondent == respondent,
+            s.survey_draft.c.reminded_at.is_(None),
+        )
+        .values(reminded_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def current_response(conn: AsyncConnection, session_id: int, respondent: str) -> Response | None:
+    q = select(s.response).where(
+        s.response.c.session_id == session_id,
+        s.response.c.respondent == respondent,
+        s.response.c.replaced_by.is_(None),
+    )
+    row = (await conn.execute(q)).first()
+    return _response(row) if row else None
+
+
+async def insert_response(conn: AsyncConnection, response: Response) -> None:
+    await conn.execute(s.response.insert().values(**{f: getattr(response, f) for f in _RESPONSE_FIELDS}))
+
+
+async def mark_replaced(conn: AsyncConnection, old_id: str, new_id: str) -> None:
+    await conn.execute(update(s.response).where(s.response.c.id == old_id).values(replaced_by=new_id))
+
+
+async def responses(
+    conn: AsyncConnection, *, session_id: int | None = None, include_replaced: bool = False
+) -> list[Response]:
+    q = select(s.response).order_by(s.response.c.finished_at, s.response.c.id)
+    if session_id is not None:
+        q = q.where(s.response.c.session_id == session_id)
+    if not include_replaced:
+        q = q.where(s.response.c.replaced_by.is_(None))
+    return [_response(r) for r in await conn.execute(q)]
+
+
+async def count_responses(conn: AsyncConnection, session_id: int) -> int:
+    q = (
+        select(func.count())
+        .select_from(s.response)
+        .where(s.response.c.session_id == session_id, s.response.c.replaced_by.is_(None))
+    )
+    return int((await conn.execute(q)).scalar_one())

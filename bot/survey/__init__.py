@@ -1,0 +1,1 @@
+"""The in-chat satisfaction survey: engine (state over the store), rendering, Telegram handlers."""

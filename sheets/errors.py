@@ -1,0 +1,49 @@
+"""Errors an operator can act on.  `str()` is an Indonesian sentence that never contains a key or token."""
+
+from __future__ import annotations
+
+
+class SheetsError(Exception):
+    """Base class for spreadsheet problems."""
+
+
+class SheetsUnavailable(SheetsError):
+    """Google answered 429/5xx or timed out after bounded retries; rows stay queued and are retried later."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "Google Sheets sedang tidak dapat dihubungi atau melebihi kuota"
+            + (f" ({detail})" if detail else "")
+            + "; data tetap tersimpan dan akan dikirim ulang otomatis."
+        )
+
+
+class SheetsAccessDenied(SheetsError):
+    def __init__(self, service_account_email: str) -> None:
+        self.service_account_email = service_account_email
+        super().__init__(
+            f"Spreadsheet belum dibagikan ke akun layanan {service_account_email}. Buka Google Sheets → "
+            "Bagikan → tambahkan email itu sebagai Editor."
+        )
+
+
+class SpreadsheetNotFound(SheetsError):
+    def __init__(self, spreadsheet_id: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        super().__init__(
+            f"Spreadsheet dengan ID {spreadsheet_id} tidak ditemukan. Periksa NGOPAS_GOOGLE_SPREADSHEET_ID "
+            "(bagian panjang di alamat spreadsheet antara /d/ dan /edit)."
+        )
+
+
+class BadCredentials(SheetsError):
+    """Key file missing, unreadable, malformed, not a service-account key, or revoked."""
+
+
+class WorkbookCorrupt(SheetsError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"Berkas spreadsheet lokal {path} rusak atau bukan berkas .xlsx. Pindahkan atau pulihkan dari "
+            "cadangan; bot akan membuat berkas baru bila berkas itu tidak ada."
+        )

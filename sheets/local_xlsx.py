@@ -1,0 +1,180 @@
+"""The offline workbook: the same worksheets and columns in a local .xlsx (openpyxl).
+
+Saved atomically (temp file, fsync, rename) so a crash mid-save never leaves a half-written workbook, and
+every text cell is forced to be a string: openpyxl would otherwise turn a citizen's "=HYPERLINK(...)" into a
+live formula.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import WorkbookCorrupt
+from .workbook import (
+    AppendResult,
+    CellUpdate,
+    SheetRow,
+    Workbook,
+    WorksheetSpec,
+    cell_value,
+    merged_headers,
+    to_row,
+)
+
+
+class LocalWorkbook(Workbook):
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.url = str(self.path.resolve())
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        from openpyxl import Workbook as XlsxBook
+        from openpyxl import load_workbook
+
+        if not self.path.exists():
+            book = XlsxBook()
+            book.remove(book.active)
+            return book
+        try:
+            return load_workbook(self.path)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise WorkbookCorrupt(str(self.path)) from exc
+
+    def _save(self, book: Any) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".ngopas-", suffix=".xlsx", dir=self.path.parent)
+        os.close(fd)
+        try:
+            book.save(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @staticmethod
+    def _set(cell: Any, value: object) -> None:
+        value = cell_value(value)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # literal text, never a formula
+
+    def _sheet(self, book: Any, spec: WorksheetSpec) -> tuple[Any, list[str]]:
+        from openpyxl.styles import Font
+
+        sheet = book[spec.name] if spec.name in book.sheetnames else book.create_sheet(spec.name)
+        existing = (
+            [c.value for c in sheet[1]] if sheet.max_row >= 1 and any(c.value for c in sheet[1]) else []
+        )
+        headers = merged_headers([str(h) for h in existing if h is not None], spec.headers)
+        if headers != existing:
+            for col, header in enumerate(headers, start=1):
+                cell = sheet.cell(row=1, column=col)
+                self._set(cell, header)
+                cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        return sheet, headers
+
+    def ensure(self, specs: Sequence[WorksheetSpec]) -> None:
+        with self._lock:
+            book = self._load()
+            for spec in specs:
+                self._sheet(book, spec)
+            self._save(book)
+
+    def _keys(self, sheet: Any, headers: list[str], key: str | None) -> set[str]:
+        if not key or key not in headers:
+            return set()
+        col = headers.index(key) + 1
+        return {
+            str(sheet.cell(row=r, column=col).value)
+            for r in range(2, sheet.max_row + 1)
+            if sheet.cell(row=r, column=col).value not in (None, "")
+        }
+
+    def append_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> AppendResult:
+        with self._lock:
+            book = self._load()
+            sheet, headers = self._sheet(book, spec)
+            seen = self._keys(sheet, headers, spec.key)
+            written = skipped = 0
+            next_row = self._last_row(sheet) + 1
+            for values in rows:
+                key = str(values.get(spec.key)) if spec.key else None
+                if key is not None and key in seen:
+                    skipped += 1
+                    continue
+                for col, value in enumerate(to_row(headers, values), start=1):
+                    self._set(sheet.cell(row=next_row, column=col), value)
+                next_row += 1
+                written += 1
+                if key is not None:
+                    seen.add(key)
+            self._save(book)
+            return AppendResult(written, skipped)
+
+    @staticmethod
+    def _last_row(sheet: Any) -> int:
+        for r in range(sheet.max_row, 0, -1):
+            if any(c.value not in (None, "") for c in sheet[r]):
+                return r
+        return 1
+
+    def read_rows(self, spec: WorksheetSpec) -> list[SheetRow]:
+        with self._lock:
+            book = self._load()
+            if spec.name not in book.sheetnames:
+                return []
+            sheet = book[spec.name]
+            headers = [str(c.value) if c.value is not None else "" for c in sheet[1]]
+            out = []
+            for r in range(2, sheet.max_row + 1):
+                cells = [sheet.cell(row=r, column=c + 1).value for c in range(len(headers))]
+                if all(v in (None, "") for v in cells):
+                    continue
+                out.append(SheetRow(r, {h: _text(v) for h, v in zip(headers, cells, strict=False) if h}))
+            return out
+
+    def update_cells(self, spec: WorksheetSpec, updates: Sequence[CellUpdate]) -> None:
+        if not updates:
+            return
+        with self._lock:
+            book = self._load()
+            sheet, headers = self._sheet(book, spec)
+            for u in updates:
+                if u.header in headers:
+                    self._set(sheet.cell(row=u.row_number, column=headers.index(u.header) + 1), u.value)
+            self._save(book)
+
+    def replace_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> None:
+        with self._lock:
+            book = self._load()
+            sheet, headers = self._sheet(book, spec)
+            if sheet.max_row > 1:
+                sheet.delete_rows(2, sheet.max_row - 1)
+            for r, values in enumerate(rows, start=2):
+                for col, value in enumerate(to_row(headers, values), start=1):
+                    self._set(sheet.cell(row=r, column=col), value)
+            self._save(book)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return (
+            value.strftime("%d/%m/%Y %H.%M")
+            if getattr(value, "hour", 0) or getattr(value, "minute", 0)
+            else value.strftime("%d/%m/%Y")
+        )
+    return str(value)

@@ -1,0 +1,105 @@
+"""One interface for the office spreadsheet, whatever stores it (Google Sheets or a local .xlsx).
+
+Synchronous on purpose: gspread is blocking, so the bot calls these from a worker thread.  Rows are dicts
+keyed by header, mapped to the sheet's *current* column order, so staff may reorder or add columns.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class WorksheetSpec:
+    name: str
+    headers: tuple[str, ...]
+    key: str | None = None  # idempotency column: a row whose key is already present is not written again
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    row_number: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    row_number: int
+    header: str
+    value: Cell
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    written: int
+    skipped: int
+
+
+def cell_value(value: object) -> Cell:
+    """None/NaN become empty; everything else keeps its type (text stays literal text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def merged_headers(existing: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """Keep the staff's column order; append headers the bot needs that are missing."""
+    current = [h for h in existing if h is not None]
+    return current + [h for h in wanted if h not in current]
+
+
+def to_row(headers: Sequence[str], values: Mapping[str, object]) -> list[Cell]:
+    return [cell_value(values.get(h)) for h in headers]
+
+
+class Workbook(ABC):
+    url: str
+
+    @abstractmethod
+    def ensure(self, specs: Sequence[WorksheetSpec]) -> None:
+        """Create missing worksheets, write/extend header rows, freeze row 1."""
+
+    @abstractmethod
+    def append_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> AppendResult:
+        """Append rows literally (RAW), skipping keys already present."""
+
+    @abstractmethod
+    def read_rows(self, spec: WorksheetSpec) -> list[SheetRow]:
+        """Data rows as text, blank rows skipped."""
+
+    @abstractmethod
+    def update_cells(self, spec: WorksheetSpec, updates: Sequence[CellUpdate]) -> None:
+        """Write several cells in one request."""
+
+    @abstractmethod
+    def replace_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> None:
+        """Replace every data row (summaries the bot owns)."""
+
+
+def open_workbook(
+    *,
+    service_account_file: Path | None,
+    spreadsheet_id: str | None,
+    local_path: Path,
+    **transport: object,
+) -> Workbook:
+    """Google Sheets when both Google settings are given, else the local .xlsx workbook."""
+    if service_account_file and spreadsheet_id:
+        from .google import GoogleWorkbook
+
+        return GoogleWorkbook(Path(service_account_file), spreadsheet_id, **transport)  # type: ignore[arg-type]
+    from .local_xlsx import LocalWorkbook
+
+    return LocalWorkbook(Path(local_path))

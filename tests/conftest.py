@@ -1,0 +1,52 @@
+"""Shared fixtures: the real bot against the local Telegram emulator, a controllable clock, temp stores."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.emulator import FakeTelegram
+from bot.sandbox import SANDBOX_TOKEN, running_sandbox
+
+TZ = ZoneInfo("Asia/Jakarta")
+START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang
+
+
+@pytest.fixture(autouse=True)
+def _no_env_settings(monkeypatch):
+    """Tests never read the developer's settings.env or NGOPAS_* variables."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("NGOPAS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(__file__)))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def tg():
+    server = FakeTelegram(token=SANDBOX_TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def sb(tmp_path, tg, clock):
+    async with running_sandbox(tmp_path, clock=clock, tg=tg) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def caplog_all(caplog):
+    caplog.set_level(logging.DEBUG)
+    return caplog

@@ -1,0 +1,80 @@
+"""The CLI: every command has help; session commands share validation with /sesi_baru; bad input is polite."""
+
+import typer.main
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+def _commands(group=None, prefix=()):
+    click_app = typer.main.get_command(app) if group is None else group
+    for name, cmd in getattr(click_app, "commands", {}).items():
+        yield (*prefix, name), cmd
+        yield from _commands(cmd, (*prefix, name))
+
+
+def test_every_command_has_help():
+    for path, cmd in _commands():
+        assert cmd.help and cmd.help.strip(), f"ngopas {' '.join(path)} has no help"
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, result.output
+
+
+def _env(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\n")
+    return str(env)
+
+
+def test_session_add_list_edit_cancel(tmp_path):
+    env = _env(tmp_path)
+    bad = runner.invoke(app, ["session", "add", "--env-file", env, "--title", "X", "--section", "Pariwisata", "--when", "31/02/2030 09.00"])
+    assert bad.exit_code == 2
+    assert "Bidang tidak dikenal: Pariwisata" in bad.output and "Tanggal tidak dikenali: 31/02/2030" in bad.output
+    assert "Traceback" not in bad.output
+
+    ok = runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Dialog KUB", "--section", "kub", "--when", "23/03/2030 09.00"])
+    assert ok.exit_code == 0, ok.output
+    assert "Sesi #1 disimpan" in ok.output
+    listed = runner.invoke(app, ["session", "list", "--env-file", env])
+    assert "Sabtu, 23 Maret 2030 pukul 09.00 WIB" in listed.output and "TU/Kerukunan Umat Beragama" in listed.output
+    edited = runner.invoke(app, ["session", "edit", "1", "--env-file", env, "--venue", "Aula"])
+    assert edited.exit_code == 0 and "diubah" in edited.output
+    cancelled = runner.invoke(app, ["session", "cancel", "1", "--env-file", env])
+    assert cancelled.exit_code == 0 and "dibatalkan" in cancelled.output
+    missing = runner.invoke(app, ["session", "cancel", "99", "--env-file", env])
+    assert missing.exit_code == 2 and "tidak ditemukan" in missing.output
+
+
+def test_session_import_reports_bad_rows(tmp_path):
+    env = _env(tmp_path)
+    csv = tmp_path / "jadwal.csv"
+    csv.write_text(
+        "Judul;Bidang;Tanggal;Jam;Tempat\n"
+        "Dialog A;Bimas Islam;23/03/2030;09.00;Masjid\n"
+        "Dialog B;Pariwisata;24/03/2030;09.00;Aula\n"
+        "Dialog C;PHU;31/02/2030;09.00;Aula\n",
+        encoding="utf-8-sig",
+    )
+    result = runner.invoke(app, ["session", "import", str(csv), "--env-file", env])
+    assert result.exit_code == 1
+    assert "Baris 2: sesi #1 dibuat" in result.output
+    assert "Baris 3: Bidang tidak dikenal: Pariwisata" in result.output
+    assert "Baris 4: Tanggal tidak dikenali: 31/02/2030" in result.output
+
+
+def test_invalid_settings_one_clear_sentence(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text("NGOPAS_ADMIN_IDS=abc\n")
+    result = runner.invoke(app, ["session", "list", "--env-file", str(env)])
+    assert result.exit_code == 2
+    assert "NGOPAS_ADMIN_IDS" in result.output and "Traceback" not in result.output
+
+
+def test_run_without_token_explains(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text("")
+    result = runner.invoke(app, ["run", "--env-file", str(env)])
+    assert result.exit_code == 2 and "NGOPAS_BOT_TOKEN" in result.output

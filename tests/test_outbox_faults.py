@@ -1,0 +1,84 @@
+"""Telegram's answers handled by type: 429 waits, 403 deactivates, migration re-targets and resends."""
+
+from bot.sessions import create_session, validate_fields
+from bot.store import chats, outbox
+
+GROUP = -100701
+NEW_GROUP = -1000000701
+BLOCKER = 702
+OK_USER = 703
+
+
+async def _setup(sb):
+    sb.tg.add_group(GROUP, "Grup Lama")
+    sb.tg.add_user(BLOCKER, "Pemblokir")
+    sb.tg.add_user(OK_USER, "Warga")
+    async with sb.rt.store.begin() as conn:
+        for chat_id, kind in ((GROUP, "group"), (BLOCKER, "private"), (OK_USER, "private")):
+            await chats.upsert_chat(conn, chat_id=chat_id, type=kind, title=None, now=sb.clock.now())
+            await chats.set_subscriptions(conn, chat_id, ["PHU"], by=None, now=sb.clock.now())
+
+
+async def _announce(sb, title="Manasik Haji"):
+    values = validate_fields({"title": title, "section": "PHU", "when": "01/04/2026 09.00"}, sb.rt)
+    await create_session(sb.rt, values, by=None, source="test")
+
+
+async def test_403_deactivates_and_migration_resends(sb):
+    await _setup(sb)
+    sb.tg.block_bot(BLOCKER)
+    sb.tg.migrate_group(GROUP, NEW_GROUP)
+    await sb.settle()
+    # The bot has not seen the migration service message for this test's purpose only if updates lag; either
+    # way the send must end up in the new supergroup, exactly once.
+    await _announce(sb)
+    await sb.outbox_idle()
+    assert len(sb.tg.messages(NEW_GROUP)) == 1
+    assert len(sb.tg.messages(OK_USER)) == 1
+    assert sb.tg.messages(BLOCKER) == []
+    async with sb.rt.store.connect() as conn:
+        blocker = await chats.get_chat(conn, BLOCKER)
+        new_subs = await chats.subscriptions(conn, NEW_GROUP)
+    assert blocker is not None and not blocker.active
+    assert new_subs == {"PHU"}
+
+
+async def test_migration_discovered_on_send(sb, tg):
+    await _setup(sb)
+    # Telegram answers 400 migrate_to_chat_id without the bot having seen a service message.
+    tg.fail_next("sendMessage", status=400, chat_id=GROUP, description="Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=NEW_GROUP)
+    tg.add_group(NEW_GROUP, "Grup Baru", supergroup=True)
+    await _announce(sb)
+    await sb.outbox_idle()
+    assert len(sb.tg.messages(NEW_GROUP)) == 1
+    async with sb.rt.store.connect() as conn:
+        assert await chats.subscriptions(conn, NEW_GROUP) == {"PHU"}
+
+
+async def test_429_waits_retry_after_then_sends_once(sb, tg):
+    await _setup(sb)
+    tg.fail_next("sendMessage", status=429, retry_after=1, times=2)
+    await _announce(sb)
+    await sb.outbox_idle(limit_seconds=20)
+    for chat in (GROUP, OK_USER, BLOCKER):
+        assert len(sb.tg.messages(chat)) == 1
+    async with sb.rt.store.connect() as conn:
+        stats = await outbox.stats(conn)
+    assert stats.by_state == {"sent": 3}
+
+
+async def test_timeouts_and_5xx_retried(sb, tg):
+    await _setup(sb)
+    tg.fail_next("sendMessage", status=502, times=2, description="Bad Gateway")
+    await _announce(sb)
+    # the backoff is real time; move the store's clock instead of waiting
+    for _ in range(20):
+        await sb.advance(__import__("datetime").timedelta(seconds=30))
+        await sb.settle()
+        async with sb.rt.store.connect() as conn:
+            stats = await outbox.stats(conn)
+        if stats.by_state == {"sent": 3}:
+            break
+    assert stats.by_state == {"sent": 3}
+    for chat in (GROUP, OK_USER, BLOCKER):
+        assert len(sb.tg.messages(chat)) == 1
