@@ -17,7 +17,6 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ChatType
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -37,6 +36,8 @@ from .handlers.common import error_handler, lang_of
 from .handlers.session_admin import build_session_handlers
 from .i18n import t
 from .outbox_sender import OutboxSender
+from .pacing import Pacer
+from .rate_limit import SendRateLimiter
 from .runtime import Runtime
 from .scheduler import sweep
 from .sheets_sync import SheetsSync, queue_response
@@ -79,19 +80,22 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     """The PTB Application with every handler registered (no network until it is initialised)."""
     import warnings
 
+    pacer = Pacer(overall_per_second=rt.settings.broadcast_per_second)
+
     warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
     app = (
         Application.builder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
-        # Interactive replies get the group limits and a couple of retries on 429; broadcasts are paced by
-        # the outbox itself, so the overall limiter is off (it would also throttle survey edits to 30/s).
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=2))
+        # Sends (replies and outbox alike) share one pacer under Telegram's limits and are retried on 429;
+        # edits and callback answers are not throttled (see bot/rate_limit.py).
+        .rate_limiter(SendRateLimiter(pacer))
         .concurrent_updates(CountingUpdateProcessor(64))
         .build()
     )
     app.bot_data["rt"] = rt
+    app.bot_data["pacer"] = pacer
     app.bot_data.setdefault("deep_links", [])
     for handler in build_session_handlers():
         app.add_handler(handler)
@@ -156,7 +160,7 @@ class Running:
     def __init__(self, rt: Runtime, app: Application) -> None:
         self.rt = rt
         self.app = app
-        self.sender = OutboxSender(rt, app.bot)
+        self.sender = OutboxSender(rt, app.bot, pacer=app.bot_data["pacer"])
         self.sheets: SheetsSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
 

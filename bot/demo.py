@@ -8,6 +8,9 @@ chat received, and leaves nothing running.
 from __future__ import annotations
 
 import asyncio
+import html
+import logging
+import re
 import shutil
 import tempfile
 import textwrap
@@ -67,7 +70,7 @@ async def scenario(sb: Sandbox) -> None:
     await sb.press(CITIZEN, CITIZEN, "Selesai")
 
     now_local = sb.clock.now().astimezone(TZ)
-    start = (now_local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    start = (now_local + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     when = f"{start:%d/%m/%Y} 09.00-11.00"
     _say(f"Petugas membuat sesi lewat /sesi_baru untuk {when}")
     await sb.say(STAFF_ID, "/sesi_baru")
@@ -107,7 +110,7 @@ def _print_chats(sb: Sandbox) -> None:
         messages = sb.tg.messages(chat_id)
         print(f"\n■ {name} — {len(messages)} pesan")
         for m in messages:
-            body = m.text or ""
+            body = html.unescape(re.sub(r"<[^>]+>", "", m.text or ""))
             first = body.strip().splitlines()[0] if body.strip() else f"[{m.kind}]"
             buttons = [b["text"] for row in sb.tg.buttons(m) for b in row]
             extra = f"  [tombol: {', '.join(buttons)}]" if buttons else ""
@@ -115,7 +118,7 @@ def _print_chats(sb: Sandbox) -> None:
 
 
 async def _main(workdir: Path) -> None:
-    start = datetime(2026, 3, 22, 19, 30, tzinfo=TZ)  # an evening, the session is tomorrow 09.00
+    start = datetime(2026, 3, 21, 19, 30, tzinfo=TZ)  # Saturday evening; the session is Monday 09.00
     async with running_sandbox(workdir, clock=FakeClock(start)) as sb:
         await scenario(sb)
         _print_chats(sb)
@@ -125,6 +128,8 @@ def run_demo(*, keep_dir: Path | None = None, verbose: bool = False) -> None:
     """Run the scenario in a temporary folder (or `keep_dir`) and print the result."""
     workdir = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="ngopas-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if not verbose:
+        logging.getLogger().setLevel(logging.WARNING)
     try:
         asyncio.run(_main(workdir))
         print(f"\nSelesai. Basis data demo: {workdir / 'ngopas.db'}")

@@ -24,6 +24,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from .pacing import Pacer
+from .rate_limit import PRE_PACED
 from .runtime import Runtime
 from .store import chats, outbox
 from .store.outbox import OutboxItem
@@ -31,12 +32,28 @@ from .store.outbox import OutboxItem
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=90)
+# A claim covers one HTTP request (PTB's default timeouts are seconds); past the lease a dead worker's claim
+# becomes 'uncertain'.
+LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_here(worker: str) -> bool:
+    """True when `worker` ("host:pid") ran on this host and that process no longer exists."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def reply_markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -61,9 +78,14 @@ class OutboxSender:
         self.sent = 0
 
     async def recover(self) -> int:
-        """At start-up: rows a dead process left 'sending' become 'uncertain' once their lease is over."""
+        """Rows a dead process left 'sending' become 'uncertain': at once when that process ran on this host
+        and is gone, otherwise when its lease is over (another host may still be sending them)."""
         async with self.rt.store.begin() as conn:
-            return await outbox.expire_claims(conn, self.rt.clock.now())
+            dead = [w for w in await outbox.claiming_workers(conn) if _dead_here(w) and w != self.worker]
+            count = 0
+            for worker in dead:
+                count += await outbox.release_worker_claims(conn, worker)
+            return count + await outbox.expire_claims(conn, self.rt.clock.now())
 
     async def run(self) -> None:
         """Drain until cancelled."""
@@ -156,6 +178,8 @@ class OutboxSender:
                 parse_mode=payload.get("parse_mode"),
                 reply_markup=reply_markup(payload),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                # The slot was taken from the shared pacer before the row was claimed: don't wait again.
+                rate_limit_args=PRE_PACED,
             )
         except RetryAfter as exc:
             seconds = (

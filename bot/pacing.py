@@ -84,16 +84,21 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait for the global slot and this chat's slot, then count the send."""
+    async def acquire(self, chat_id: int, *, private: bool = True) -> None:
+        """Wait for the global slot and this chat's slot, then count the send.
+
+        `private=False` skips the 1/s private-chat window (interactive replies); group windows always apply.
+        """
         async with self._lock:
             while True:
                 now = self.clock()
-                wait = max(self._paused_until - now, self._next_slot - now, self.chat_wait(chat_id))
+                chat_wait = self.chat_wait(chat_id) if (private or chat_id < 0) else 0.0
+                wait = max(self._paused_until - now, self._next_slot - now, chat_wait)
                 if wait <= 1e-9:
                     break
                 await asyncio.sleep(wait)
             self._next_slot = max(self.clock(), self._next_slot) + self._interval
-            self._chat_window(chat_id).record()
+            if private or chat_id < 0:
+                self._chat_window(chat_id).record()
         if len(self._chats) > 10_000:
             self._chats = {k: w for k, w in self._chats.items() if not w.idle}

@@ -39,34 +39,30 @@ def _question(sb, user) -> str:
     return sb.tg.messages(user)[-1].text
 
 
-async def _answer_all(sb, user, *, kehadiran="Zoom", low=False, skip_profile=True, saran="Lebih sering ya"):
-    """Walk the whole questionnaire with buttons; returns the number of questions seen."""
-    seen = 0
+async def _answer_all(sb, user, *, kehadiran="Zoom", low=False, saran="Lebih sering ya"):
+    """Walk the questionnaire from wherever it is to the summary; returns the question keys seen."""
+    defn = engine.definition_for(sb.rt)
+    seen = []
     for _ in range(60):
-        msg = sb.tg.messages(user)[-1]
-        text = msg.text
-        if "Ringkasan jawaban" in text or "Your answers" in text:
+        # the newest survey message (skipping reminders such as "please use the buttons")
+        text = next(m.text for m in reversed(sb.tg.messages(user)) if m.reply_markup)
+        if "Ringkasan jawaban" in text:
             return seen
-        labels = [b["text"] for row in sb.tg.buttons(msg) for b in row]
-        seen += 1
-        if "Pertanyaan" not in text and "Question" not in text:
-            # a follow-up after a low score: type what to improve
+        if "Pertanyaan" not in text:  # the follow-up after a low score
             await sb.say(user, "Suaranya kurang jelas")
             continue
-        if any(label.endswith("Zoom") or label == "Zoom" for label in labels) and kehadiran:
+        q = next(q for q in defn.questions if f"<b>{q.text['id']}</b>" in text or q.text["id"] in text)
+        seen.append(q.key)
+        if q.key == "kehadiran":
             await sb.press(user, user, kehadiran)
-        elif skip_profile and any("Lewati" in label or "Skip" in label for label in labels) and len(labels) <= 9 and ("ketik" in text.lower() or "type" in text.lower()):
+        elif q.kind == "text":
             await sb.say(user, saran)
-        elif skip_profile and any("Lewati" in label or "Skip" in label for label in labels) and not any(c.isdigit() for c in ""):
-            if any(x in text for x in ("jenis kelamin", "Jenis kelamin", "umur", "Umur", "pendidikan", "Pendidikan", "pekerjaan", "Pekerjaan", "gender", "age", "education", "occupation")):
-                await sb.press(user, user, "Lewati" if "Lewati" in " ".join(labels) else "Skip")
-            else:
-                option = labels[0] if low else labels[-2 if labels[-1].startswith(("‹", "Lewati", "Skip")) else -1]
-                await sb.press(user, user, option)
+        elif q.optional:
+            await sb.press(user, user, "Lewati")
         else:
-            options = [lbl for lbl in labels if not lbl.startswith(("‹", "Lewati", "Skip", "✓"))]
-            await sb.press(user, user, options[0] if low else options[-1])
-    raise AssertionError("survey did not reach the summary")
+            option = q.options[0] if low else q.options[-1]
+            await sb.press(user, user, option.label["id"])
+    raise AssertionError(f"survey did not reach the summary: {seen} {sb.tg.messages(user)[-1].text!r}")
 
 
 async def test_full_survey_with_back_skip_summary_and_send(sb, people, clock):

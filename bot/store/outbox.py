@@ -171,15 +171,21 @@ async def expire_claims(conn: AsyncConnection, now: datetime) -> int:
     return max(result.rowcount, 0)
 
 
-async def release_worker_claims(conn: AsyncConnection, worker: str) -> None:
-    """On start-up, this worker's own claims from a previous life are certainly dead: expire them now."""
-    await conn.execute(
+async def claiming_workers(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(select(s.outbox.c.claimed_by).where(s.outbox.c.state == "sending").distinct())
+    return [r.claimed_by for r in rows if r.claimed_by]
+
+
+async def release_worker_claims(conn: AsyncConnection, worker: str) -> int:
+    """A worker known to be dead: its claims become 'uncertain' now (never resent, always reported)."""
+    result = await conn.execute(
         update(s.outbox)
         .where(s.outbox.c.state == "sending", s.outbox.c.claimed_by == worker)
         .values(
             state="uncertain", error="proses berhenti saat mengirim; tidak dikirim ulang agar tidak ganda"
         )
     )
+    return max(result.rowcount, 0)
 
 
 async def cancel_pending(conn: AsyncConnection, session_id: int, kinds: Sequence[str]) -> int:

@@ -1,0 +1,21 @@
+"""The README's main command without a token runs the offline demo to completion."""
+
+import subprocess
+import sys
+
+
+def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "start", "--env-file", str(tmp_path / "absent.env")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "demo luring" in out
+    assert "Traceback" not in out + result.stderr
+    group = out.split("■ Grup: Majelis Taklim")[1].split("■")[0]
+    for expected in ("Sesi NGOPAS baru", "Pengingat: besok", "60 menit lagi", "Mulai sekarang"):
+        assert expected in group
+    haji = out.split("■ Grup: Paguyuban KBIHU")[1].split("■")[0]
+    assert "Sesi NGOPAS baru" not in haji  # subscribed to PHU only; the session is Bimas Islam
+    assert "hanya admin grup" in group
