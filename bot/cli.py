@@ -102,6 +102,12 @@ def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> N
         fail(
             "NGOPAS_BOT_TOKEN belum diisi di settings.env. Isi token dari @BotFather, atau jalankan `ngopas demo`."
         )
+    from .settings import SettingsError
+
+    try:
+        settings.require_salt()  # surveys must never start with a known salt: pseudonyms would be reversible
+    except SettingsError as exc:
+        fail(str(exc))
     from telegram.error import InvalidToken, NetworkError
 
     from .app import build_application, serve
@@ -304,6 +310,71 @@ def session_import(
     typer.echo(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.")
     if report.failed:
         raise typer.Exit(1)
+
+
+survey_app = typer.Typer(help="Survei kepuasan: tautan dan kode QR untuk dibagikan.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+
+
+def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.offline:
+        fail("Isi NGOPAS_BOT_USERNAME (nama pengguna bot, mis. kemenag_ngopas_bot) atau NGOPAS_BOT_TOKEN.")
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    async def ask() -> str:
+        token = settings.bot_token.get_secret_value()  # type: ignore[union-attr]
+        async with Bot(token, base_url=settings.bot_api_base_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except TelegramError as exc:
+        fail(f"Tidak dapat menanyakan nama bot ke Telegram ({exc.message}); isi NGOPAS_BOT_USERNAME.")
+        raise
+
+
+def _survey_link(settings: Settings, session_id: int) -> str:
+    from .store import sessions as store_sessions
+
+    async def body(rt: Runtime) -> Any:
+        async with rt.store.connect() as conn:
+            return await store_sessions.get_session(conn, session_id)
+
+    if run_async(settings, body) is None:
+        fail(f"Sesi #{session_id} tidak ditemukan.")
+    return f"https://t.me/{_bot_username(settings)}?start=sv{session_id}"
+
+
+@survey_app.command("link")
+def survey_link(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")], env_file: EnvFile = Path("settings.env")
+) -> None:
+    """Cetak tautan survei sesi (membuka chat pribadi dengan bot dan memulai survei).
+
+    Example: ngopas survey link 12
+    """
+    typer.echo(_survey_link(load(env_file), session_id))
+
+
+@survey_app.command("qr")
+def survey_qr(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas PNG tujuan.")] = Path("survei.png"),
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Tulis kode QR tautan survei ke PNG untuk dicetak di lokasi sesi.
+
+    Example: ngopas survey qr 12 --out survei-12.png
+    """
+    import segno
+
+    link = _survey_link(load(env_file), session_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    segno.make(link, error="m").save(str(out), scale=10, border=4)
+    typer.echo(f"Kode QR untuk {link} ditulis ke {out}")
 
 
 sheets_app = typer.Typer(help="Spreadsheet kantor (Google Sheets atau .xlsx lokal).", no_args_is_help=True)

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # The bot's @username (without @), for deep links printed by the CLI; asked from Telegram when empty.
+    bot_username: str | None = None
     bot_api_base_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str = "https://api.telegram.org/file/bot"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

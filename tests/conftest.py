@@ -27,6 +27,40 @@ def _no_env_settings(monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(__file__)))
 
 
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    """Nothing in the suite may reach Telegram or Google: any non-loopback connect fails loudly."""
+    import socket
+
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def allowed(address) -> bool:
+        host = address[0] if isinstance(address, tuple) else address
+        return not isinstance(host, str) or host in ("localhost", "::1") or host.startswith("127.")
+
+    def guard(address):
+        if not allowed(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+
+    def connect(self, address):
+        guard(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        guard(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        guard((host,))
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)

@@ -78,3 +78,29 @@ def test_run_without_token_explains(tmp_path):
     env.write_text("")
     result = runner.invoke(app, ["run", "--env-file", str(env)])
     assert result.exit_code == 2 and "NGOPAS_BOT_TOKEN" in result.output
+
+
+def test_survey_link_and_qr(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_BOT_USERNAME=kemenag_ngopas_bot\n")
+    runner.invoke(app, ["session", "add", "--env-file", str(env), "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    link = runner.invoke(app, ["survey", "link", "1", "--env-file", str(env)])
+    assert link.exit_code == 0 and link.output.strip() == "https://t.me/kemenag_ngopas_bot?start=sv1"
+    png = tmp_path / "qr.png"
+    qr = runner.invoke(app, ["survey", "qr", "1", "--out", str(png), "--env-file", str(env)])
+    assert qr.exit_code == 0, qr.output
+    from PIL import Image
+
+    with Image.open(png) as image:
+        assert image.size[0] > 200
+    missing = runner.invoke(app, ["survey", "link", "7", "--env-file", str(env)])
+    assert missing.exit_code == 2 and "tidak ditemukan" in missing.output
+
+
+def test_run_refuses_default_salt(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text("NGOPAS_BOT_TOKEN=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\nNGOPAS_PSEUDONYM_SALT=ganti-dengan-rahasia-acak\n")
+    result = runner.invoke(app, ["run", "--env-file", str(env)])
+    assert result.exit_code == 2
+    assert "NGOPAS_PSEUDONYM_SALT" in result.output
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in result.output
