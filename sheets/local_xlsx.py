@@ -108,7 +108,8 @@ class LocalWorkbook(Workbook):
             written = skipped = 0
             next_row = self._last_row(sheet) + 1
             for values in rows:
-                key = str(values.get(spec.key)) if spec.key else None
+                raw_key = values.get(spec.key) if spec.key else None
+                key = None if raw_key in (None, "") else str(raw_key)  # a row without a key is never a duplicate
                 if key is not None and key in seen:
                     skipped += 1
                     continue
