@@ -164,7 +164,7 @@ class Running:
         self.sheets: SheetsSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self, *, sweep_seconds: float = SWEEP_SECONDS) -> None:
+    async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
         me = await self.app.bot.get_me()
         self.rt.bot_username = me.username
         await register_commands(self.app)
@@ -172,7 +172,8 @@ class Running:
         self.app.bot_data["sheets"] = self.sheets
         self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
         self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
-        self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+        if sheets_loop:
+            self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
 
     async def _sheets_loop(self) -> None:
         """Flush queued rows every few seconds; read staff edits in Jadwal every few minutes."""
@@ -219,8 +220,9 @@ async def serve(
     poll_interval: float = 0.0,
     on_started: Callable[[Running], Awaitable[None]] | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
+    sheets_loop: bool = True,
 ) -> None:
-    """Long polling + outbox + schedule sweep until `stop` is set or SIGINT/SIGTERM arrives."""
+    """Long polling + outbox + schedule sweep + Sheets sync until `stop` is set or SIGINT/SIGTERM arrives."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -228,7 +230,7 @@ async def serve(
             loop.add_signal_handler(sig, stop.set)
     async with app:
         running = Running(rt, app)
-        await running.start(sweep_seconds=sweep_seconds)
+        await running.start(sweep_seconds=sweep_seconds, sheets_loop=sheets_loop)
         await app.start()
         await app.updater.start_polling(
             poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False

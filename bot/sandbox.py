@@ -120,9 +120,13 @@ async def running_sandbox(
     clock: Clock | None = None,
     tg: FakeTelegram | None = None,
     settings: Settings | None = None,
+    sheets_loop: bool = False,
     **setting_overrides: Any,
 ) -> AsyncIterator[Sandbox]:
-    """Start emulator (unless given), store, and the real bot; stop everything on exit."""
+    """Start emulator (unless given), store, and the real bot; stop everything on exit.
+
+    The background Sheets loop is off unless asked for: tests flush explicitly, so nothing races them.
+    """
     settings = settings or sandbox_settings(workdir, **setting_overrides)
     own_tg = tg is None
     tg = tg or FakeTelegram(token=SANDBOX_TOKEN)
@@ -137,7 +141,9 @@ async def running_sandbox(
     async def on_started(running: Running) -> None:
         started.set_result(running)
 
-    task = asyncio.create_task(serve(rt, app, stop=stop, on_started=on_started, sweep_seconds=0.2))
+    task = asyncio.create_task(
+        serve(rt, app, stop=stop, on_started=on_started, sweep_seconds=0.2, sheets_loop=sheets_loop)
+    )
     try:
         done, _ = await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
         if task in done:

@@ -147,6 +147,8 @@ class SheetsSync:
                 await self.ensure()
             except SheetsError as exc:
                 result.error = str(exc)
+                async with self.rt.store.connect() as conn:
+                    result.pending = (await sheet_rows.lag(conn))[0]
                 return result
             async with self.rt.store.connect() as conn:
                 rows = await sheet_rows.pending(conn)

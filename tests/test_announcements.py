@@ -16,7 +16,13 @@ NOBODY = 604
 
 async def _subscribe(sb, chat_id, sections):
     async with sb.rt.store.begin() as conn:
-        await chats.upsert_chat(conn, chat_id=chat_id, type="supergroup" if chat_id < 0 else "private", title="t", now=sb.clock.now())
+        await chats.upsert_chat(
+            conn,
+            chat_id=chat_id,
+            type="supergroup" if chat_id < 0 else "private",
+            title="t",
+            now=sb.clock.now(),
+        )
         await chats.set_subscriptions(conn, chat_id, sections, by=None, now=sb.clock.now())
 
 
@@ -67,7 +73,15 @@ async def test_staff_creates_session_announced_to_matching_sections(sb):
 async def test_reminders_at_local_times_and_start_message(sb):
     _world(sb)
     await _subscribe(sb, BIMAS_GROUP, ["Bimas Islam"])
-    values = validate_fields({"title": "Ngopas", "section": "Bimas Islam", "when": "23/03/2026 09.00", "youtube": "https://youtu.be/x"}, sb.rt)
+    values = validate_fields(
+        {
+            "title": "Ngopas",
+            "section": "Bimas Islam",
+            "when": "23/03/2026 09.00",
+            "youtube": "https://youtu.be/x",
+        },
+        sb.rt,
+    )
     await create_session(sb.rt, values, by=None, source="test")
     await sb.outbox_idle()
     assert len(sb.tg.messages(BIMAS_GROUP)) == 1
@@ -132,7 +146,9 @@ async def test_edit_and_cancel_notify_and_replan(sb):
 async def test_schedule_lists_and_pages(sb):
     _world(sb)
     for day in range(1, 8):
-        values = validate_fields({"title": f"Sesi {day}", "section": "Bimas Islam", "when": f"{20 + day}/04/2026 09.00"}, sb.rt)
+        values = validate_fields(
+            {"title": f"Sesi {day}", "section": "Bimas Islam", "when": f"{20 + day}/04/2026 09.00"}, sb.rt
+        )
         await create_session(sb.rt, values, by=None, source="test")
     await sb.say(ALL_CITIZEN, "/jadwal")
     first = sb.tg.messages(ALL_CITIZEN)[-1]

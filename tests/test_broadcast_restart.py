@@ -30,9 +30,13 @@ async def _prepare(tmp_path: Path, tg) -> Runtime:
                 tg.add_user(chat_id, f"Warga {i}")
             else:
                 tg.add_group(chat_id, f"Grup {i}", supergroup=True)
-            await chats.upsert_chat(conn, chat_id=chat_id, type="private" if chat_id > 0 else "supergroup", title=None, now=now)
+            await chats.upsert_chat(
+                conn, chat_id=chat_id, type="private" if chat_id > 0 else "supergroup", title=None, now=now
+            )
             await chats.set_subscriptions(conn, chat_id, ["Bimas Islam"], by=None, now=now)
-    values = validate_fields({"title": "Dialog Akbar", "section": "Bimas Islam", "when": "23/03/2030 09.00"}, rt)
+    values = validate_fields(
+        {"title": "Dialog Akbar", "section": "Bimas Islam", "when": "23/03/2030 09.00"}, rt
+    )
     change = await create_session(rt, values, by=None, source="test")
     assert change.queued == CHATS
     return rt
@@ -52,7 +56,10 @@ def _spawn(tmp_path: Path, tg, settings) -> subprocess.Popen:
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child process
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--env-file", str(tmp_path / "none.env")],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
 
 
@@ -79,6 +86,7 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_chat_once(tmp_pa
 
     second = _spawn(tmp_path, tg, rt.settings)
     try:
+
         async def settled() -> bool:
             async with rt.store.connect() as conn:
                 stats = await outbox.stats(conn)

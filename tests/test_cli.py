@@ -30,16 +30,50 @@ def _env(tmp_path):
 
 def test_session_add_list_edit_cancel(tmp_path):
     env = _env(tmp_path)
-    bad = runner.invoke(app, ["session", "add", "--env-file", env, "--title", "X", "--section", "Pariwisata", "--when", "31/02/2030 09.00"])
+    bad = runner.invoke(
+        app,
+        [
+            "session",
+            "add",
+            "--env-file",
+            env,
+            "--title",
+            "X",
+            "--section",
+            "Pariwisata",
+            "--when",
+            "31/02/2030 09.00",
+        ],
+    )
     assert bad.exit_code == 2
-    assert "Bidang tidak dikenal: Pariwisata" in bad.output and "Tanggal tidak dikenali: 31/02/2030" in bad.output
+    assert (
+        "Bidang tidak dikenal: Pariwisata" in bad.output
+        and "Tanggal tidak dikenali: 31/02/2030" in bad.output
+    )
     assert "Traceback" not in bad.output
 
-    ok = runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Dialog KUB", "--section", "kub", "--when", "23/03/2030 09.00"])
+    ok = runner.invoke(
+        app,
+        [
+            "session",
+            "add",
+            "--env-file",
+            env,
+            "--title",
+            "Dialog KUB",
+            "--section",
+            "kub",
+            "--when",
+            "23/03/2030 09.00",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "Sesi #1 disimpan" in ok.output
     listed = runner.invoke(app, ["session", "list", "--env-file", env])
-    assert "Sabtu, 23 Maret 2030 pukul 09.00 WIB" in listed.output and "TU/Kerukunan Umat Beragama" in listed.output
+    assert (
+        "Sabtu, 23 Maret 2030 pukul 09.00 WIB" in listed.output
+        and "TU/Kerukunan Umat Beragama" in listed.output
+    )
     edited = runner.invoke(app, ["session", "edit", "1", "--env-file", env, "--venue", "Aula"])
     assert edited.exit_code == 0 and "diubah" in edited.output
     cancelled = runner.invoke(app, ["session", "cancel", "1", "--env-file", env])
@@ -82,8 +116,24 @@ def test_run_without_token_explains(tmp_path):
 
 def test_survey_link_and_qr(tmp_path):
     env = tmp_path / "settings.env"
-    env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_BOT_USERNAME=kemenag_ngopas_bot\n")
-    runner.invoke(app, ["session", "add", "--env-file", str(env), "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    env.write_text(
+        f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_BOT_USERNAME=kemenag_ngopas_bot\n"
+    )
+    runner.invoke(
+        app,
+        [
+            "session",
+            "add",
+            "--env-file",
+            str(env),
+            "--title",
+            "Dialog",
+            "--section",
+            "PHU",
+            "--when",
+            "23/03/2030 09.00",
+        ],
+    )
     link = runner.invoke(app, ["survey", "link", "1", "--env-file", str(env)])
     assert link.exit_code == 0 and link.output.strip() == "https://t.me/kemenag_ngopas_bot?start=sv1"
     png = tmp_path / "qr.png"
@@ -99,8 +149,29 @@ def test_survey_link_and_qr(tmp_path):
 
 def test_run_refuses_default_salt(tmp_path):
     env = tmp_path / "settings.env"
-    env.write_text("NGOPAS_BOT_TOKEN=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\nNGOPAS_PSEUDONYM_SALT=ganti-dengan-rahasia-acak\n")
+    env.write_text(
+        "NGOPAS_BOT_TOKEN=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\nNGOPAS_PSEUDONYM_SALT=ganti-dengan-rahasia-acak\n"
+    )
     result = runner.invoke(app, ["run", "--env-file", str(env)])
     assert result.exit_code == 2
     assert "NGOPAS_PSEUDONYM_SALT" in result.output
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in result.output
+
+
+def test_sheets_init_local_and_bad_google_key(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text(
+        f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
+    )
+    ok = runner.invoke(app, ["sheets", "init", "--env-file", str(env)])
+    assert ok.exit_code == 0 and "wb.xlsx" in ok.output
+    key = tmp_path / "key.json"
+    key.write_text(
+        '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nrusak\\n-----END PRIVATE KEY-----\\n", "client_email": "a@b.c"}'
+    )
+    env.write_text(
+        env.read_text() + f"NGOPAS_GOOGLE_SERVICE_ACCOUNT_FILE={key}\nNGOPAS_GOOGLE_SPREADSHEET_ID=abc\n"
+    )
+    bad = runner.invoke(app, ["sheets", "init", "--env-file", str(env)])
+    assert bad.exit_code == 2
+    assert "rusak" in bad.output and "PRIVATE KEY" not in bad.output and "Traceback" not in bad.output

@@ -7,7 +7,10 @@ import sys
 def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "start", "--env-file", str(tmp_path / "absent.env")],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr

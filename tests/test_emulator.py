@@ -34,7 +34,9 @@ async def test_send_edit_and_errors(fake):
     async with bot_for(fake) as bot:
         me = await bot.get_me()
         assert me.username == "ngopas_bot"
-        msg = await bot.send_message(7, "halo", reply_markup={"inline_keyboard": [[{"text": "A", "callback_data": "x"}]]})
+        msg = await bot.send_message(
+            7, "halo", reply_markup={"inline_keyboard": [[{"text": "A", "callback_data": "x"}]]}
+        )
         await bot.edit_message_text("halo lagi", chat_id=7, message_id=msg.message_id)
         [stored] = fake.messages(7)
         assert stored.text == "halo lagi" and stored.edits == ["halo"]
@@ -84,7 +86,9 @@ async def test_updates_membership_and_buttons_reach_a_polling_bot(fake):
     seen = []
 
     async def on_start(update, context):
-        await update.message.reply_text("hai", reply_markup={"inline_keyboard": [[{"text": "Tekan", "callback_data": "p:1"}]]})
+        await update.message.reply_text(
+            "hai", reply_markup={"inline_keyboard": [[{"text": "Tekan", "callback_data": "p:1"}]]}
+        )
 
     async def on_press(update, context):
         await update.callback_query.answer("ok")
@@ -95,13 +99,21 @@ async def test_updates_membership_and_buttons_reach_a_polling_bot(fake):
 
     fake.add_user(8, "Budi")
     fake.add_group(-8, "Grup", admins=[8])
-    app = ApplicationBuilder().token(fake.token).base_url(fake.base_url).base_file_url(fake.base_file_url).build()
+    app = (
+        ApplicationBuilder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .build()
+    )
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CallbackQueryHandler(on_press))
     app.add_handler(ChatMemberHandler(on_member, ChatMemberHandler.MY_CHAT_MEMBER))
     async with app:
         await app.start()
-        await app.updater.start_polling(poll_interval=0, allowed_updates=["message", "callback_query", "my_chat_member"])
+        await app.updater.start_polling(
+            poll_interval=0, allowed_updates=["message", "callback_query", "my_chat_member"]
+        )
         fake.send_text(8, "/start")
         await fake.wait_for(lambda: len(fake.messages(8)) == 1)
         fake.press_button(8, 8, fake.messages(8)[0].message_id, "p:1")

@@ -48,7 +48,13 @@ async def test_403_deactivates_and_migration_resends(sb):
 async def test_migration_discovered_on_send(sb, tg):
     await _setup(sb)
     # Telegram answers 400 migrate_to_chat_id without the bot having seen a service message.
-    tg.fail_next("sendMessage", status=400, chat_id=GROUP, description="Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=NEW_GROUP)
+    tg.fail_next(
+        "sendMessage",
+        status=400,
+        chat_id=GROUP,
+        description="Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=NEW_GROUP,
+    )
     tg.add_group(NEW_GROUP, "Grup Baru", supergroup=True)
     await _announce(sb)
     await sb.outbox_idle()

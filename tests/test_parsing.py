@@ -14,7 +14,13 @@ SECTIONS = ["TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Isla
 
 @pytest.mark.parametrize(
     "text",
-    ["23/03/2026 09.00", "23-03-2026 09:00", "2026-03-23 09.00", "Senin, 23 Maret 2026 pukul 09.00 WIB", "23/03/26 9.00"],
+    [
+        "23/03/2026 09.00",
+        "23-03-2026 09:00",
+        "2026-03-23 09.00",
+        "Senin, 23 Maret 2026 pukul 09.00 WIB",
+        "23/03/26 9.00",
+    ],
 )
 def test_dates_staff_write(text):
     start, end = parse_when(text, TZ)

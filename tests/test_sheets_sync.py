@@ -24,11 +24,17 @@ GROUP = -1001101
 def _rows(path, sheet):
     ws = load_workbook(path)[sheet]
     headers = [c.value for c in ws[1]]
-    return [dict(zip(headers, [c.value for c in row], strict=False)) for row in ws.iter_rows(min_row=2) if any(c.value for c in row)]
+    return [
+        dict(zip(headers, [c.value for c in row], strict=False))
+        for row in ws.iter_rows(min_row=2)
+        if any(c.value for c in row)
+    ]
 
 
 async def _finish_survey(sb, clock, saran):
-    values = validate_fields({"title": "Dialog Kerukunan", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt)
+    values = validate_fields(
+        {"title": "Dialog Kerukunan", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
+    )
     session = (await create_session(sb.rt, values, by=None, source="test")).session
     clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
     sb.tg.add_user(ALICE, "Bu Siti")
@@ -77,7 +83,13 @@ async def test_staff_rows_in_jadwal_create_sessions_and_get_a_status(sb, tg):
     sync.workbook.append_rows(
         JADWAL,
         [
-            {"Judul": "Dialog Pemuda", "Bidang": "Bimas Islam", "Tanggal": "25/03/2026", "Jam": "09.00-11.00", "Tempat": "Aula"},
+            {
+                "Judul": "Dialog Pemuda",
+                "Bidang": "Bimas Islam",
+                "Tanggal": "25/03/2026",
+                "Jam": "09.00-11.00",
+                "Tempat": "Aula",
+            },
             {"Judul": "Manasik", "Bidang": "Pariwisata", "Tanggal": "26/03/2026", "Jam": "09.00"},
             {"Judul": "Rapat", "Bidang": "PHU", "Tanggal": "31/02/2026", "Jam": "09.00"},
         ],
@@ -96,7 +108,9 @@ async def test_staff_rows_in_jadwal_create_sessions_and_get_a_status(sb, tg):
     await sync.read_jadwal()
     async with sb.rt.store.connect() as conn:
         assert len(await store_sessions.list_sessions(conn)) == 1
-    row_number = next(r.row_number for r in sync.workbook.read_rows(JADWAL) if r.values["Judul"] == "Dialog Pemuda")
+    row_number = next(
+        r.row_number for r in sync.workbook.read_rows(JADWAL) if r.values["Judul"] == "Dialog Pemuda"
+    )
     from sheets import CellUpdate
 
     sync.workbook.update_cells(JADWAL, [CellUpdate(row_number, "Jam", "13.00-15.00")])
@@ -126,8 +140,7 @@ class Flaky:
 
 
 async def test_outage_keeps_rows_queued_then_writes_each_once(tmp_path, tg, clock):
-    # the bot's own flush loop is set far apart so only this test flushes
-    async with running_sandbox(tmp_path, clock=clock, tg=tg, sheets_flush_seconds=3600) as sb:
+    async with running_sandbox(tmp_path, clock=clock, tg=tg) as sb:
         await _outage(sb)
 
 
@@ -137,7 +150,9 @@ async def _outage(sb):
     flaky = Flaky(sync.workbook)
     sync.workbook = flaky
     for day in range(40):
-        values = validate_fields({"title": f"Sesi {day}", "section": "PHU", "when": f"{1 + day % 28}/05/2026 09.00"}, sb.rt)
+        values = validate_fields(
+            {"title": f"Sesi {day}", "section": "PHU", "when": f"{1 + day % 28}/05/2026 09.00"}, sb.rt
+        )
         await create_session(sb.rt, values, by=None, source="test")
     for _ in range(3):
         result = await sync.flush()
@@ -148,3 +163,50 @@ async def _outage(sb):
     assert (await sync.flush()).written == {}
     titles = [r["Judul"] for r in _rows(sb.rt.settings.workbook_path, "Jadwal")]
     assert sorted(titles) == sorted(f"Sesi {d}" for d in range(40))
+
+
+async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, clock):
+    import json
+
+    from bot.sheets_sync import SheetsSync
+    from sheets.fake_google import FakeGoogleSheets, make_service_account_info
+    from sheets.google import GoogleWorkbook
+
+    fake = FakeGoogleSheets().start()
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(make_service_account_info(fake.token_uri)))
+    try:
+        async with running_sandbox(tmp_path, clock=clock, tg=tg) as sb:
+            await sb.settle()
+            ticks = [0.0]
+            sync = SheetsSync(
+                sb.rt,
+                GoogleWorkbook(
+                    key, fake.spreadsheet_id, endpoint=fake.endpoint, sleep=lambda s: None, attempts=2
+                ),
+                clock=lambda: ticks[0],
+            )
+            fake.down(True)
+            for i in range(300):
+                values = validate_fields(
+                    {"title": f"Sesi {i}", "section": "PHU", "when": f"{1 + i % 28}/06/2026 09.00"}, sb.rt
+                )
+                await create_session(sb.rt, values, by=None, source="test")
+            for _ in range(10):  # ten minutes of outage, one flush attempt a minute
+                result = await sync.flush()
+                assert result.error and result.pending == 300
+                ticks[0] += 60
+            fake.down(False)
+            appends_before = fake.count(":append")
+            result = await sync.flush()
+            assert result.written == {"Jadwal": 300} and result.pending == 0
+            assert fake.count(":append") == appends_before + 1  # 300 rows, one write request
+            assert (await sync.flush()).written == {}
+            titles = [row[1] for row in fake.values("Jadwal")[1:]]
+            assert sorted(titles) == sorted(f"Sesi {i}" for i in range(300))
+            # the write budget: never more than 60 write requests in a minute
+            sync._write_times = [ticks[0]] * 60
+            blocked = await sync.flush()
+            assert blocked.requests == 0
+    finally:
+        fake.stop()

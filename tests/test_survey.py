@@ -83,7 +83,16 @@ async def test_full_survey_with_back_skip_summary_and_send(sb, people, clock):
     async with sb.rt.store.connect() as conn:
         [response] = await surveys.responses(conn, session_id=session.id)
     assert response.answers["kehadiran"] == "zoom"
-    for key in ("persyaratan", "prosedur", "waktu", "kompetensi", "perilaku", "pengaduan", "sarana", "produk"):
+    for key in (
+        "persyaratan",
+        "prosedur",
+        "waktu",
+        "kompetensi",
+        "perilaku",
+        "pengaduan",
+        "sarana",
+        "produk",
+    ):
         assert response.answers[key] == "4"
     assert response.answers.get("jenis_kelamin") is None
     assert str(ALICE) not in str(response.answers) and "Siti" not in str(response.answers)
@@ -153,7 +162,13 @@ async def test_stale_and_forged_buttons_are_harmless(sb, people, clock):
     await sb.settle()
     sb.tg.press_button(ALICE, ALICE, first.message_id, zoom)  # double press of the same old button
     await sb.settle()
-    for forged in (f"sv:{session.id}:1:o99", "sv:999:1:o0", "sv:x:y:z", "sv:" + "9" * 80, f"sv:{session.id}:1:k"):
+    for forged in (
+        f"sv:{session.id}:1:o99",
+        "sv:999:1:o0",
+        "sv:x:y:z",
+        "sv:" + "9" * 80,
+        f"sv:{session.id}:1:k",
+    ):
         sb.tg.press_button(ALICE, ALICE, first.message_id, forged)
         await sb.settle()
     async with sb.rt.store.connect() as conn:
@@ -176,7 +191,11 @@ async def test_invitation_at_session_end_with_deep_link(sb, people, clock):
     urls = [b.get("url") for row in sb.tg.buttons(invite) for b in row]
     assert urls == [f"https://t.me/{sb.rt.bot_username}?start=sv{session.id}"]
     await sb.say(ALICE, "/survei", GROUP)
-    assert any(f"start=sv{session.id}" in (b.get("url") or "") for row in sb.tg.buttons(sb.tg.messages(GROUP)[-1]) for b in row)
+    assert any(
+        f"start=sv{session.id}" in (b.get("url") or "")
+        for row in sb.tg.buttons(sb.tg.messages(GROUP)[-1])
+        for b in row
+    )
 
 
 async def test_unfinished_survey_reminded_once(sb, people, clock):
@@ -217,7 +236,12 @@ async def test_two_hundred_concurrent_respondents_stored_once(sb, clock):
         pressed = 0
         for u in users:
             msg = sb.tg.messages(u)[-1]
-            options = [b for row in sb.tg.buttons(msg) for b in row if b.get("callback_data", "").split(":")[-1].startswith(("o", "k", "s"))]
+            options = [
+                b
+                for row in sb.tg.buttons(msg)
+                for b in row
+                if b.get("callback_data", "").split(":")[-1].startswith(("o", "k", "s"))
+            ]
             if not options or "sudah kami terima" in msg.text:
                 continue
             target = next((b for b in options if b["callback_data"].endswith(":k")), None) or next(

@@ -20,7 +20,9 @@ async def test_restart_mid_survey_keeps_answers_and_position(tmp_path, tg):
     clock = FakeClock(datetime(2026, 3, 20, 8, 0, tzinfo=TZ))
     tg.add_user(ALICE, "Bu Siti")
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sb:
-        values = validate_fields({"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, sb.rt)
+        values = validate_fields(
+            {"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, sb.rt
+        )
         session = (await create_session(sb.rt, values, by=None, source="test")).session
         clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
         await sb.say(ALICE, f"/start sv{session.id}")

@@ -13,8 +13,18 @@ STANDARD = {
     "biaya": ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"],
     "produk": ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
     "kompetensi": ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
-    "perilaku": ["Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah", "Sangat sopan dan ramah"],
-    "pengaduan": ["Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal", "Dikelola dengan baik"],
+    "perilaku": [
+        "Tidak sopan dan ramah",
+        "Kurang sopan dan ramah",
+        "Sopan dan ramah",
+        "Sangat sopan dan ramah",
+    ],
+    "pengaduan": [
+        "Tidak ada",
+        "Ada tetapi tidak berfungsi",
+        "Berfungsi kurang maksimal",
+        "Dikelola dengan baik",
+    ],
     "sarana": ["Buruk", "Cukup", "Baik", "Sangat baik"],
 }
 
@@ -86,7 +96,10 @@ def test_minimal_definition_is_accepted():
         (lambda d: d["questions"][0].update(show_if={"sarana": ["4"]}), "tidak ada sebelumnya"),
         (lambda d: d["questions"][1].update(show_if={"kehadiran": ["radio"]}), "'radio'"),
         (lambda d: d["questions"].append(dict(d["questions"][0])), "kunci ganda"),
-        (lambda d: d["questions"][0]["options"][0].update(value="sangat-panjang-sekali-nilainya"), "terlalu panjang"),
+        (
+            lambda d: d["questions"][0]["options"][0].update(value="sangat-panjang-sekali-nilainya"),
+            "terlalu panjang",
+        ),
         (lambda d: d.update(version=0), "version harus bilangan bulat positif"),
         (lambda d: d.update(disabled_unsur=["parkir"]), "bukan unsur IKM"),
         (lambda d: d.update(colour="red"), "kunci tak dikenal ['colour']"),
