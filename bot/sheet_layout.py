@@ -46,3 +46,17 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
         ),
         "Status Bot": status,
     }
+
+
+# Filled by the aspirations feature: staff set Status and write Tanggapan; the bot reads them back.
+ASPIRASI = WorksheetSpec(
+    "Aspirasi",
+    ("Tiket", "Tanggal", "Bidang", "Sesi", "Isi", "Pengirim", "Status", "Tanggapan", "Publik", "Status Bot"),
+    key="Tiket",
+)
+
+# Rewritten by the bot after each sync: IKM per session, section and quarter.
+RINGKASAN = WorksheetSpec(
+    "Ringkasan",
+    ("Tingkat", "Kelompok", "Periode", "IKM", "Mutu", "Kinerja", "Responden", "Unsur Terlemah", "Diperbarui"),
+)

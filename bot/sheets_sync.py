@@ -27,7 +27,7 @@ from .i18n import format_when
 from .runtime import Runtime
 from .session_import import normalise_row
 from .sessions import SessionInputError, create_session, edit_session, validate_fields
-from .sheet_layout import JADWAL
+from .sheet_layout import ASPIRASI, JADWAL, RINGKASAN
 from .store import sessions as store_sessions
 from .store import sheet_rows
 from .store.sessions import Session
@@ -118,9 +118,7 @@ class SheetsSync:
     def specs(self) -> list[WorksheetSpec]:
         from .survey.engine import definition_for
 
-        specs = [JADWAL, jawaban_spec(definition_for(self.rt))]
-        specs += [spec for spec in self.rt.cache.get("extra_sheet_specs", [])]
-        return specs
+        return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
 
     def spec(self, name: str) -> WorksheetSpec:
         for spec in self.specs():

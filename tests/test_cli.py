@@ -175,3 +175,16 @@ def test_sheets_init_local_and_bad_google_key(tmp_path):
     bad = runner.invoke(app, ["sheets", "init", "--env-file", str(env)])
     assert bad.exit_code == 2
     assert "rusak" in bad.output and "PRIVATE KEY" not in bad.output and "Traceback" not in bad.output
+
+
+def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
+    from openpyxl import load_workbook
+
+    env = tmp_path / "settings.env"
+    env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n")
+    assert runner.invoke(app, ["sheets", "init", "--env-file", str(env)]).exit_code == 0
+    assert load_workbook(tmp_path / "wb.xlsx").sheetnames == ["Jadwal", "Jawaban", "Aspirasi", "Ringkasan"]
+    runner.invoke(app, ["session", "add", "--env-file", str(env), "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    synced = runner.invoke(app, ["sync", "--env-file", str(env)])
+    assert synced.exit_code == 0, synced.output
+    assert "Jadwal: 1 baris ditulis" in synced.output and "0 baris menunggu" in synced.output

@@ -210,3 +210,19 @@ async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, cloc
             assert blocked.requests == 0
     finally:
         fake.stop()
+
+
+async def test_status_shows_sync_lag_to_staff_only(sb):
+    from bot.sandbox import STAFF_ID
+
+    sb.tg.add_user(STAFF_ID, "Petugas")
+    sb.tg.add_user(ALICE, "Warga")
+    values = validate_fields({"title": "Dialog", "section": "PHU", "when": "01/05/2026 09.00"}, sb.rt)
+    await create_session(sb.rt, values, by=None, source="test")
+    await sb.say(ALICE, "/status")
+    assert "hanya untuk petugas" in sb.texts(ALICE)[-1]
+    await sb.say(STAFF_ID, "/status")
+    assert "1 baris menunggu" in sb.texts(STAFF_ID)[-1]
+    await sb.running.sheets.flush()
+    await sb.say(STAFF_ID, "/status")
+    assert "semua baris sudah tersinkron" in sb.texts(STAFF_ID)[-1]
