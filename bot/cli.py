@@ -377,6 +377,103 @@ def survey_qr(
     typer.echo(f"Kode QR untuk {link} ditulis ke {out}")
 
 
+@app.command()
+def report(
+    session: Annotated[int | None, typer.Option("--session", help="Nomor sesi.")] = None,
+    section: Annotated[str | None, typer.Option("--section", help="Bidang, mis. 'Bimas Islam'.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="2026-07 | 2026-Q3 | 2026-S1 | 2026")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text atau json.")] = "text",
+    out: Annotated[Path | None, typer.Option("--out", help="Tulis ke berkas ini (default: layar).")] = None,
+    input_csv: Annotated[
+        Path | None, typer.Option("--input", help="Hitung dari CSV (tanpa basis data).")
+    ] = None,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Laporan IKM (PermenPAN-RB 14/2017) per sesi, bidang atau periode.
+
+    Example: ngopas report --period 2026-Q1 --format json --out ikm.json
+    """
+    if fmt not in ("text", "json"):
+        fail("Format yang tersedia: text, json.")
+    settings = load(env_file)
+    from reports import NoAnswers, build_report, describe, filter_period, render_json, render_text
+    from reports.csv_input import CsvInputError, read_responses_csv
+
+    if input_csv is not None:
+        try:
+            frame = read_responses_csv(input_csv)
+        except CsvInputError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"Berkas {input_csv} tidak dapat dibaca: {exc.strerror}.")
+    else:
+        from .report_data import responses_frame
+
+        frame = run_async(settings, lambda rt: responses_frame(rt, session_id=session, section=section))
+    label = "Semua periode"
+    if period:
+        if "finished_at" not in frame.columns:
+            fail("Periode butuh kolom tanggal (tanggal) di data.")
+        try:
+            frame = filter_period(frame, period)
+        except ValueError as exc:
+            fail(str(exc))
+        label = describe(period)
+    title = (
+        "Survei Kepuasan Masyarakat NGOPAS"
+        + (f" – sesi #{session}" if session else "")
+        + (f" – {section}" if section else "")
+    )
+    try:
+        result = build_report(frame, title=title, office_name=settings.office_name, period_label=label)
+    except (NoAnswers, KeyError):
+        fail("Belum ada jawaban survei untuk pilihan ini.", code=1)
+    text = render_json(result) if fmt == "json" else render_text(result)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"Laporan ditulis ke {out}")
+    else:
+        typer.echo(text)
+
+
+@app.command("import-responses")
+def import_responses(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: satu baris per responden, kolom per unsur (1–4 atau label baku).")
+    ],
+    session: Annotated[int, typer.Option("--session", help="Nomor sesi tujuan.")],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Muat jawaban survei kertas/Google Forms ke basis data untuk satu sesi.
+
+    Example: ngopas import-responses survei-kertas.csv --session 12
+    """
+    settings = load(env_file)
+    from reports.csv_input import CsvInputError, read_responses_csv
+
+    from .report_data import import_frame
+    from .store import sessions as store_sessions
+
+    try:
+        frame = read_responses_csv(file)
+    except CsvInputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"Berkas {file} tidak dapat dibaca: {exc.strerror}.")
+
+    async def body(rt: Runtime) -> int:
+        from .app import open_sheets_sync
+
+        open_sheets_sync(rt)  # registers the Jawaban hook so imported rows reach the spreadsheet too
+        async with rt.store.connect() as conn:
+            if await store_sessions.get_session(conn, session) is None:
+                fail(f"Sesi #{session} tidak ditemukan.")
+        return await import_frame(rt, frame, session)
+
+    typer.echo(f"{run_async(settings, body)} jawaban dimuat ke sesi #{session}.")
+
+
 sheets_app = typer.Typer(help="Spreadsheet kantor (Google Sheets atau .xlsx lokal).", no_args_is_help=True)
 app.add_typer(sheets_app, name="sheets")
 

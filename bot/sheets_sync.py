@@ -178,9 +178,43 @@ class SheetsSync:
                     break  # Google is unhappy: stop this round, everything stays queued
                 async with self.rt.store.begin() as conn:
                     await sheet_rows.mark_flushed(conn, ids, self.rt.clock.now())
+            if result.written.get("Jawaban") and result.error is None and self._budget() >= 2:
+                await self.refresh_summary()
+                result.requests += 2
             async with self.rt.store.connect() as conn:
                 result.pending = (await sheet_rows.lag(conn))[0]
             return result
+
+    async def refresh_summary(self) -> int:
+        """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
+        from reports import summarise
+
+        from .report_data import responses_frame
+
+        frame = await responses_frame(self.rt)
+        if frame.empty:
+            return 0
+        now = self.rt.clock.now().astimezone(self.rt.tz).strftime("%d/%m/%Y %H.%M")
+        rows: list[dict[str, Any]] = []
+        for level, by in (("Sesi", "session"), ("Bidang", "section"), ("Triwulan", "quarter")):
+            for item in summarise(frame, by).to_dict("records"):
+                rows.append(
+                    {
+                        "Tingkat": level,
+                        "Kelompok": item["kelompok"],
+                        "Periode": item["kelompok"] if by == "quarter" else "",
+                        "IKM": item["ikm"],
+                        "Mutu": item["mutu"],
+                        "Kinerja": item["kinerja"],
+                        "Responden": item["responden"],
+                        "Unsur Terlemah": item["unsur_terlemah"],
+                        "Diperbarui": now,
+                    }
+                )
+        for _ in range(2):
+            self._write_times.append(self.clock())
+        await asyncio.to_thread(self.workbook.replace_rows, RINGKASAN, rows)
+        return len(rows)
 
     async def _apply_updates(self, spec: WorksheetSpec, batch: list[sheet_rows.SheetRow]) -> None:
         existing = await asyncio.to_thread(self.workbook.read_rows, spec)

@@ -188,3 +188,29 @@ def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
     synced = runner.invoke(app, ["sync", "--env-file", str(env)])
     assert synced.exit_code == 0, synced.output
     assert "Jadwal: 1 baris ditulis" in synced.output and "0 baris menunggu" in synced.output
+
+
+def test_report_from_csv_and_import_into_store(tmp_path):
+    env = _env(tmp_path)
+    csv = tmp_path / "kertas.csv"
+    keys = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"]
+    csv.write_text("tanggal," + ",".join(keys) + "\n05/03/2026," + ",".join(["4"] * 9) + "\n06/03/2026," + ",".join(["3"] * 9) + "\n")
+    text = runner.invoke(app, ["report", "--input", str(csv), "--period", "2026-Q1", "--env-file", env])
+    assert text.exit_code == 0, text.output
+    assert "IKM 87,50 — B (Baik), 2 responden" in text.output and "Triwulan I 2026" in text.output
+    out = tmp_path / "ikm.json"
+    as_json = runner.invoke(app, ["report", "--input", str(csv), "--format", "json", "--out", str(out), "--env-file", env])
+    assert as_json.exit_code == 0
+    import json
+
+    assert json.loads(out.read_text())["ikm"] == 87.5
+    bad = tmp_path / "rusak.csv"
+    bad.write_text("persyaratan\nmantap\n")
+    refused = runner.invoke(app, ["report", "--input", str(bad), "--env-file", env])
+    assert refused.exit_code == 2 and "Baris 2, kolom persyaratan" in refused.output
+
+    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    loaded = runner.invoke(app, ["import-responses", str(csv), "--session", "1", "--env-file", env])
+    assert loaded.exit_code == 0 and "2 jawaban dimuat" in loaded.output
+    stored = runner.invoke(app, ["report", "--session", "1", "--env-file", env])
+    assert "IKM 87,50 — B (Baik), 2 responden" in stored.output

@@ -62,7 +62,7 @@ async def test_finished_response_and_session_rows_reach_the_workbook(sb, clock):
     sync = sb.running.sheets
     result = await sync.flush()
     assert result.error is None and result.pending == 0
-    assert result.requests <= 2  # one append per worksheet
+    assert result.requests == 4  # one append per worksheet (Jadwal, Jawaban) + Ringkasan clear and write
     path = sb.rt.settings.workbook_path
     [answer] = _rows(path, "Jawaban")
     assert answer["Judul Sesi"] == "Dialog Kerukunan" and answer["Sesi"] == session.id
@@ -226,3 +226,15 @@ async def test_status_shows_sync_lag_to_staff_only(sb):
     await sb.running.sheets.flush()
     await sb.say(STAFF_ID, "/status")
     assert "semua baris sudah tersinkron" in sb.texts(STAFF_ID)[-1]
+
+
+async def test_ringkasan_refreshed_with_ikm_after_answers(sb, clock):
+    await _finish_survey(sb, clock, "Terima kasih")
+    await sb.running.sheets.flush()
+    rows = _rows(sb.rt.settings.workbook_path, "Ringkasan")
+    by_level = {r["Tingkat"]: r for r in rows}
+    assert set(by_level) == {"Sesi", "Bidang", "Triwulan"}
+    # every unsur answered "3" (the third option) -> NRR 3 -> IKM 75.00, C (Kurang baik)
+    assert by_level["Bidang"]["Kelompok"] == "Bimas Islam" and by_level["Bidang"]["IKM"] == 75
+    assert by_level["Triwulan"]["Kelompok"] == "2026-Q1" and by_level["Triwulan"]["Mutu"] == "C"
+    assert by_level["Sesi"]["Responden"] == 1
