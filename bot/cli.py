@@ -132,7 +132,7 @@ def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> N
 @app.command()
 def demo(
     verbose: Verbose = False,
-    keep: Annotated[Path | None, typer.Option(help="Simpan berkas demo di folder ini.")] = None,
+    keep: Annotated[Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")] = None,
 ) -> None:
     """Demo luring: bot sungguhan melawan emulator Telegram lokal, warga simulasi, waktu dipercepat.
 

@@ -12,7 +12,6 @@ import html
 import logging
 import re
 import shutil
-import tempfile
 import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -94,6 +93,52 @@ async def scenario(sb: Sandbox) -> None:
         await sb.advance(to=max(moment, sb.clock.now()))
         await sb.outbox_idle()
 
+    end = start + timedelta(hours=2)
+    _say(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
+    await sb.advance(to=end + timedelta(minutes=1))
+    await sb.outbox_idle()
+    await _citizens_answer(sb)
+    await sb.running.sheets.flush()
+
+
+async def _citizens_answer(sb: Sandbox) -> None:
+    """Four attendees open the survey from the invitation and answer with the buttons."""
+    from .survey.engine import definition_for
+
+    defn = definition_for(sb.rt)
+    invite = sb.tg.last_message(GROUP_TAKLIM)
+    link = next(b["url"] for row in sb.tg.buttons(invite) for b in row if "url" in b)
+    payload = link.split("start=")[1]
+    # (who, how they attended, usual answer, answer for "sarana"): Rina on Zoom found the sound poor.
+    people = [
+        (ADMIN_TAKLIM, "langsung", 3, 3),
+        (MEMBER_TAKLIM, "langsung", 4, 4),
+        (CITIZEN, "youtube", 4, 3),
+        (5001, "zoom", 4, 2),
+    ]
+    _say(f"{len(people)} peserta membuka tautan survei ({link}) dan menjawab dengan tombol")
+    sb.tg.add_user(5001, "Mbak Rina")
+    for user, attendance, score, sarana in people:
+        await sb.say(user, f"/start {payload}")
+        for _ in range(40):
+            text = next(m.text for m in reversed(sb.tg.messages(user)) if m.reply_markup)
+            if "Ringkasan jawaban" in text:
+                break
+            if "Pertanyaan" not in text:  # follow-up after a low score
+                await sb.say(user, "Suara di Zoom putus-putus, mohon diperbaiki")
+                continue
+            q = next(q for q in defn.questions if q.text["id"] in text)
+            if q.key == "kehadiran":
+                await sb.press(user, user, q.label(attendance, "id"))
+            elif q.kind == "text":
+                await sb.say(user, "Semoga NGOPAS rutin setiap bulan")
+            elif q.optional:
+                await sb.press(user, user, "Lewati")
+            else:
+                wanted = sarana if q.key == "sarana" else score
+                await sb.press(user, user, q.options[min(wanted, len(q.options)) - 1].label["id"])
+        await sb.press(user, user, "Kirim")
+
 
 def _print_chats(sb: Sandbox) -> None:
     names = {
@@ -101,6 +146,7 @@ def _print_chats(sb: Sandbox) -> None:
         GROUP_HAJI: "Grup: Paguyuban KBIHU Magelang (PHU)",
         CITIZEN: "Warga: Mas Joko (Semua bidang)",
         STAFF_ID: "Petugas Kemenag",
+        5001: "Mbak Rina (peserta Zoom)",
         MEMBER_TAKLIM: "Pak Budi (anggota, bukan admin)",
     }
     print("\n" + "═" * 72)
@@ -109,30 +155,58 @@ def _print_chats(sb: Sandbox) -> None:
     for chat_id, name in names.items():
         messages = sb.tg.messages(chat_id)
         print(f"\n■ {name} — {len(messages)} pesan")
-        for m in messages:
-            body = html.unescape(re.sub(r"<[^>]+>", "", m.text or ""))
-            first = body.strip().splitlines()[0] if body.strip() else f"[{m.kind}]"
-            buttons = [b["text"] for row in sb.tg.buttons(m) for b in row]
-            extra = f"  [tombol: {', '.join(buttons)}]" if buttons else ""
-            print(textwrap.shorten(f"  • {first}", 100) + extra)
+        previous, repeats = "", 0
+        for m in [*messages, None]:
+            line = ""
+            if m is not None:
+                body = html.unescape(re.sub(r"<[^>]+>", "", m.text or ""))
+                first = body.strip().splitlines()[0] if body.strip() else f"[{m.kind}]"
+                buttons = [b["text"] for row in sb.tg.buttons(m) for b in row if "url" in b]
+                extra = f"  [tombol: {', '.join(buttons)}]" if buttons else ""
+                line = textwrap.shorten(f"  • {first}", 100) + extra
+            if line == previous:
+                repeats += 1
+                continue
+            if previous:
+                print(previous + (f"  (×{repeats + 1})" if repeats else ""))
+            previous, repeats = line, 0
+
+
+def _print_summary(sb: Sandbox, report_text: str, workdir: Path) -> None:
+    print("\n" + "═" * 72)
+    print("Ringkasan IKM / IKM summary")
+    print("═" * 72)
+    print(report_text)
+    print(f"\nSpreadsheet lokal (Jadwal, Jawaban, Aspirasi, Ringkasan): {sb.rt.settings.workbook_path}")
+    print(f"Basis data: {workdir / 'ngopas.db'}")
 
 
 async def _main(workdir: Path) -> None:
+    from reports import build_report, render_text
+
+    from .report_data import responses_frame
+
     start = datetime(2026, 3, 21, 19, 30, tzinfo=TZ)  # Saturday evening; the session is Monday 09.00
     async with running_sandbox(workdir, clock=FakeClock(start)) as sb:
         await scenario(sb)
         _print_chats(sb)
+        frame = await responses_frame(sb.rt)
+        report = build_report(
+            frame,
+            title="Survei Kepuasan NGOPAS (demo)",
+            office_name=sb.rt.settings.office_name,
+            period_label="Maret 2026",
+        )
+        _print_summary(sb, render_text(report), workdir)
 
 
 def run_demo(*, keep_dir: Path | None = None, verbose: bool = False) -> None:
-    """Run the scenario in a temporary folder (or `keep_dir`) and print the result."""
-    workdir = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="ngopas-demo-"))
+    """Run the scenario in a fresh folder (default data/demo, replaced each run) and print the result."""
+    workdir = Path(keep_dir) if keep_dir else Path("data/demo")
+    if workdir.exists():
+        shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     if not verbose:
         logging.getLogger().setLevel(logging.WARNING)
-    try:
-        asyncio.run(_main(workdir))
-        print(f"\nSelesai. Basis data demo: {workdir / 'ngopas.db'}")
-    finally:
-        if keep_dir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
+    asyncio.run(_main(workdir))
+    print("\nSelesai: tidak ada proses yang masih berjalan. / Done: nothing is left running.")

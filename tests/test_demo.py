@@ -22,3 +22,8 @@ def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
     haji = out.split("■ Grup: Paguyuban KBIHU")[1].split("■")[0]
     assert "Sesi NGOPAS baru" not in haji  # subscribed to PHU only; the session is Bimas Islam
     assert "hanya admin grup" in group
+    assert "Isi survei" in group  # the invitation after the session
+    # four attendees answered: 8 unsur at 3.75 and sarana at 3.00 -> (8*3.75 + 3)/9 * 25 = 91.67
+    assert "IKM 91,67 — A (Sangat baik), 4 responden" in out
+    assert "Sarana dan Prasarana: 3,00 (C)" in out
+    assert (tmp_path / "data" / "demo" / "ngopas.xlsx").exists()
