@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.clock import Clock
+from bot.outbox_sender import OutboxSender
 from bot.runtime import Runtime
 from bot.sandbox import sandbox_settings
 from bot.sessions import create_session, validate_fields
-from bot.store import Store, chats, outbox
+from bot.store import Store, chats, outbox, schema
 
 CHATS = 500
 
@@ -107,12 +110,16 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_chat_once(tmp_pa
         chat_id = 10_000 + i if i % 2 else -1_000_000 - i
         received[chat_id] = len(tg.messages(chat_id))
     duplicated = [c for c, n in received.items() if n > 1]
-    lost = [c for c, n in received.items() if n == 0]
+    missing = {c for c, n in received.items() if n == 0}
     assert duplicated == []
-    assert lost == []
     assert tg.rate_limited == 0  # paced within Telegram's limits, no 429 needed
     async with rt.store.connect() as conn:
         stats = await outbox.stats(conn)
+        uncertain = {row.chat_id for row in await conn.execute(select(schema.outbox.c.chat_id).where(schema.outbox.c.state == "uncertain"))}
     assert stats.by_state.get("sent", 0) + stats.by_state.get("uncertain", 0) == CHATS
-    assert stats.by_state.get("uncertain", 0) <= 1  # at most the one request in flight at the kill
+    # A request in flight at the SIGKILL is ambiguous (the Bot API has no idempotency key); it is never
+    # resent (no duplicate) and never silent: it is recorded 'uncertain' for the operator.  Nothing else
+    # may be missing, and at most the sender's in-flight requests can be uncertain.
+    assert missing <= uncertain
+    assert len(uncertain) <= OutboxSender.CONCURRENCY
     await rt.store.close()
