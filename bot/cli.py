@@ -132,7 +132,9 @@ def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> N
 @app.command()
 def demo(
     verbose: Verbose = False,
-    keep: Annotated[Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")] = None,
+    keep: Annotated[
+        Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")
+    ] = None,
 ) -> None:
     """Demo luring: bot sungguhan melawan emulator Telegram lokal, warga simulasi, waktu dipercepat.
 
@@ -382,7 +384,9 @@ def report(
     session: Annotated[int | None, typer.Option("--session", help="Nomor sesi.")] = None,
     section: Annotated[str | None, typer.Option("--section", help="Bidang, mis. 'Bimas Islam'.")] = None,
     period: Annotated[str | None, typer.Option("--period", help="2026-07 | 2026-Q3 | 2026-S1 | 2026")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text atau json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, json, png (infografis), pdf (laporan cetak), xlsx (tabel).")
+    ] = "text",
     out: Annotated[Path | None, typer.Option("--out", help="Tulis ke berkas ini (default: layar).")] = None,
     input_csv: Annotated[
         Path | None, typer.Option("--input", help="Hitung dari CSV (tanpa basis data).")
@@ -393,8 +397,10 @@ def report(
 
     Example: ngopas report --period 2026-Q1 --format json --out ikm.json
     """
-    if fmt not in ("text", "json"):
-        fail("Format yang tersedia: text, json.")
+    if fmt not in ("text", "json", "png", "pdf", "xlsx"):
+        fail("Format yang tersedia: text, json, png, pdf, xlsx.")
+    if fmt in ("png", "pdf", "xlsx") and out is None:
+        fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file)
     from reports import NoAnswers, build_report, describe, filter_period, render_json, render_text
     from reports.csv_input import CsvInputError, read_responses_csv
@@ -428,6 +434,24 @@ def report(
         result = build_report(frame, title=title, office_name=settings.office_name, period_label=label)
     except (NoAnswers, KeyError):
         fail("Belum ada jawaban survei untuk pilihan ini.", code=1)
+    if fmt in ("png", "pdf", "xlsx"):
+        from reports import summarise
+        from reports.render_files import render_pdf, render_png, render_xlsx
+
+        assert out is not None
+        if fmt == "png":
+            render_png(result, out)
+        elif fmt == "pdf":
+            render_pdf(result, out)
+        else:
+            groups = {}
+            if "finished_at" in frame.columns:
+                groups["Per Triwulan"] = summarise(frame, "quarter")
+            if "section" in frame.columns:
+                groups["Per Bidang"] = summarise(frame, "section")
+            render_xlsx(result, out, groups)
+        typer.echo(f"IKM {result.ikm.ikm_rounded:.2f} ({result.ikm.grade.mutu}); laporan ditulis ke {out}")
+        return
     text = render_json(result) if fmt == "json" else render_text(result)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)

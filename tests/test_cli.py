@@ -214,3 +214,17 @@ def test_report_from_csv_and_import_into_store(tmp_path):
     assert loaded.exit_code == 0 and "2 jawaban dimuat" in loaded.output
     stored = runner.invoke(app, ["report", "--session", "1", "--env-file", env])
     assert "IKM 87,50 — B (Baik), 2 responden" in stored.output
+
+
+def test_report_files_from_csv(tmp_path):
+    env = _env(tmp_path)
+    csv = tmp_path / "kertas.csv"
+    keys = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"]
+    csv.write_text("tanggal,bidang," + ",".join(keys) + "\n05/03/2026,PHU," + ",".join(["4"] * 9) + "\n")
+    for fmt in ("png", "pdf", "xlsx"):
+        out = tmp_path / f"laporan.{fmt}"
+        result = runner.invoke(app, ["report", "--input", str(csv), "--format", fmt, "--out", str(out), "--env-file", env])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000 and "IKM 100.00 (A)" in result.output
+    missing_out = runner.invoke(app, ["report", "--input", str(csv), "--format", "pdf", "--env-file", env])
+    assert missing_out.exit_code == 2 and "--out" in missing_out.output
