@@ -437,6 +437,7 @@ def report(
     if fmt in ("png", "pdf", "xlsx"):
         from reports import summarise
         from reports.render_files import render_pdf, render_png, render_xlsx
+        from reports.report import number
 
         assert out is not None
         if fmt == "png":
@@ -450,7 +451,7 @@ def report(
             if "section" in frame.columns:
                 groups["Per Bidang"] = summarise(frame, "section")
             render_xlsx(result, out, groups)
-        typer.echo(f"IKM {result.ikm.ikm_rounded:.2f} ({result.ikm.grade.mutu}); laporan ditulis ke {out}")
+        typer.echo(f"IKM {number(result.ikm.ikm_rounded)} ({result.ikm.grade.mutu}); laporan ditulis ke {out}")
         return
     text = render_json(result) if fmt == "json" else render_text(result)
     if out:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .instrument import IPAK, UNSUR, UNSUR_KEYS, Grade, grade_for_ikm, grade_for_nrr, round2
@@ -84,8 +85,19 @@ def sums_and_counts(df: pd.DataFrame, keys: Iterable[str]) -> tuple[dict[str, in
     cols = [k for k in keys if k in df.columns]
     if not cols:
         return {}, {}
-    block = df[cols].apply(pd.to_numeric, errors="coerce")
-    return {k: int(v) for k, v in block.sum().items()}, {k: int(v) for k, v in block.count().items()}
+    sums, counts = {}, {}
+    for key in cols:
+        values = numeric(df[key])
+        sums[key] = int(np.nansum(values))
+        counts[key] = int(np.count_nonzero(~np.isnan(values)))
+    return sums, counts
+
+
+def numeric(column: pd.Series) -> np.ndarray:
+    """A column of answers as float64 with NaN for missing (no conversion pass when already numeric)."""
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def from_sums(

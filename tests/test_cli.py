@@ -225,6 +225,6 @@ def test_report_files_from_csv(tmp_path):
         out = tmp_path / f"laporan.{fmt}"
         result = runner.invoke(app, ["report", "--input", str(csv), "--format", fmt, "--out", str(out), "--env-file", env])
         assert result.exit_code == 0, result.output
-        assert out.stat().st_size > 1000 and "IKM 100.00 (A)" in result.output
+        assert out.stat().st_size > 1000 and "IKM 100,00 (A)" in result.output
     missing_out = runner.invoke(app, ["report", "--input", str(csv), "--format", "pdf", "--env-file", env])
     assert missing_out.exit_code == 2 and "--out" in missing_out.output
