@@ -33,6 +33,7 @@ from sheets.errors import SheetsError
 from .callbacks import Cb, pattern
 from .handlers import membership, schedule, start, status, subscribe
 from .handlers.common import error_handler, lang_of
+from .handlers.reports import build_report_handlers
 from .handlers.session_admin import build_session_handlers
 from .i18n import t
 from .outbox_sender import OutboxSender
@@ -113,6 +114,8 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     app.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migration))
     for handler in build_survey_handlers():
+        app.add_handler(handler)
+    for handler in build_report_handlers():
         app.add_handler(handler)
     # Last in group 0, so it only sees buttons no handler above claimed.
     app.add_handler(CallbackQueryHandler(stale_button))

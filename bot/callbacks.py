@@ -20,6 +20,8 @@ class Cb(StrEnum):
     EDIT_SESSION = "ub"
     CANCEL_SESSION = "bt"
     SURVEY = "sv"
+    REPORT = "lp"
+    EXPORT = "ek"
 
 
 def pack(prefix: Cb, *parts: object) -> str:

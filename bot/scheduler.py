@@ -51,6 +51,8 @@ def _still_useful(row: ScheduleRow, session: Session, rt: Runtime) -> bool:
         return now < session.starts_at
     if row.kind == "start":
         return now < session.ends_at
+    if row.kind == "survey_result":
+        return now >= session.survey_closes_at
     if row.kind.startswith("survey"):
         return now < session.survey_closes_at
     return True

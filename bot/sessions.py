@@ -106,6 +106,7 @@ def _plan(session: Session, rt: Runtime) -> list[tuple[str, datetime]]:
     ]
     plan.append(("start", session.starts_at))
     plan.append(("survey_invite", session.ends_at))
+    plan.append(("survey_result", session.survey_closes_at))
     return plan
 
 
@@ -114,7 +115,7 @@ async def _schedule(conn: AsyncConnection, session: Session, rt: Runtime) -> Non
     for kind, due in _plan(session, rt):
         # A reminder whose moment passed before the session was created (e.g. a session tomorrow morning
         # created tonight) is simply not planned: the announcement already tells the time.
-        if due >= now or kind in ("start", "survey_invite"):
+        if due >= now or kind in ("start", "survey_invite", "survey_result"):
             await sessions.add_schedule(conn, session.id, kind, session.rev, due)
 
 
@@ -203,7 +204,9 @@ async def edit_session(rt: Runtime, session_id: int, changes: Mapping[str, Any],
         session = await sessions.update_session(conn, session_id, updates, now)
         if time_changed:
             await sessions.cancel_schedule(conn, session_id)
-            await outbox.cancel_pending(conn, session_id, ["reminder", "start", "survey_invite"])
+            await outbox.cancel_pending(
+                conn, session_id, ["reminder", "start", "survey_invite", "survey_result"]
+            )
             await _schedule(conn, session, rt)
         await _mirror(conn, rt, session, op="update")
         queued = 0

@@ -30,6 +30,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    """Writers take the lock at BEGIN (IMMEDIATE); readers begin deferred, so under WAL they never wait on a
+    writer, not even on one in the same task (a sweep reading answers inside its own write transaction)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ngopas_write") else "BEGIN")
+
+
 class Store:
     """The embedded source of truth.  All SQL lives in this package; callers use `begin()`/`connect()`."""
 
@@ -54,7 +60,7 @@ class Store:
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         store = cls(engine)
         if migrate:
             await apply_migrations(engine)
@@ -67,8 +73,10 @@ class Store:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        async with self._write_lock, self.engine.connect() as base:
+            conn = await base.execution_options(ngopas_write=True)
+            async with conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
