@@ -119,9 +119,16 @@ def compute_ikm(df: pd.DataFrame, *, disabled_unsur: Iterable[str] = ()) -> IkmR
     """IKM over every row of `df`; an unsur column that is absent, or named in `disabled_unsur`, is disabled."""
     disabled = set(disabled_unsur)
     names = {k: v for k, v in UNSUR.items() if k in df.columns and k not in disabled}
-    sums, counts = sums_and_counts(df, names)
-    answered = df[list(names)].notna().any(axis=1).sum() if names else 0
-    return from_sums(sums, counts, int(answered), names)
+    sums: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    answered = np.zeros(len(df), dtype=bool)
+    for key in names:
+        values = numeric(df[key])
+        valid = ~np.isnan(values)
+        answered |= valid
+        sums[key] = int(values[valid].sum())
+        counts[key] = int(valid.sum())
+    return from_sums(sums, counts, int(answered.sum()), names)
 
 
 def compute_ipak(df: pd.DataFrame) -> IkmResult | None:
