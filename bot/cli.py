@@ -451,7 +451,9 @@ def report(
             if "section" in frame.columns:
                 groups["Per Bidang"] = summarise(frame, "section")
             render_xlsx(result, out, groups)
-        typer.echo(f"IKM {number(result.ikm.ikm_rounded)} ({result.ikm.grade.mutu}); laporan ditulis ke {out}")
+        typer.echo(
+            f"IKM {number(result.ikm.ikm_rounded)} ({result.ikm.grade.mutu}); laporan ditulis ke {out}"
+        )
         return
     text = render_json(result) if fmt == "json" else render_text(result)
     if out:
@@ -559,6 +561,65 @@ def sync(env_file: EnvFile = Path("settings.env")) -> None:
     if error:
         fail(f"Sebagian belum terkirim ({second.pending} baris menunggu): {error}", code=1)
     typer.echo(f"Selesai; {second.pending} baris menunggu.")
+
+
+@app.command()
+def doctor(env_file: EnvFile = Path("settings.env")) -> None:
+    """Periksa semua yang dibutuhkan bot (token, basis data, spreadsheet, antrean) beserta cara memperbaikinya.
+
+    Example: ngopas doctor
+    """
+    settings = load(env_file)
+    from .doctor import run_checks
+
+    checks = run_async(settings, lambda rt: run_checks(rt, env_file))
+    for check in checks:
+        typer.echo(check.line())
+    blocking = [c for c in checks if c.status == "fail" and c.blocking]
+    if blocking:
+        fail(f"{len(blocking)} masalah menghalangi bot berjalan.", code=1)
+    typer.echo("Semua pemeriksaan penting lulus.")
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Berkas cadangan tujuan, mis. cadangan/ngopas-2026-03-23.db")],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Cadangkan basis data dengan aman, juga saat bot sedang berjalan.
+
+    Example: ngopas backup cadangan/ngopas-$(date +%F).db
+    """
+    settings = load(env_file)
+    from .backup import BackupError, backup
+
+    try:
+        size = backup(settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"Cadangan ditulis ke {file} ({size / 1024:.0f} KiB).")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="Berkas cadangan dari `ngopas backup`.")],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Pulihkan basis data dari cadangan (hentikan bot dulu); berkas lama disimpan di sampingnya.
+
+    Example: ngopas restore cadangan/ngopas-2026-03-23.db
+    """
+    settings = load(env_file)
+    from .backup import BackupError, restore
+
+    try:
+        kept = restore(settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Basis data dipulihkan dari {file}."
+        + (f" Berkas sebelumnya disimpan sebagai {kept}." if kept else "")
+    )
 
 
 @app.command()

@@ -228,3 +228,19 @@ def test_report_files_from_csv(tmp_path):
         assert out.stat().st_size > 1000 and "IKM 100,00 (A)" in result.output
     missing_out = runner.invoke(app, ["report", "--input", str(csv), "--format", "pdf", "--env-file", env])
     assert missing_out.exit_code == 2 and "--out" in missing_out.output
+
+
+def test_backup_and_restore_round_trip(tmp_path):
+    env = _env(tmp_path)
+    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Sebelum", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    saved = runner.invoke(app, ["backup", str(tmp_path / "cadangan" / "b.db"), "--env-file", env])
+    assert saved.exit_code == 0, saved.output
+    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Sesudah", "--section", "PHU", "--when", "24/03/2030 09.00"])
+    restored = runner.invoke(app, ["restore", str(tmp_path / "cadangan" / "b.db"), "--env-file", env])
+    assert restored.exit_code == 0 and "sebelum-pulih" in restored.output
+    listed = runner.invoke(app, ["session", "list", "--env-file", env])
+    assert "Sebelum" in listed.output and "Sesudah" not in listed.output
+    junk = tmp_path / "junk.db"
+    junk.write_text("bukan basis data")
+    refused = runner.invoke(app, ["restore", str(junk), "--env-file", env])
+    assert refused.exit_code == 2 and "bukan cadangan" in refused.output
