@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-MARGIN = 1.04  # stretch every window a little: requests can arrive closer together than they left
+MARGIN = 1.02  # stretch every window a little: requests can arrive closer together than they left
 
 
 class SlidingWindow:
@@ -97,7 +97,11 @@ class Pacer:
                 if wait <= 1e-9:
                     break
                 await asyncio.sleep(wait)
-            self._next_slot = max(self.clock(), self._next_slot) + self._interval
+            # Next slot from the planned one, not from when we woke up: sleep overshoots by about a millisecond
+            # each time, which would otherwise cost ~3 % of the rate.  After idling, start from now.
+            now = self.clock()
+            base = self._next_slot if self._next_slot >= now - self._interval else now
+            self._next_slot = base + self._interval
             if private or chat_id < 0:
                 self._chat_window(chat_id).record()
         if len(self._chats) > 10_000:
