@@ -379,6 +379,18 @@ def survey_qr(
     typer.echo(f"Kode QR untuk {link} ditulis ke {out}")
 
 
+def read_csv_or_fail(path: Path) -> Any:
+    """Responses from a CSV export, or one clear message listing the bad cells (nothing half-read)."""
+    from reports.csv_input import CsvInputError, read_responses_csv
+
+    try:
+        return read_responses_csv(path)
+    except CsvInputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.")
+
+
 @app.command()
 def report(
     session: Annotated[int | None, typer.Option("--session", help="Nomor sesi.")] = None,
@@ -403,15 +415,9 @@ def report(
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file)
     from reports import NoAnswers, build_report, describe, filter_period, render_json, render_text
-    from reports.csv_input import CsvInputError, read_responses_csv
 
     if input_csv is not None:
-        try:
-            frame = read_responses_csv(input_csv)
-        except CsvInputError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"Berkas {input_csv} tidak dapat dibaca: {exc.strerror}.")
+        frame = read_csv_or_fail(input_csv)
     else:
         from .report_data import responses_frame
 
@@ -477,17 +483,10 @@ def import_responses(
     Example: ngopas import-responses survei-kertas.csv --session 12
     """
     settings = load(env_file)
-    from reports.csv_input import CsvInputError, read_responses_csv
-
     from .report_data import import_frame
     from .store import sessions as store_sessions
 
-    try:
-        frame = read_responses_csv(file)
-    except CsvInputError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"Berkas {file} tidak dapat dibaca: {exc.strerror}.")
+    frame = read_csv_or_fail(file)
 
     async def body(rt: Runtime) -> int:
         from .app import open_sheets_sync

@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         if salt == DEFAULT_SALT or len(salt) < 16:
             raise SettingsError(
                 "NGOPAS_PSEUDONYM_SALT harus diisi teks rahasia acak minimal 16 karakter "
-                '(contoh: hasil `python -c "import secrets; print(secrets.token_urlsafe(32))"`).'
+                "(contoh: hasil perintah `openssl rand -hex 32`)."
             )
         return salt.encode()
 
