@@ -38,8 +38,17 @@ def summarise(df: pd.DataFrame, by: str = "quarter", *, disabled_unsur: tuple[st
     sums: dict[str, np.ndarray] = {}
     counts: dict[str, np.ndarray] = {}
     answered = np.zeros(len(df), dtype=bool)
+    group_sizes: np.ndarray | None = None
     for key in names:
-        values = numeric(df[key])
+        column = df[key]
+        if column.dtype.kind in "iu":  # a plain integer column cannot hold a missing answer
+            if group_sizes is None:
+                group_sizes = np.bincount(ids, minlength=size).astype("float64")
+            answered[:] = True
+            sums[key] = np.bincount(ids, weights=column.to_numpy().astype("float64"), minlength=size)
+            counts[key] = group_sizes
+            continue
+        values = numeric(column)
         valid = ~np.isnan(values)
         answered |= valid
         sums[key] = np.bincount(ids, weights=np.where(valid, values, 0.0), minlength=size)
