@@ -20,6 +20,7 @@ demo: $(STAMP)
 run: demo
 
 test: $(STAMP)
+	@scripts/ensure-postgres
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

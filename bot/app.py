@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ChatType
@@ -30,9 +31,13 @@ from telegram.warnings import PTBUserWarning
 
 from sheets.errors import SheetsError
 
+from . import community_post  # noqa: F401 - registers the monthly community post with the sweep
 from .callbacks import Cb, pattern
 from .handlers import membership, schedule, start, status, subscribe
+from .handlers.aspirations import build_aspiration_handlers
+from .handlers.aspirations import start_route as aspiration_route
 from .handlers.common import error_handler, lang_of
+from .handlers.privacy import build_privacy_handlers
 from .handlers.reports import build_report_handlers
 from .handlers.session_admin import build_session_handlers
 from .i18n import t
@@ -52,8 +57,21 @@ PUBLIC_COMMANDS = [
     ("langganan", "langganan"),
     ("berhenti", "berhenti"),
     ("jadwal", "jadwal"),
+    ("survei", "survei"),
+    ("aspirasi", "aspirasi"),
+    ("aspirasiku", "aspirasiku"),
+    ("hapus_data", "hapus_data"),
 ]
-EN_ALIASES = {"bantuan": "help", "langganan": "subscribe", "berhenti": "unsubscribe", "jadwal": "schedule"}
+EN_ALIASES = {
+    "bantuan": "help",
+    "langganan": "subscribe",
+    "berhenti": "unsubscribe",
+    "jadwal": "schedule",
+    "survei": "survey",
+    "aspirasi": "feedback",
+    "aspirasiku": "mytickets",
+    "hapus_data": "delete_me",
+}
 
 
 class CountingUpdateProcessor(SimpleUpdateProcessor):
@@ -102,7 +120,11 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
         app.add_handler(handler)
     from .survey.handlers import build_survey_handlers, start_route
 
-    app.bot_data["deep_links"].append(start_route)
+    app.bot_data["deep_links"].extend([start_route, aspiration_route])
+    for handler, group in build_aspiration_handlers():
+        app.add_handler(handler, group=group)
+    for handler in build_privacy_handlers():
+        app.add_handler(handler)
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler(["bantuan", "help"], start.help_command))
     app.add_handler(CommandHandler(["langganan", "subscribe"], subscribe.subscribe))
@@ -152,9 +174,17 @@ def open_sheets_sync(rt: Runtime) -> SheetsSync:
         local_path=s.workbook_path,
     )
     sync = SheetsSync(rt, workbook)
-    if queue_response not in rt.response_hooks:
-        rt.response_hooks.append(queue_response)
+    install_response_hooks(rt)
     return sync
+
+
+def install_response_hooks(rt: Runtime) -> None:
+    """What happens with every stored response, in its transaction: its Jawaban row, its suggestions as tickets."""
+    from .aspirations import tickets_from_survey
+
+    for hook in (queue_response, tickets_from_survey):
+        if hook not in rt.response_hooks:
+            rt.response_hooks.append(hook)
 
 
 class Running:
@@ -190,6 +220,7 @@ class Running:
                 if loop.time() >= next_read:
                     next_read = loop.time() + settings.sheets_read_minutes * 60
                     await self.sheets.read_jadwal()
+                    await self.sheets.read_aspirasi()
                     await self.sheets.flush()
             except SheetsError as exc:
                 log.warning("Google Sheets: %s", exc)
@@ -224,8 +255,13 @@ async def serve(
     on_started: Callable[[Running], Awaitable[None]] | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
     sheets_loop: bool = True,
+    webhook_url: str | None = None,
 ) -> None:
-    """Long polling + outbox + schedule sweep + Sheets sync until `stop` is set or SIGINT/SIGTERM arrives."""
+    """Updates (long polling, or a webhook) + outbox + schedule sweep + Sheets sync until stopped.
+
+    Stops when `stop` is set or SIGINT/SIGTERM arrives.  In webhook mode PTB's own server answers 403 to a
+    request without the right X-Telegram-Bot-Api-Secret-Token, so only Telegram can inject updates.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -235,10 +271,28 @@ async def serve(
         running = Running(rt, app)
         await running.start(sweep_seconds=sweep_seconds, sheets_loop=sheets_loop)
         await app.start()
-        await app.updater.start_polling(
-            poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
-        )
-        log.info("bot @%s is running", rt.bot_username)
+        if webhook_url:
+            settings = rt.settings
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(webhook_url).path.lstrip("/"),
+                webhook_url=webhook_url,
+                secret_token=settings.webhook_secret_token(),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            log.info(
+                "bot @%s is running (webhook on %s:%s)",
+                rt.bot_username,
+                settings.webhook_listen,
+                settings.webhook_port,
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+            )
+            log.info("bot @%s is running", rt.bot_username)
         try:
             if on_started is not None:
                 await on_started(running)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,16 @@ def sqlite_path(database_url: str) -> Path:
     return Path(url.database)
 
 
-def backup(database_url: str, target: Path) -> int:
+Progress = Callable[[int, int], None]  # (pages done, pages in all)
+
+
+def _pages(on_progress: Progress | None) -> dict:
+    if on_progress is None:
+        return {}
+    return {"pages": 256, "progress": lambda _status, remaining, total: on_progress(total - remaining, total)}
+
+
+def backup(database_url: str, target: Path, on_progress: Progress | None = None) -> int:
     """Write a consistent copy of the live database to `target`; returns its size in bytes."""
     source = sqlite_path(database_url)
     if not source.exists():
@@ -36,7 +46,7 @@ def backup(database_url: str, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
     with sqlite3.connect(source) as src, sqlite3.connect(tmp) as dst:
-        src.backup(dst)
+        src.backup(dst, **_pages(on_progress))
     tmp.replace(target)
     return target.stat().st_size
 
@@ -58,7 +68,7 @@ def check_backup(path: Path) -> list[str]:
     return names
 
 
-def restore(database_url: str, source: Path) -> Path | None:
+def restore(database_url: str, source: Path, on_progress: Progress | None = None) -> Path | None:
     """Replace the database with `source` (stop the bot first); the current file is kept as .sebelum-pulih-<time>."""
     if not source.exists():
         raise BackupError(f"Berkas cadangan {source} tidak ditemukan.")
@@ -72,5 +82,5 @@ def restore(database_url: str, source: Path) -> Path | None:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+        src.backup(dst, **_pages(on_progress))
     return kept

@@ -22,6 +22,8 @@ class Cb(StrEnum):
     SURVEY = "sv"
     REPORT = "lp"
     EXPORT = "ek"
+    ASPIRATION = "as"
+    DELETE_ME = "hd"
 
 
 def pack(prefix: Cb, *parts: object) -> str:

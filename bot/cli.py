@@ -34,6 +34,18 @@ app.add_typer(session_app, name="session")
 
 EnvFile = Annotated[Path, typer.Option("--env-file", help="Berkas pengaturan (default: settings.env).")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tampilkan log rinci untuk mencari masalah.")]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Tanpa bilah kemajuan dan pesan hasil (untuk skrip); lihat kode keluar."
+    ),
+]
+
+
+def say(message: str, quiet: bool = False) -> None:
+    """The one-line result of a command (silenced by --quiet; errors always go to stderr)."""
+    if not quiet:
+        typer.echo(message)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -91,10 +103,20 @@ def start(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) ->
 
 
 @app.command()
-def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> None:
-    """Jalankan bot dengan long polling (butuh NGOPAS_BOT_TOKEN).
+def run(
+    env_file: EnvFile = Path("settings.env"),
+    verbose: Verbose = False,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="Terima pembaruan lewat webhook di URL HTTPS ini (alamat lokal: NGOPAS_WEBHOOK_LISTEN/PORT).",
+        ),
+    ] = None,
+) -> None:
+    """Jalankan bot (butuh NGOPAS_BOT_TOKEN): long polling, atau webhook dengan --webhook.
 
     Example: ngopas run --verbose
+    Example: ngopas run --webhook https://bot.kemenag-magelang.example/ngopas
     """
     setup_logging(verbose)
     settings = load(env_file)
@@ -106,6 +128,10 @@ def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> N
 
     try:
         settings.require_salt()  # surveys must never start with a known salt: pseudonyms would be reversible
+        if webhook:
+            if not webhook.startswith("https://"):
+                fail("Alamat --webhook harus diawali https:// (Telegram hanya mengirim ke HTTPS).")
+            settings.webhook_secret_token()
     except SettingsError as exc:
         fail(str(exc))
     from telegram.error import InvalidToken, NetworkError
@@ -117,7 +143,7 @@ def run(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> N
         application = build_application(
             rt, token=token, base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url
         )
-        await serve(rt, application)
+        await serve(rt, application, webhook_url=webhook)
 
     try:
         run_async(settings, body)
@@ -293,6 +319,7 @@ def session_import(
         ),
     ],
     env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
 ) -> None:
     """Impor sesi dari CSV/XLSX; baris yang salah dilaporkan per baris, baris lain tetap diimpor.
 
@@ -306,10 +333,13 @@ def session_import(
     except (OSError, ValueError) as exc:
         fail(f"Berkas {file} tidak dapat dibaca: {exc}")
 
-    report = run_async(settings, lambda rt: import_sessions(rt, rows))
-    for line in report.lines:
-        typer.echo(line)
-    typer.echo(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.")
+    from .progress import progress
+
+    with progress("Mengimpor sesi", total=len(rows), quiet=quiet) as steps:
+        report = run_async(settings, lambda rt: import_sessions(rt, rows, on_row=steps.advance))
+    for line in report.problems if quiet else report.lines:
+        typer.echo(line, err=quiet)
+    say(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.", quiet)
     if report.failed:
         raise typer.Exit(1)
 
@@ -404,6 +434,7 @@ def report(
         Path | None, typer.Option("--input", help="Hitung dari CSV (tanpa basis data).")
     ] = None,
     env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
 ) -> None:
     """Laporan IKM (PermenPAN-RB 14/2017) per sesi, bidang atau periode.
 
@@ -416,12 +447,15 @@ def report(
     settings = load(env_file)
     from reports import NoAnswers, build_report, describe, filter_period, render_json, render_text
 
-    if input_csv is not None:
-        frame = read_csv_or_fail(input_csv)
-    else:
-        from .report_data import responses_frame
+    from .progress import progress
 
-        frame = run_async(settings, lambda rt: responses_frame(rt, session_id=session, section=section))
+    with progress("Membaca jawaban", quiet=quiet):
+        if input_csv is not None:
+            frame = read_csv_or_fail(input_csv)
+        else:
+            from .report_data import responses_frame
+
+            frame = run_async(settings, lambda rt: responses_frame(rt, session_id=session, section=section))
     label = "Semua periode"
     if period:
         if "finished_at" not in frame.columns:
@@ -437,7 +471,8 @@ def report(
         + (f" – {section}" if section else "")
     )
     try:
-        result = build_report(frame, title=title, office_name=settings.office_name, period_label=label)
+        with progress(f"Menghitung IKM ({len(frame):,} jawaban)".replace(",", "."), quiet=quiet):
+            result = build_report(frame, title=title, office_name=settings.office_name, period_label=label)
     except (NoAnswers, KeyError):
         fail("Belum ada jawaban survei untuk pilihan ini.", code=1)
     if fmt in ("png", "pdf", "xlsx"):
@@ -446,26 +481,27 @@ def report(
         from reports.report import number
 
         assert out is not None
-        if fmt == "png":
-            render_png(result, out)
-        elif fmt == "pdf":
-            render_pdf(result, out)
-        else:
-            groups = {}
-            if "finished_at" in frame.columns:
-                groups["Per Triwulan"] = summarise(frame, "quarter")
-            if "section" in frame.columns:
-                groups["Per Bidang"] = summarise(frame, "section")
-            render_xlsx(result, out, groups)
-        typer.echo(
-            f"IKM {number(result.ikm.ikm_rounded)} ({result.ikm.grade.mutu}); laporan ditulis ke {out}"
+        with progress(f"Menulis {out.name}", quiet=quiet):
+            if fmt == "png":
+                render_png(result, out)
+            elif fmt == "pdf":
+                render_pdf(result, out)
+            else:
+                groups = {}
+                if "finished_at" in frame.columns:
+                    groups["Per Triwulan"] = summarise(frame, "quarter")
+                if "section" in frame.columns:
+                    groups["Per Bidang"] = summarise(frame, "section")
+                render_xlsx(result, out, groups)
+        say(
+            f"IKM {number(result.ikm.ikm_rounded)} ({result.ikm.grade.mutu}); laporan ditulis ke {out}", quiet
         )
         return
     text = render_json(result) if fmt == "json" else render_text(result)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"Laporan ditulis ke {out}")
+        say(f"Laporan ditulis ke {out}", quiet)
     else:
         typer.echo(text)
 
@@ -477,6 +513,7 @@ def import_responses(
     ],
     session: Annotated[int, typer.Option("--session", help="Nomor sesi tujuan.")],
     env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
 ) -> None:
     """Muat jawaban survei kertas/Google Forms ke basis data untuk satu sesi.
 
@@ -495,9 +532,13 @@ def import_responses(
         async with rt.store.connect() as conn:
             if await store_sessions.get_session(conn, session) is None:
                 fail(f"Sesi #{session} tidak ditemukan.")
-        return await import_frame(rt, frame, session)
+        return await import_frame(rt, frame, session, on_row=steps.advance)
 
-    typer.echo(f"{run_async(settings, body)} jawaban dimuat ke sesi #{session}.")
+    from .progress import progress
+
+    with progress("Memuat jawaban", total=len(frame), quiet=quiet) as steps:
+        stored = run_async(settings, body)
+    say(f"{stored} jawaban dimuat ke sesi #{session}.", quiet)
 
 
 sheets_app = typer.Typer(help="Spreadsheet kantor (Google Sheets atau .xlsx lokal).", no_args_is_help=True)
@@ -528,8 +569,8 @@ def sheets_init(env_file: EnvFile = Path("settings.env")) -> None:
 
 
 @app.command()
-def sync(env_file: EnvFile = Path("settings.env")) -> None:
-    """Kirim sekarang semua baris yang menunggu ke spreadsheet dan baca perubahan di lembar Jadwal.
+def sync(env_file: EnvFile = Path("settings.env"), quiet: Quiet = False) -> None:
+    """Kirim sekarang semua baris yang menunggu ke spreadsheet; baca perubahan di lembar Jadwal dan Aspirasi.
 
     Example: ngopas sync
     """
@@ -537,29 +578,39 @@ def sync(env_file: EnvFile = Path("settings.env")) -> None:
     from sheets.errors import SheetsError
 
     from .app import open_sheets_sync
+    from .progress import progress
 
     async def body(rt: Runtime) -> tuple[Any, list[str], Any]:
         sheets = open_sheets_sync(rt)
+        steps.update(description="Mengirim baris yang menunggu")
         first = await sheets.flush()
+        steps.update(description="Membaca lembar Jadwal", completed=1)
         problems = await sheets.read_jadwal()
+        steps.update(description="Membaca lembar Aspirasi", completed=2)
+        heard = await sheets.read_aspirasi()
+        steps.update(description="Mengirim hasilnya", completed=3)
         second = await sheets.flush()
-        return first, problems, second
+        steps.update(completed=4)
+        if heard.notified:
+            problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+        return first, problems + heard.problems, second
 
     try:
-        first, problems, second = run_async(settings, body)
+        with progress("Sinkron", total=4, quiet=quiet) as steps:
+            first, problems, second = run_async(settings, body)
     except SheetsError as exc:
         fail(str(exc))
     written = {
         k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
     }
     for worksheet, count in sorted(written.items()):
-        typer.echo(f"{worksheet}: {count} baris ditulis")
+        say(f"{worksheet}: {count} baris ditulis", quiet)
     for line in problems:
-        typer.echo(line)
+        typer.echo(line, err=True)
     error = second.error or first.error
     if error:
         fail(f"Sebagian belum terkirim ({second.pending} baris menunggu): {error}", code=1)
-    typer.echo(f"Selesai; {second.pending} baris menunggu.")
+    say(f"Selesai; {second.pending} baris menunggu.", quiet)
 
 
 @app.command()
@@ -584,6 +635,7 @@ def doctor(env_file: EnvFile = Path("settings.env")) -> None:
 def backup_command(
     file: Annotated[Path, typer.Argument(help="Berkas cadangan tujuan, mis. cadangan/ngopas-2026-03-23.db")],
     env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
 ) -> None:
     """Cadangkan basis data dengan aman, juga saat bot sedang berjalan.
 
@@ -591,18 +643,23 @@ def backup_command(
     """
     settings = load(env_file)
     from .backup import BackupError, backup
+    from .progress import progress
 
     try:
-        size = backup(settings.database_url, file)
+        with progress("Mencadangkan (halaman)", quiet=quiet) as steps:
+            size = backup(
+                settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
+            )
     except BackupError as exc:
         fail(str(exc))
-    typer.echo(f"Cadangan ditulis ke {file} ({size / 1024:.0f} KiB).")
+    say(f"Cadangan ditulis ke {file} ({size / 1024:.0f} KiB).", quiet)
 
 
 @app.command("restore")
 def restore_command(
     file: Annotated[Path, typer.Argument(help="Berkas cadangan dari `ngopas backup`.")],
     env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
 ) -> None:
     """Pulihkan basis data dari cadangan (hentikan bot dulu); berkas lama disimpan di sampingnya.
 
@@ -610,14 +667,19 @@ def restore_command(
     """
     settings = load(env_file)
     from .backup import BackupError, restore
+    from .progress import progress
 
     try:
-        kept = restore(settings.database_url, file)
+        with progress("Memulihkan (halaman)", quiet=quiet) as steps:
+            kept = restore(
+                settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
+            )
     except BackupError as exc:
         fail(str(exc))
-    typer.echo(
+    say(
         f"Basis data dipulihkan dari {file}."
-        + (f" Berkas sebelumnya disimpan sebagai {kept}." if kept else "")
+        + (f" Berkas sebelumnya disimpan sebagai {kept}." if kept else ""),
+        quiet,
     )
 
 

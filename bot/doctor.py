@@ -167,6 +167,16 @@ async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
             "Kirim /start ke @userinfobot untuk melihat ID Anda, lalu isi NGOPAS_ADMIN_IDS.",
         )
     )
+    checks.append(
+        Check("Grup petugas", "ok", f"pemberitahuan aspirasi dan IKM ke chat {s.staff_chat_id}")
+        if s.staff_chat_id is not None
+        else Check(
+            "Grup petugas",
+            "warn",
+            "NGOPAS_STAFF_CHAT_ID kosong: aspirasi baru dan IKM rendah tidak diberitahukan ke petugas.",
+            "Tambahkan bot ke grup petugas, lalu isi ID grup itu (angka negatif) di NGOPAS_STAFF_CHAT_ID.",
+        )
+    )
     try:
         s.require_salt()
         checks.append(Check("Garam pseudonim", "ok", "diisi"))

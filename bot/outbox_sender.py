@@ -68,7 +68,9 @@ class OutboxSender:
 
     CONCURRENCY = 8  # requests in flight at once: enough to hide a 100-300 ms round trip at 30 msg/s
 
-    def __init__(self, rt: Runtime, bot: Bot, *, pacer: Pacer | None = None, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self, rt: Runtime, bot: Bot, *, pacer: Pacer | None = None, concurrency: int = CONCURRENCY
+    ) -> None:
         self.rt = rt
         self.bot = bot
         self.pacer = pacer or Pacer(overall_per_second=rt.settings.broadcast_per_second)
@@ -118,18 +120,32 @@ class OutboxSender:
         async with self.rt.store.connect() as conn:
             items = await outbox.due_items(conn, now, limit=limit, skip_chats=list(self._inflight))
         started = 0
-        for item in items:
+        position = 0
+        while position < len(items):
+            item = items[position]
+            position += 1
             if self._stopping:
                 break
             if item.chat_id in self._inflight:
                 continue  # keep each chat's messages in order: one at a time per chat
             if self.pacer.chat_wait(item.chat_id) > 0 and len(items) > 1:
                 continue  # this chat is resting; others can go first
+            if not await self._still_pending(item.id):
+                continue  # another worker took it since we listed it: don't spend a send slot on it
             await self._slots.acquire()
             try:
                 await self.pacer.acquire(item.chat_id)
-                async with self.rt.store.begin() as conn:
-                    claimed = await outbox.claim(conn, item.id, self.worker, self.rt.clock.now(), LEASE)
+                claimed = await self._claim(item)
+                # Another worker won the race for it: the paced slot goes to the next free message instead of
+                # being wasted (otherwise two workers walking the same list stay in lockstep, one losing).
+                while not claimed and position < len(items):
+                    item = items[position]
+                    position += 1
+                    if item.chat_id in self._inflight or self.pacer.chat_wait(item.chat_id) > 0:
+                        continue
+                    claimed = await self._claim(item)
+                    if claimed:
+                        self.pacer.record_chat(item.chat_id)
             except BaseException:
                 self._slots.release()
                 raise
@@ -146,6 +162,15 @@ class OutboxSender:
             wait = min(self.pacer.chat_wait(i.chat_id) for i in items)
             await asyncio.sleep(min(max(wait, 0.01), POLL_SECONDS))
         return started
+
+    async def _claim(self, item: OutboxItem) -> bool:
+        async with self.rt.store.begin() as conn:
+            return await outbox.claim(conn, item.id, self.worker, self.rt.clock.now(), LEASE)
+
+    async def _still_pending(self, item_id: int) -> bool:
+        """A cheap read before pacing: with several workers on one outbox, their lists overlap."""
+        async with self.rt.store.connect() as conn:
+            return await outbox.is_pending(conn, item_id)
 
     async def wait_idle(self) -> None:
         """Wait for the sends already started."""
@@ -174,15 +199,26 @@ class OutboxSender:
         payload = item.payload
         now = self.rt.clock.now
         try:
-            message = await self.bot.send_message(
-                chat_id=item.chat_id,
-                text=payload["text"],
-                parse_mode=payload.get("parse_mode"),
-                reply_markup=reply_markup(payload),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                # The slot was taken from the shared pacer before the row was claimed: don't wait again.
-                rate_limit_args=PRE_PACED,
-            )
+            if payload.get("photo"):
+                # A photo a citizen attached (Telegram file id); its caption is limited to 1,024 characters.
+                message = await self.bot.send_photo(
+                    chat_id=item.chat_id,
+                    photo=payload["photo"],
+                    caption=payload["text"][:1024],
+                    parse_mode=payload.get("parse_mode") if len(payload["text"]) <= 1024 else None,
+                    reply_markup=reply_markup(payload),
+                    rate_limit_args=PRE_PACED,
+                )
+            else:
+                message = await self.bot.send_message(
+                    chat_id=item.chat_id,
+                    text=payload["text"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=reply_markup(payload),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    # The slot was taken from the shared pacer before the row was claimed: don't wait again.
+                    rate_limit_args=PRE_PACED,
+                )
         except RetryAfter as exc:
             seconds = (
                 exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after

@@ -81,6 +81,10 @@ class Pacer:
     def chat_wait(self, chat_id: int) -> float:
         return self._chat_window(chat_id).wait_time()
 
+    def record_chat(self, chat_id: int) -> None:
+        """Count a send to `chat_id` whose global slot was taken under another chat's name."""
+        self._chat_window(chat_id).record()
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 

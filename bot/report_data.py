@@ -7,6 +7,7 @@ Telegram id, name or pseudonym leaves the store.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -65,7 +66,9 @@ async def responses_frame(
     return frame.drop(columns=[k for k in disabled if k in frame.columns])
 
 
-async def import_frame(rt: Runtime, frame: pd.DataFrame, session_id: int) -> int:
+async def import_frame(
+    rt: Runtime, frame: pd.DataFrame, session_id: int, on_row: Callable[[], None] | None = None
+) -> int:
     """Store CSV/paper responses for a session (channel "import"); returns how many were stored."""
     from .store import surveys
     from .store.surveys import Response
@@ -97,4 +100,6 @@ async def import_frame(rt: Runtime, frame: pd.DataFrame, session_id: int) -> int
             for hook in rt.response_hooks:
                 await hook(conn, rt, response)
             stored += 1
+            if on_row is not None:
+                on_row()
     return stored

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,11 +86,20 @@ class ImportReport:
     created: int = 0
     failed: int = 0
     lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the failed rows' lines (also in `lines`)
 
 
-async def import_sessions(rt: Runtime, rows: list[dict[str, str]], *, source: str = "import") -> ImportReport:
+async def import_sessions(
+    rt: Runtime,
+    rows: list[dict[str, str]],
+    *,
+    source: str = "import",
+    on_row: Callable[[], None] | None = None,
+) -> ImportReport:
     report = ImportReport()
     for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if on_row is not None:
+            on_row()
         fields = {
             k: row.get(k, "") for k in ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
         }
@@ -99,6 +108,7 @@ async def import_sessions(rt: Runtime, rows: list[dict[str, str]], *, source: st
         except SessionInputError as exc:
             report.failed += 1
             report.lines.append(f"Baris {number}: " + "; ".join(exc.errors.values()))
+            report.problems.append(report.lines[-1])
             continue
         change = await create_session(rt, values, by=None, source=source)
         report.created += 1

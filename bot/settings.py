@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     survey_reminder_hours: float = 3.0
     survey_ipak: bool = False
     survey_result_to_groups: bool = False
+    aspiration_max_chars: int = Field(default=2000, ge=50, le=3500)
+    aspiration_daily_limit: int = Field(default=3, ge=1)
+    aspiration_overdue_days: int = Field(default=3, ge=1)
+    # Local hour of the staff digest of waiting tickets; the monthly community post goes out an hour later.
+    digest_hour: int = Field(default=8, ge=0, le=22)
+    monthly_post: bool = True
     pseudonym_salt: SecretStr = SecretStr(DEFAULT_SALT)
     workbook_path: Path = Path("data/ngopas.xlsx")
     google_service_account_file: Path | None = None
@@ -68,6 +74,11 @@ class Settings(BaseSettings):
     sheets_flush_seconds: float = 5.0
     sheets_read_minutes: float = 5.0
     data_dir: Path = Path("data")
+    # Webhook mode (`ngopas run --webhook URL`): where the local HTTPS-terminating proxy forwards to, and the
+    # secret Telegram must send back (derived from the token when empty, so several workers agree on it).
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
 
     @field_validator("admin_ids", "sections", "reminder_offsets_minutes", mode="before")
     @classmethod
@@ -126,6 +137,23 @@ class Settings(BaseSettings):
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
 
+    def webhook_secret_token(self) -> str:
+        """The X-Telegram-Bot-Api-Secret-Token value: the setting, or an HMAC of the bot token."""
+        if self.webhook_secret is not None:
+            secret = self.webhook_secret.get_secret_value()
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+                raise SettingsError(
+                    "NGOPAS_WEBHOOK_SECRET harus 16–256 karakter huruf, angka, _ atau - (contoh: openssl rand -hex 32)."
+                )
+            return secret
+        if self.bot_token is None:
+            raise SettingsError("Mode webhook butuh NGOPAS_BOT_TOKEN.")
+        import hashlib
+        import hmac
+
+        token = self.bot_token.get_secret_value().encode()
+        return hmac.new(token, b"ngopas-webhook", hashlib.sha256).hexdigest()
+
     def require_salt(self) -> bytes:
         """The pseudonym salt, refusing the shipped placeholder: a known salt makes pseudonyms reversible."""
         salt = self.pseudonym_salt.get_secret_value()
@@ -152,4 +180,8 @@ def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any
             msg = "angka"
         elif err.get("type") in {"bool_parsing", "bool_type"}:
             msg = "true atau false"
+        elif err.get("type") == "greater_than_equal":
+            msg = f"angka minimal {err['ctx']['ge']}"
+        elif err.get("type") == "less_than_equal":
+            msg = f"angka maksimal {err['ctx']['le']}"
         raise SettingsError(f"Pengaturan {var} tidak valid: harus {msg}.") from None

@@ -48,10 +48,23 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
     }
 
 
-# Filled by the aspirations feature: staff set Status and write Tanggapan; the bot reads them back.
+# Aspiration tickets: staff set Status (Baru/Diproses/Selesai/Ditolak), write Tanggapan and Publik (Ya/Tidak);
+# the bot reads them back and tells the citizen (see bot/aspirations.py).
 ASPIRASI = WorksheetSpec(
     "Aspirasi",
-    ("Tiket", "Tanggal", "Bidang", "Sesi", "Isi", "Pengirim", "Status", "Tanggapan", "Publik", "Status Bot"),
+    (
+        "Tiket",
+        "Tanggal",
+        "Bidang",
+        "Sesi",
+        "Kategori",
+        "Isi",
+        "Pengirim",
+        "Status",
+        "Tanggapan",
+        "Publik",
+        "Status Bot",
+    ),
     key="Tiket",
 )
 

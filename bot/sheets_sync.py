@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +33,9 @@ from .store import sheet_rows
 from .store.sessions import Session
 from .store.surveys import Response
 from .survey_definition import SurveyDefinition
+
+if TYPE_CHECKING:
+    from .aspirations import SheetReadResult
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +248,17 @@ class SheetsSync:
         if updates:
             await asyncio.to_thread(self.workbook.update_cells, JADWAL, updates)
         return report
+
+    async def read_aspirasi(self) -> SheetReadResult:
+        """Staff Status/Tanggapan/Publik edits in Aspirasi: citizens hear back once per change."""
+        from .aspirations import apply_sheet_rows
+
+        await self.ensure()
+        rows = await asyncio.to_thread(self.workbook.read_rows, ASPIRASI)
+        result = await apply_sheet_rows(self.rt, rows)
+        if result.updates:
+            await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
+        return result
 
     async def _apply_jadwal_row(self, values: dict[str, str]) -> tuple[str, int | None]:
         raw = normalise_row({k: v for k, v in values.items() if k not in ("Status Bot", "Status Sesi")})

@@ -61,6 +61,36 @@ def _loopback_only(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the whole run (skipped where the machine has no PostgreSQL binaries)."""
+    from .postgres import PostgresServer, find_bin
+
+    bindir = find_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend() -> str:
+    """Which database a test runs on; modules that must run on both parametrize it (see BOTH_DATABASES)."""
+    return "sqlite"
+
+
+BOTH_DATABASES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, request) -> str:
+    if backend == "postgresql":
+        return request.getfixturevalue("postgres_server").new_database()
+    return f"sqlite+aiosqlite:///{tmp_path / 'ngopas.db'}"
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
@@ -75,8 +105,8 @@ async def tg():
 
 
 @pytest.fixture
-async def sb(tmp_path, tg, clock):
-    async with running_sandbox(tmp_path, clock=clock, tg=tg) as sandbox:
+async def sb(tmp_path, tg, clock, database_url):
+    async with running_sandbox(tmp_path, clock=clock, tg=tg, database_url=database_url) as sandbox:
         yield sandbox
 
 

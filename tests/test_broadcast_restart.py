@@ -45,7 +45,7 @@ async def _prepare(tmp_path: Path, tg) -> Runtime:
     return rt
 
 
-def _spawn(tmp_path: Path, tg, settings) -> subprocess.Popen:
+def _spawn(tmp_path: Path, tg, settings, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "NGOPAS_BOT_TOKEN": tg.token,
@@ -55,6 +55,7 @@ def _spawn(tmp_path: Path, tg, settings) -> subprocess.Popen:
         "NGOPAS_ADMIN_IDS": "1001",
         "NGOPAS_PSEUDONYM_SALT": settings.pseudonym_salt.get_secret_value(),
         "NGOPAS_WORKBOOK_PATH": str(tmp_path / "wb.xlsx"),
+        **(extra_env or {}),
     }
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child process
     return subprocess.Popen(
@@ -115,7 +116,12 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_chat_once(tmp_pa
     assert tg.rate_limited == 0  # paced within Telegram's limits, no 429 needed
     async with rt.store.connect() as conn:
         stats = await outbox.stats(conn)
-        uncertain = {row.chat_id for row in await conn.execute(select(schema.outbox.c.chat_id).where(schema.outbox.c.state == "uncertain"))}
+        uncertain = {
+            row.chat_id
+            for row in await conn.execute(
+                select(schema.outbox.c.chat_id).where(schema.outbox.c.state == "uncertain")
+            )
+        }
     assert stats.by_state.get("sent", 0) + stats.by_state.get("uncertain", 0) == CHATS
     # A request in flight at the SIGKILL is ambiguous (the Bot API has no idempotency key); it is never
     # resent (no duplicate) and never silent: it is recorded 'uncertain' for the operator.  Nothing else

@@ -244,3 +244,30 @@ def test_backup_and_restore_round_trip(tmp_path):
     junk.write_text("bukan basis data")
     refused = runner.invoke(app, ["restore", str(junk), "--env-file", env])
     assert refused.exit_code == 2 and "bukan cadangan" in refused.output
+
+
+def test_quiet_leaves_only_problems_and_exit_codes(tmp_path):
+    env = _env(tmp_path)
+    csv = tmp_path / "jadwal.csv"
+    csv.write_text("Judul;Bidang;Tanggal;Jam\nDialog A;PHU;23/03/2030;09.00\nDialog B;Pariwisata;24/03/2030;09.00\n")
+    imported = runner.invoke(app, ["session", "import", str(csv), "--env-file", env, "-q"])
+    assert imported.exit_code == 1  # one bad row: a script sees it in the exit status
+    assert imported.stdout == "" and "Baris 3: Bidang tidak dikenal: Pariwisata" in imported.stderr
+    loud = runner.invoke(app, ["backup", str(tmp_path / "a.db"), "--env-file", env])
+    assert loud.exit_code == 0 and loud.stdout.startswith("Cadangan ditulis ke")
+    quiet = runner.invoke(app, ["backup", str(tmp_path / "b.db"), "--env-file", env, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stdout == "" and (tmp_path / "b.db").exists()
+    synced = runner.invoke(app, ["sync", "--env-file", env, "--quiet"])
+    assert synced.exit_code == 0 and synced.stdout == ""
+
+
+def test_webhook_needs_https(tmp_path):
+    env = tmp_path / "settings.env"
+    env.write_text(
+        "NGOPAS_BOT_TOKEN=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\nNGOPAS_PSEUDONYM_SALT=0123456789abcdef0123\n"
+    )
+    result = runner.invoke(app, ["run", "--env-file", str(env), "--webhook", "http://contoh.id/ngopas"])
+    assert result.exit_code == 2 and "https://" in result.output
+    env.write_text(env.read_text() + "NGOPAS_WEBHOOK_SECRET=pendek\n")
+    result = runner.invoke(app, ["run", "--env-file", str(env), "--webhook", "https://contoh.id/ngopas"])
+    assert result.exit_code == 2 and "NGOPAS_WEBHOOK_SECRET" in result.output

@@ -5,6 +5,10 @@ from datetime import timedelta
 from bot.sessions import create_session, validate_fields
 from bot.store import chats, outbox
 
+from .conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
 GROUP = -100701
 NEW_GROUP = -1000000701
 BLOCKER = 702

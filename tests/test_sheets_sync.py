@@ -62,7 +62,8 @@ async def test_finished_response_and_session_rows_reach_the_workbook(sb, clock):
     sync = sb.running.sheets
     result = await sync.flush()
     assert result.error is None and result.pending == 0
-    assert result.requests == 4  # one append per worksheet (Jadwal, Jawaban) + Ringkasan clear and write
+    # one append per worksheet (Jadwal, Jawaban, Aspirasi for the suggestion) + Ringkasan clear and write
+    assert result.requests == 5
     path = sb.rt.settings.workbook_path
     [answer] = _rows(path, "Jawaban")
     assert answer["Judul Sesi"] == "Dialog Kerukunan" and answer["Sesi"] == session.id
@@ -70,6 +71,8 @@ async def test_finished_response_and_session_rows_reach_the_workbook(sb, clock):
     assert answer["Cara Mengikuti"] == "Hadir langsung"
     assert answer["Saran / Aspirasi"] == '=HYPERLINK("http://evil","klik")'  # literal, not a formula
     assert str(ALICE) not in str(answer) and "Siti" not in str(answer)
+    [ticket] = _rows(path, "Aspirasi")  # the suggestion became an anonymous ticket, also literal
+    assert ticket["Isi"] == '=HYPERLINK("http://evil","klik")' and ticket["Kategori"] == "Dari survei"
     [jadwal] = _rows(path, "Jadwal")
     assert jadwal["ID"] == session.id and jadwal["Status Bot"] == "OK"
     again = await sync.flush()  # nothing left, nothing written twice

@@ -1,4 +1,7 @@
-"""Store: migrations recorded once, refusal of a newer database, subscriptions and outbox idempotency."""
+"""Store: migrations recorded once, refusal of a newer database, subscriptions and outbox idempotency.
+
+Runs on SQLite and PostgreSQL.
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,18 +12,22 @@ from bot.store import DatabaseTooNew, Store, chats, outbox
 from bot.store import schema as s
 from bot.store.outbox import NewMessage
 
+from .conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
 NOW = datetime(2026, 3, 20, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path):
-    st = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+async def store(database_url):
+    st = await Store.open(database_url)
     yield st
     await st.close()
 
 
-async def test_migrations_once_and_newer_db_refused(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+async def test_migrations_once_and_newer_db_refused(database_url):
+    url = database_url
     st = await Store.open(url)
     async with st.begin() as conn:
         await conn.execute(insert(s.schema_migrations).values(name="9999_from_the_future", applied_at=NOW))
@@ -29,7 +36,9 @@ async def test_migrations_once_and_newer_db_refused(tmp_path):
         await Store.open(url)
 
 
-async def test_wal_mode(store):
+async def test_wal_mode(store, backend):
+    if backend != "sqlite":
+        pytest.skip("WAL is SQLite's")
     async with store.connect() as conn:
         mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
     assert mode == "wal"

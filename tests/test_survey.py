@@ -11,7 +11,9 @@ from bot.sessions import create_session, validate_fields
 from bot.store import chats, surveys
 from bot.survey import engine
 
-from .conftest import TZ
+from .conftest import BOTH_DATABASES, TZ
+
+pytestmark = BOTH_DATABASES
 
 GROUP = -100801
 ALICE = 801

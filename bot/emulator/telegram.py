@@ -189,11 +189,19 @@ class FakeTelegram:
     # --- the simulated world --------------------------------------------------------------------------
 
     def add_user(
-        self, user_id: int, first_name: str, *, language_code: str = "id", username: str | None = None
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        language_code: str = "id",
+        username: str | None = None,
+        last_name: str | None = None,
     ) -> dict[str, Any]:
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
         if username:
             user["username"] = username
+        if last_name:
+            user["last_name"] = last_name
         self.users[user_id] = user
         self.chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
         return user
@@ -250,6 +258,28 @@ class FakeTelegram:
         if reply_to is not None and (chat_id, reply_to) in self._by_id:
             sent = self._by_id[(chat_id, reply_to)]
             fields["reply_to_message"] = self._message_json(sent)
+        return self._push({"message": self._user_message(user_id, chat_id, **fields)})
+
+    def send_photo(
+        self, user_id: int, *, caption: str | None = None, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user sends a photo (three sizes, as Telegram delivers them), optionally with a caption."""
+        self._user(user_id)
+        chat_id = user_id if chat_id is None else chat_id
+        unique = f"photo{next(self._update_ids)}"
+        sizes = [
+            {
+                "file_id": f"{unique}-{w}",
+                "file_unique_id": f"{unique}-{w}",
+                "width": w,
+                "height": w,
+                "file_size": w * 90,
+            }
+            for w in (90, 320, 1280)
+        ]
+        fields: dict[str, Any] = {"photo": sizes}
+        if caption is not None:
+            fields["caption"] = caption
         return self._push({"message": self._user_message(user_id, chat_id, **fields)})
 
     def press_button(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:

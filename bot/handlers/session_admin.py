@@ -313,8 +313,11 @@ async def edit_section_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 async def cancel_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/batal outside a conversation: a citizen's unfinished survey, or (staff) /batal N for a session."""
     from ..survey.handlers import cancel_survey
+    from .aspirations import cancel_aspiration
 
-    if not context.args and await cancel_survey(update, context):
+    if not context.args and (
+        await cancel_aspiration(update, context) or await cancel_survey(update, context)
+    ):
         return
     if await refuse_non_staff(update, context):
         return

@@ -186,3 +186,11 @@ async def count_subscribers(conn: AsyncConnection) -> int:
         .where(s.chat.c.active.is_(True))
     )
     return int((await conn.execute(q)).scalar_one())
+
+
+async def forget(conn: AsyncConnection, chat_id: int) -> bool:
+    """/hapus_data for a private chat: the chat, its subscriptions and every message queued or sent to it."""
+    await conn.execute(delete(s.subscription).where(s.subscription.c.chat_id == chat_id))
+    await conn.execute(delete(s.outbox).where(s.outbox.c.chat_id == chat_id))
+    result = await conn.execute(delete(s.chat).where(s.chat.c.id == chat_id))
+    return bool(result.rowcount)

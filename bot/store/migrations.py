@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import schema as s
 
+MIGRATION_LOCK = 0x6E676F706173  # "ngopas": the PostgreSQL advisory lock held while migrating
 Migration = tuple[str, Callable[[AsyncConnection], Awaitable[None]]]
 
 
@@ -37,6 +38,7 @@ MIGRATIONS: list[Migration] = [
     ("0001_chats_sessions_outbox", _creates("chat", "subscription", "session", "schedule", "outbox", "meta")),
     ("0002_survey", _creates("survey_draft", "response")),
     ("0003_sheet_outbox", _creates("sheet_outbox")),
+    ("0004_aspirations", _creates("aspiration", "aspiration_route", "aspiration_draft")),
 ]
 
 
@@ -52,6 +54,20 @@ async def _applied(conn: AsyncConnection) -> set[str]:
 async def apply_migrations(engine: AsyncEngine, migrations: list[Migration] | None = None) -> list[str]:
     """Apply pending migrations; returns the names applied now."""
     migrations = MIGRATIONS if migrations is None else migrations
+    if engine.dialect.name == "postgresql":
+        # Several workers may start at once: one migrates while the others wait, then find nothing to do.
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            await conn.commit()
+            try:
+                return await _apply(engine, migrations)
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                await conn.commit()
+    return await _apply(engine, migrations)
+
+
+async def _apply(engine: AsyncEngine, migrations: list[Migration]) -> list[str]:
     async with engine.begin() as conn:
         done = await _applied(conn)
     known = {name for name, _ in migrations}

@@ -121,6 +121,11 @@ async def claim(conn: AsyncConnection, item_id: int, worker: str, now: datetime,
     return result.rowcount == 1
 
 
+async def is_pending(conn: AsyncConnection, item_id: int) -> bool:
+    row = (await conn.execute(select(s.outbox.c.state).where(s.outbox.c.id == item_id))).first()
+    return row is not None and row.state == "pending"
+
+
 async def mark_sent(conn: AsyncConnection, item_id: int, message_id: int | None, now: datetime) -> None:
     await conn.execute(
         update(s.outbox)

@@ -224,3 +224,61 @@ sheet_outbox = Table(
     UniqueConstraint("worksheet", "row_key", "op", name="uq_sheet_row"),
 )
 Index("ix_sheet_pending", sheet_outbox.c.flushed_at, sheet_outbox.c.id)
+
+# --- Aspirations (migration 0004) ----------------------------------------------------------------------
+
+aspiration = Table(
+    "aspiration",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # "ASP-2026-0042": year and a per-year sequence, what citizens and staff quote to each other.
+    Column("ticket", String(20), nullable=False, unique=True),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("category", String(16), nullable=False),  # "langsung" (/aspirasi) or "survei"
+    Column("section", String(80), nullable=False),
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("photo_file_id", String(200)),
+    # Only when the citizen allowed staff to see it; never for survey-derived tickets.
+    Column("sender_name", Text),
+    Column("status", String(16), nullable=False, default="Baru"),
+    Column("response", Text, nullable=False, default=""),
+    Column("public", Boolean, nullable=False, default=False),
+    # Bumped on every staff change read from the sheet; the citizen is told once per version.
+    Column("version", Integer, nullable=False, default=0),
+    # Idempotency for tickets made by the bot itself (e.g. survey:<response>:<question>).
+    Column("source_key", String(120), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    UniqueConstraint("year", "seq", name="uq_aspiration_seq"),
+)
+Index("ix_aspiration_status", aspiration.c.status, aspiration.c.created_at)
+
+# How to reach the citizen who wrote a ticket: kept apart from the ticket so staff (and the sheet) never see
+# it, and deleted by /hapus_data.  `person` is the HMAC pseudonym of the Telegram user (rate limit, /aspirasiku).
+aspiration_route = Table(
+    "aspiration_route",
+    metadata,
+    Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), primary_key=True),
+    Column("person", String(64), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False, default="id"),
+)
+Index("ix_route_person", aspiration_route.c.person)
+
+# An unfinished /aspirasi conversation, written through on every step so a restart loses nothing.
+aspiration_draft = Table(
+    "aspiration_draft",
+    metadata,
+    Column("person", String(64), primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False, default="id"),
+    Column("step", String(16), nullable=False),  # section -> text -> identity
+    Column("section", String(80)),
+    Column("text", Text),
+    Column("photo_file_id", String(200)),
+    Column("sender_name", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -35,6 +35,20 @@ async def queue(
 ) -> None:
     """Queue a row (or a cell update); queuing the same key twice keeps the first (or latest update)."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    if op == "update":
+        # Two updates of one row before a flush (e.g. status, then sender removed) must both land.
+        waiting = (
+            await conn.execute(
+                select(s.sheet_outbox.c["values"]).where(
+                    s.sheet_outbox.c.worksheet == worksheet,
+                    s.sheet_outbox.c.row_key == row_key,
+                    s.sheet_outbox.c.op == "update",
+                    s.sheet_outbox.c.flushed_at.is_(None),
+                )
+            )
+        ).first()
+        if waiting is not None:
+            values = {**waiting.values, **values}
     stmt = insert(s.sheet_outbox).values(
         worksheet=worksheet, row_key=row_key, op=op, values=values, created_at=now, attempts=0
     )

@@ -166,3 +166,13 @@ async def count_responses(conn: AsyncConnection, session_id: int) -> int:
         .where(s.response.c.session_id == session_id, s.response.c.replaced_by.is_(None))
     )
     return int((await conn.execute(q)).scalar_one())
+
+
+async def forget_drafts(conn: AsyncConnection, respondent: str, chat_id: int) -> int:
+    """/hapus_data: unfinished surveys go (finished answers stay: they identify no one without the salt)."""
+    result = await conn.execute(
+        delete(s.survey_draft).where(
+            (s.survey_draft.c.respondent == respondent) | (s.survey_draft.c.chat_id == chat_id)
+        )
+    )
+    return max(result.rowcount, 0)

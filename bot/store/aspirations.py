@@ -1,0 +1,267 @@
+"""Aspiration tickets, the private routes back to their writers, and unfinished /aspirasi drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import schema as s
+
+STATUSES = ("Baru", "Diproses", "Selesai", "Ditolak")
+OPEN_STATUSES = ("Baru", "Diproses")
+CATEGORY_DIRECT = "langsung"
+CATEGORY_SURVEY = "survei"
+TICKET_LOCK = 0x61737069  # PostgreSQL advisory lock taken while numbering a ticket
+
+
+@dataclass(frozen=True)
+class Aspiration:
+    id: int
+    ticket: str
+    category: str
+    section: str
+    session_id: int | None
+    text: str
+    photo_file_id: str | None
+    sender_name: str | None
+    status: str
+    response: str
+    public: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+_FIELDS = list(Aspiration.__dataclass_fields__)
+
+
+def _aspiration(row: Any) -> Aspiration:
+    return Aspiration(**{name: getattr(row, name) for name in _FIELDS})
+
+
+@dataclass(frozen=True)
+class Route:
+    aspiration_id: int
+    person: str
+    chat_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class AspirationDraft:
+    person: str
+    chat_id: int
+    language: str
+    step: str
+    section: str | None
+    text: str | None
+    photo_file_id: str | None
+    sender_name: str | None
+    updated_at: datetime
+
+
+def ticket_number(year: int, seq: int) -> str:
+    return f"ASP-{year}-{seq:04d}"
+
+
+async def create(
+    conn: AsyncConnection,
+    *,
+    category: str,
+    section: str,
+    text: str,
+    now: datetime,
+    year: int,
+    session_id: int | None = None,
+    photo_file_id: str | None = None,
+    sender_name: str | None = None,
+    source_key: str | None = None,
+    route: tuple[str, int, str] | None = None,
+) -> Aspiration | None:
+    """Insert a ticket (and its route) numbered next in its year; None if `source_key` already exists.
+
+    Runs inside the caller's write transaction: SQLite serialises writers, and on PostgreSQL the unique
+    (year, seq) constraint turns a rare race into an error the caller's retry handles.
+    """
+    if conn.dialect.name == "postgresql":
+        # Ticket numbers are max+1 per year: serialise their allocation between workers (SQLite already does).
+        await conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_LOCK})
+    if source_key is not None:
+        found = await conn.execute(select(s.aspiration.c.id).where(s.aspiration.c.source_key == source_key))
+        if found.first() is not None:
+            return None
+    seq = (
+        await conn.execute(
+            select(func.coalesce(func.max(s.aspiration.c.seq), 0)).where(s.aspiration.c.year == year)
+        )
+    ).scalar_one() + 1
+    result = await conn.execute(
+        s.aspiration.insert().values(
+            ticket=ticket_number(year, seq),
+            year=year,
+            seq=seq,
+            category=category,
+            section=section,
+            session_id=session_id,
+            text=text,
+            photo_file_id=photo_file_id,
+            sender_name=sender_name,
+            status="Baru",
+            response="",
+            public=False,
+            version=0,
+            source_key=source_key,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    new_id = result.inserted_primary_key[0]
+    if route is not None:
+        person, chat_id, language = route
+        await conn.execute(
+            s.aspiration_route.insert().values(
+                aspiration_id=new_id, person=person, chat_id=chat_id, language=language
+            )
+        )
+    return await get(conn, new_id)
+
+
+async def get(conn: AsyncConnection, aspiration_id: int) -> Aspiration | None:
+    row = (await conn.execute(select(s.aspiration).where(s.aspiration.c.id == aspiration_id))).first()
+    return _aspiration(row) if row else None
+
+
+async def by_ticket(conn: AsyncConnection, ticket: str) -> Aspiration | None:
+    row = (await conn.execute(select(s.aspiration).where(s.aspiration.c.ticket == ticket))).first()
+    return _aspiration(row) if row else None
+
+
+async def route_of(conn: AsyncConnection, aspiration_id: int) -> Route | None:
+    row = (
+        await conn.execute(
+            select(s.aspiration_route).where(s.aspiration_route.c.aspiration_id == aspiration_id)
+        )
+    ).first()
+    return Route(row.aspiration_id, row.person, row.chat_id, row.language) if row else None
+
+
+async def of_person(conn: AsyncConnection, person: str, limit: int = 10) -> list[Aspiration]:
+    q = (
+        select(s.aspiration)
+        .join(s.aspiration_route, s.aspiration_route.c.aspiration_id == s.aspiration.c.id)
+        .where(s.aspiration_route.c.person == person)
+        .order_by(s.aspiration.c.id.desc())
+        .limit(limit)
+    )
+    return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def count_since(conn: AsyncConnection, person: str, since: datetime) -> int:
+    q = (
+        select(func.count())
+        .select_from(
+            s.aspiration.join(s.aspiration_route, s.aspiration_route.c.aspiration_id == s.aspiration.c.id)
+        )
+        .where(s.aspiration_route.c.person == person, s.aspiration.c.created_at >= since)
+    )
+    return int((await conn.execute(q)).scalar_one())
+
+
+async def apply_staff_change(
+    conn: AsyncConnection, aspiration_id: int, *, status: str, response: str, public: bool, now: datetime
+) -> Aspiration | None:
+    """Record what staff set in the sheet; bumps the version only when status or reply changed.
+
+    Returns the updated ticket when the citizen has something new to hear, else None.
+    """
+    current = await get(conn, aspiration_id)
+    if current is None:
+        return None
+    told_changed = current.status != status or current.response != response
+    if not told_changed and current.public == public:
+        return None
+    values: dict[str, Any] = {"status": status, "response": response, "public": public, "updated_at": now}
+    if told_changed:
+        values["version"] = current.version + 1
+    if status in ("Selesai", "Ditolak") and current.resolved_at is None:
+        values["resolved_at"] = now
+    elif status in OPEN_STATUSES:
+        values["resolved_at"] = None
+    await conn.execute(update(s.aspiration).where(s.aspiration.c.id == aspiration_id).values(**values))
+    return await get(conn, aspiration_id) if told_changed else None
+
+
+async def waiting(conn: AsyncConnection, older_than: datetime) -> list[Aspiration]:
+    q = (
+        select(s.aspiration)
+        .where(s.aspiration.c.status.in_(OPEN_STATUSES), s.aspiration.c.created_at < older_than)
+        .order_by(s.aspiration.c.created_at)
+    )
+    return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def in_period(conn: AsyncConnection, start: datetime, end: datetime) -> list[Aspiration]:
+    """Tickets created in [start, end) or resolved in it (what a monthly summary talks about)."""
+    a = s.aspiration
+    q = (
+        select(a)
+        .where(
+            ((a.c.created_at >= start) & (a.c.created_at < end))
+            | ((a.c.resolved_at >= start) & (a.c.resolved_at < end))
+        )
+        .order_by(a.c.id)
+    )
+    return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def forget_person(conn: AsyncConnection, person: str) -> list[str]:
+    """/hapus_data: drop routes and drafts, blank the sender name; returns the tickets whose sheet row changes."""
+    ids = [
+        r.aspiration_id
+        for r in await conn.execute(
+            select(s.aspiration_route.c.aspiration_id).where(s.aspiration_route.c.person == person)
+        )
+    ]
+    named: list[str] = []
+    if ids:
+        named = [
+            r.ticket
+            for r in await conn.execute(
+                select(s.aspiration.c.ticket).where(
+                    s.aspiration.c.id.in_(ids), s.aspiration.c.sender_name.isnot(None)
+                )
+            )
+        ]
+        await conn.execute(update(s.aspiration).where(s.aspiration.c.id.in_(ids)).values(sender_name=None))
+        await conn.execute(delete(s.aspiration_route).where(s.aspiration_route.c.person == person))
+    await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
+    return named
+
+
+# --- drafts ---------------------------------------------------------------------------------------------
+
+
+async def get_draft(conn: AsyncConnection, person: str) -> AspirationDraft | None:
+    row = (
+        await conn.execute(select(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
+    ).first()
+    if row is None:
+        return None
+    return AspirationDraft(**{name: getattr(row, name) for name in AspirationDraft.__dataclass_fields__})
+
+
+async def save_draft(conn: AsyncConnection, draft: AspirationDraft) -> None:
+    values = {name: getattr(draft, name) for name in AspirationDraft.__dataclass_fields__}
+    await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == draft.person))
+    await conn.execute(s.aspiration_draft.insert().values(**values))
+
+
+async def delete_draft(conn: AsyncConnection, person: str) -> bool:
+    result = await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
+    return bool(result.rowcount)
