@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import schema as s
@@ -27,6 +29,10 @@ class Chat:
         return self.type in ("group", "supergroup")
 
 
+def _insert(conn: AsyncConnection):  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
 def _chat(row: object) -> Chat:
     return Chat(row.id, row.type, row.title, row.language, bool(row.active))  # type: ignore[attr-defined]
 
@@ -44,9 +50,12 @@ async def upsert_chat(
 ) -> Chat:
     """Record a chat we have seen; reactivates it when `active` is True (the bot was re-added/unblocked)."""
     row = (await conn.execute(select(s.chat).where(s.chat.c.id == chat_id))).first()
+    inserted = False
     if row is None:
-        await conn.execute(
-            s.chat.insert().values(
+        # Two updates from a new chat can be handled at once (on PostgreSQL, in parallel): the loser updates.
+        result = await conn.execute(
+            _insert(conn)(s.chat)
+            .values(
                 id=chat_id,
                 type=type,
                 title=title,
@@ -56,8 +65,10 @@ async def upsert_chat(
                 created_at=now,
                 updated_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["id"])
         )
-    else:
+        inserted = result.rowcount == 1
+    if not inserted:
         values: dict[str, object] = {"type": type, "title": title, "updated_at": now}
         if language:
             values["language"] = language
@@ -96,21 +107,24 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int, now: dat
     old = (await conn.execute(select(s.chat).where(s.chat.c.id == old_id))).first()
     if old is None:
         return
-    if await get_chat(conn, new_id) is None:
-        await conn.execute(
-            s.chat.insert().values(
-                id=new_id,
-                type="supergroup",
-                title=old.title,
-                language=old.language,
-                active=True,
-                added_by=old.added_by,
-                created_at=old.created_at,
-                updated_at=now,
-            )
+    # Telegram sends the migration twice (to the old and the new chat) and the two may be handled at once by
+    # different workers: every insert here tolerates the other one having won.
+    insert = _insert(conn)
+    await conn.execute(
+        insert(s.chat)
+        .values(
+            id=new_id,
+            type="supergroup",
+            title=old.title,
+            language=old.language,
+            active=True,
+            added_by=old.added_by,
+            created_at=old.created_at,
+            updated_at=now,
         )
-    else:
-        await conn.execute(update(s.chat).where(s.chat.c.id == new_id).values(active=True, updated_at=now))
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    await conn.execute(update(s.chat).where(s.chat.c.id == new_id).values(active=True, updated_at=now))
     existing = {
         r.section
         for r in await conn.execute(
@@ -120,9 +134,11 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int, now: dat
     for sub in (await conn.execute(select(s.subscription).where(s.subscription.c.chat_id == old_id))).all():
         if sub.section not in existing:
             await conn.execute(
-                s.subscription.insert().values(
+                insert(s.subscription)
+                .values(
                     chat_id=new_id, section=sub.section, created_by=sub.created_by, created_at=sub.created_at
                 )
+                .on_conflict_do_nothing(index_elements=["chat_id", "section"])
             )
     await conn.execute(delete(s.subscription).where(s.subscription.c.chat_id == old_id))
     await conn.execute(

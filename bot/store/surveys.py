@@ -100,12 +100,43 @@ async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int)
     return result.rowcount == 1
 
 
-async def delete_draft(conn: AsyncConnection, session_id: int, respondent: str) -> None:
-    await conn.execute(
-        delete(s.survey_draft).where(
-            s.survey_draft.c.session_id == session_id, s.survey_draft.c.respondent == respondent
-        )
+async def delete_draft(
+    conn: AsyncConnection, session_id: int, respondent: str, *, step: int | None = None
+) -> bool:
+    """Drop a draft (only at `step`, when given); True if one was dropped."""
+    q = delete(s.survey_draft).where(
+        s.survey_draft.c.session_id == session_id, s.survey_draft.c.respondent == respondent
     )
+    if step is not None:
+        q = q.where(s.survey_draft.c.step == step)
+    return (await conn.execute(q)).rowcount == 1
+
+
+async def get_draft_and_session(
+    conn: AsyncConnection, session_id: int, respondent: str
+) -> tuple[Draft | None, Any]:
+    """A survey press needs both: one query instead of two."""
+    from .sessions import _session
+
+    columns = [s.survey_draft.c[name].label(f"d_{name}") for name in _DRAFT_FIELDS]
+    q = (
+        select(s.session, *columns)
+        .select_from(
+            s.session.outerjoin(
+                s.survey_draft,
+                (s.survey_draft.c.session_id == s.session.c.id) & (s.survey_draft.c.respondent == respondent),
+            )
+        )
+        .where(s.session.c.id == session_id)
+    )
+    row = (await conn.execute(q)).first()
+    if row is None:
+        return None, None
+    session = _session(row)
+    values = row._mapping
+    if values["d_respondent"] is None:
+        return None, session
+    return Draft(**{name: values[f"d_{name}"] for name in _DRAFT_FIELDS}), session
 
 
 async def drafts_to_remind(conn: AsyncConnection, idle_since: datetime, limit: int = 500) -> list[Draft]:

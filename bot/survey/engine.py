@@ -303,8 +303,12 @@ async def begin(rt: Runtime, session_id: int, user_id: int, chat_id: int, lang: 
         return draft, session
 
 
-async def finish(rt: Runtime, draft: Draft) -> Response:
-    """Kirim: store the response (replacing an earlier one if chosen), drop the draft: one transaction."""
+async def finish(rt: Runtime, draft: Draft) -> Response | None:
+    """Kirim: store the response (replacing an earlier one if chosen), drop the draft: one transaction.
+
+    None when the draft was already sent (two presses of Kirim): the draft is claimed by deleting it at
+    the step that was read, so only one press stores a response.
+    """
     now = rt.clock.now()
     response = Response(
         id="R" + secrets.token_hex(8),
@@ -320,11 +324,12 @@ async def finish(rt: Runtime, draft: Draft) -> Response:
         replaced_by=None,
     )
     async with rt.store.begin() as conn:
+        if not await surveys.delete_draft(conn, draft.session_id, draft.respondent, step=draft.step):
+            return None
         earlier = await surveys.current_response(conn, draft.session_id, draft.respondent)
         if earlier is not None:
             await surveys.mark_replaced(conn, earlier.id, response.id)
         await surveys.insert_response(conn, response)
-        await surveys.delete_draft(conn, draft.session_id, draft.respondent)
         for hook in rt.response_hooks:
             await hook(conn, rt, response)
     return response

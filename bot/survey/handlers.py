@@ -126,52 +126,57 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     defn = engine.definition_for(rt)
     respondent = engine.respondent_of(rt, update.effective_user.id)
-    async with rt.store.begin() as conn:
-        draft = await surveys.get_draft(conn, session_id, respondent)
-        session = await store_sessions.get_session(conn, session_id)
-        if draft is None or session is None:
-            await query.answer(t("survey.no_draft", lang), show_alert=False)
-            return
-        if not engine.survey_open(session, rt.clock.now()):
+    # Read without the write lock, then write with a conditional update on the step we read: a press that
+    # raced another one changes nothing (save_draft returns False), and the lock is held for one UPDATE.
+    async with rt.store.connect() as conn:
+        draft, session = await surveys.get_draft_and_session(conn, session_id, respondent)
+    if draft is None or session is None:
+        await query.answer(t("survey.no_draft", lang), show_alert=False)
+        return
+    if not engine.survey_open(session, rt.clock.now()):
+        async with rt.store.begin() as conn:
             await surveys.delete_draft(conn, session_id, respondent)
-            await query.answer()
-            await query.edit_message_text(t("survey.closed", lang))
-            return
-        if step != draft.step:
-            moved = None  # a stale press: redraw the current step on this message, change nothing
-        elif action.startswith("o") and action[1:].isdigit():
-            moved = engine.choose(defn, draft, int(action[1:]))
-        elif action == "s":
-            moved = engine.skip(defn, draft)
-        elif action == "b":
-            moved = engine.back(draft)
-        elif action == "u" and draft.current == engine.SUMMARY:
-            moved = engine.restart_for_edit(defn, draft)
-        elif action == "r" and draft.current == engine.REPLACE:
-            fresh = engine.new_draft(
-                rt, defn, session, respondent, draft.chat_id, draft.language, draft.replaces
-            )
-            moved = replace(fresh, step=draft.step + 1, started_at=draft.started_at)
-        elif action == "n" and draft.current == engine.REPLACE:
+        await query.answer()
+        await query.edit_message_text(t("survey.closed", lang))
+        return
+    moved = None
+    if step != draft.step:
+        moved = None  # a stale press: redraw the current step on this message, change nothing
+    elif action.startswith("o") and action[1:].isdigit():
+        moved = engine.choose(defn, draft, int(action[1:]))
+    elif action == "s":
+        moved = engine.skip(defn, draft)
+    elif action == "b":
+        moved = engine.back(draft)
+    elif action == "u" and draft.current == engine.SUMMARY:
+        moved = engine.restart_for_edit(defn, draft)
+    elif action == "r" and draft.current == engine.REPLACE:
+        fresh = engine.new_draft(rt, defn, session, respondent, draft.chat_id, draft.language, draft.replaces)
+        moved = replace(fresh, step=draft.step + 1, started_at=draft.started_at)
+    elif action == "n" and draft.current == engine.REPLACE:
+        async with rt.store.begin() as conn:
             await surveys.delete_draft(conn, session_id, respondent)
-            await query.answer()
-            await query.edit_message_text(t("survey.kept", lang))
-            return
-        elif action == "k" and draft.current == engine.SUMMARY:
-            moved = None
-        else:
-            moved = None
-        if moved is not None:
-            moved = replace(
-                moved,
-                message_id=query.message.message_id,
-                updated_at=rt.clock.now(),
-                reminded_at=draft.reminded_at,
-            )
+        await query.answer()
+        await query.edit_message_text(t("survey.kept", lang))
+        return
+    elif action == "k" and draft.current == engine.SUMMARY:
+        moved = None
+    else:
+        moved = None
+    if moved is not None:
+        moved = replace(
+            moved,
+            message_id=query.message.message_id,
+            updated_at=rt.clock.now(),
+            reminded_at=draft.reminded_at,
+        )
+        async with rt.store.begin() as conn:
             if not await surveys.save_draft(conn, moved, expected_step=draft.step):
                 moved = None
     if action == "k" and step == draft.step and draft.current == engine.SUMMARY:
-        await engine.finish(rt, draft)
+        if await engine.finish(rt, draft) is None:
+            await query.answer(t("survey.already", lang))  # a double press: the first one sent it
+            return
         await query.answer()
         thanks = defn.thanks.get(draft.language) or defn.thanks["id"]
         await query.edit_message_text(
