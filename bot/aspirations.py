@@ -410,6 +410,9 @@ async def daily_digest(rt: Runtime) -> int:
         return 0
     today = local.date().isoformat()
     lang = rt.settings.language
+    async with rt.store.connect() as conn:  # every sweep asks; only the first run of a day writes
+        if await meta.get(conn, "digest_date") == today:
+            return 0
     async with rt.store.begin() as conn:
         if await meta.get(conn, "digest_date") == today:
             return 0

@@ -241,6 +241,10 @@ async def monthly_post(rt: Runtime) -> int:
     if local.day == 1 and local.hour < rt.settings.digest_hour + 1:
         return 0
     last = Month(local.year, local.month).previous()
+    async with rt.store.connect() as conn:  # every sweep asks; only the first run of a month writes
+        done = await meta.get(conn, "monthly_post")
+    if done is not None and done >= last.key:
+        return 0
     async with rt.store.begin() as conn:
         done = await meta.get(conn, "monthly_post")
         if done is None:

@@ -83,12 +83,14 @@ async def insert_draft(conn: AsyncConnection, draft: Draft) -> None:
     await conn.execute(s.survey_draft.insert().values(**{f: getattr(draft, f) for f in _DRAFT_FIELDS}))
 
 
-async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int) -> bool:
-    """Write the draft only if nobody moved it on meanwhile (a double press loses, harmlessly)."""
+def save_draft_statement(draft: Draft, *, expected_step: int) -> Any:
+    """The conditional UPDATE of `save_draft`, for `Store.write_one` on the survey's hot path."""
     values = {
-        f: getattr(draft, f) for f in _DRAFT_FIELDS if f not in ("session_id", "respondent", "started_at")
+        f: getattr(draft, f)
+        for f in _DRAFT_FIELDS
+        if f not in ("session_id", "respondent", "started_at", "reminded_at")
     }
-    result = await conn.execute(
+    return (
         update(s.survey_draft)
         .where(
             s.survey_draft.c.session_id == draft.session_id,
@@ -97,6 +99,11 @@ async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int)
         )
         .values(**values)
     )
+
+
+async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int) -> bool:
+    """Write the draft only if nobody moved it on meanwhile (a double press loses, harmlessly)."""
+    result = await conn.execute(save_draft_statement(draft, expected_step=expected_step))
     return result.rowcount == 1
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import OrderedDict
 from dataclasses import replace
 from html import escape
 
@@ -126,10 +128,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     defn = engine.definition_for(rt)
     respondent = engine.respondent_of(rt, update.effective_user.id)
-    # Read without the write lock, then write with a conditional update on the step we read: a press that
-    # raced another one changes nothing (save_draft returns False), and the lock is held for one UPDATE.
-    async with rt.store.connect() as conn:
-        draft, session = await surveys.get_draft_and_session(conn, session_id, respondent)
+    # The draft this process wrote last is a hint, not the truth: it is used only when the button's step
+    # matches it, and every write is a conditional UPDATE on that step, so a draft changed elsewhere (another
+    # worker, a typed answer) makes the write fail harmlessly and the press is re-read from the store.  The
+    # write lock is held for that one UPDATE; reads never take it.
+    cache = _cache(rt)
+    draft, session = cache.get(session_id, respondent)
+    if draft is None or session is None or draft.step != step:
+        async with rt.store.connect() as conn:
+            draft, session = await surveys.get_draft_and_session(conn, session_id, respondent)
+        cache.put(session_id, respondent, draft, session)
     if draft is None or session is None:
         await query.answer(t("survey.no_draft", lang), show_alert=False)
         return
@@ -170,10 +178,19 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             updated_at=rt.clock.now(),
             reminded_at=draft.reminded_at,
         )
-        async with rt.store.begin() as conn:
-            if not await surveys.save_draft(conn, moved, expected_step=draft.step):
-                moved = None
+        saved = await rt.store.write_one(surveys.save_draft_statement(moved, expected_step=draft.step)) == 1
+        if saved:
+            cache.put(session_id, respondent, moved, session)
+        else:  # changed elsewhere meanwhile: show what the store holds now
+            moved = None
+            cache.forget(session_id, respondent)
+            async with rt.store.connect() as conn:
+                draft = await surveys.get_draft(conn, session_id, respondent)
+            if draft is None:
+                await query.answer(t("survey.no_draft", lang))
+                return
     if action == "k" and step == draft.step and draft.current == engine.SUMMARY:
+        cache.forget(session_id, respondent)
         if await engine.finish(rt, draft) is None:
             await query.answer(t("survey.already", lang))  # a double press: the first one sent it
             return
@@ -191,6 +208,39 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
+
+
+class DraftCache:
+    """The drafts (and their sessions) this process wrote last, bounded; entries expire after a while."""
+
+    SECONDS = 10.0  # a cancelled or edited session is seen within this long
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self._drafts: OrderedDict[tuple[int, str], tuple[Draft, Session, float]] = OrderedDict()
+
+    def get(self, session_id: int, respondent: str) -> tuple[Draft | None, Session | None]:
+        entry = self._drafts.get((session_id, respondent))
+        if entry is None or time.monotonic() - entry[2] > self.SECONDS:
+            return None, None
+        return entry[0], entry[1]
+
+    def put(self, session_id: int, respondent: str, draft: Draft | None, session: Session | None) -> None:
+        key = (session_id, respondent)
+        if draft is None or session is None:
+            self._drafts.pop(key, None)
+            return
+        self._drafts[key] = (draft, session, time.monotonic())
+        self._drafts.move_to_end(key)
+        while len(self._drafts) > self.size:
+            self._drafts.popitem(last=False)
+
+    def forget(self, session_id: int, respondent: str) -> None:
+        self._drafts.pop((session_id, respondent), None)
+
+
+def _cache(rt: Runtime) -> DraftCache:
+    return rt.cache.setdefault("survey_drafts", DraftCache())
 
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -301,6 +351,9 @@ async def remind_unfinished(rt: Runtime) -> int:
     now = rt.clock.now()
     idle_since = now - timedelta(hours=rt.settings.survey_reminder_hours)
     queued = 0
+    async with rt.store.connect() as conn:  # runs every sweep: only take the write lock when there is work
+        if not await surveys.drafts_to_remind(conn, idle_since, limit=1):
+            return 0
     async with rt.store.begin() as conn:
         for draft in await surveys.drafts_to_remind(conn, idle_since):
             session = await store_sessions.get_session(conn, draft.session_id)
