@@ -42,5 +42,6 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         uncertain=stats.by_state.get("uncertain", 0),
         oldest=format_when(stats.oldest_pending_due, lang, rt.tz) if stats.oldest_pending_due else "-",
         sheets=lag,
+        chat_id=update.effective_chat.id,
     )
     await update.effective_message.reply_html(text)
