@@ -38,9 +38,13 @@ async def prepare(workdir: Path, tg: FakeTelegram, n: int) -> Runtime:
         for i in range(n):
             cid = chat_id(i)
             tg.add_user(cid, f"Warga {i}") if cid > 0 else tg.add_group(cid, f"Grup {i}", supergroup=True)
-            await chats.upsert_chat(conn, chat_id=cid, type="private" if cid > 0 else "supergroup", title=None, now=now)
+            await chats.upsert_chat(
+                conn, chat_id=cid, type="private" if cid > 0 else "supergroup", title=None, now=now
+            )
             await chats.set_subscriptions(conn, cid, ["Bimas Islam"], by=None, now=now)
-    values = validate_fields({"title": "Dialog Akbar", "section": "Bimas Islam", "when": "23/03/2030 09.00"}, rt)
+    values = validate_fields(
+        {"title": "Dialog Akbar", "section": "Bimas Islam", "when": "23/03/2030 09.00"}, rt
+    )
     await create_session(rt, values, by=None, source="bench")
     return rt
 
@@ -55,7 +59,12 @@ def spawn(workdir: Path, tg: FakeTelegram, rt: Runtime) -> subprocess.Popen[byte
         "NGOPAS_WORKBOOK_PATH": str(workdir / "wb.xlsx"),
     }
     log = (workdir / "bot.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--env-file", str(workdir / "none.env")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--env-file", str(workdir / "none.env")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def main(n: int, kill: bool) -> None:
@@ -90,9 +99,13 @@ async def main(n: int, kill: bool) -> None:
     rate = (len(times) - 1) / span
     print(f"chats                    {n:>8}")
     print(f"killed at                {killed_at if killed_at is not None else '-':>8}")
-    print(f"achieved                 {rate:>8.2f} msg/s  ratio to 30 msg/s: {rate / 30:.3f} (goal >= 0.95) {'OK' if rate / 30 >= 0.95 else 'MISSED'}")
+    print(
+        f"achieved                 {rate:>8.2f} msg/s  ratio to 30 msg/s: {rate / 30:.3f} (goal >= 0.95) {'OK' if rate / 30 >= 0.95 else 'MISSED'}"
+    )
     print(f"429 received             {tg.rate_limited:>8}  (goal 0)")
-    print(f"lost                     {sum(1 for c in counts if c == 0):>8}  (goal 0; 'uncertain' rows: {stats.by_state.get('uncertain', 0)})")
+    print(
+        f"lost                     {sum(1 for c in counts if c == 0):>8}  (goal 0; 'uncertain' rows: {stats.by_state.get('uncertain', 0)})"
+    )
     print(f"duplicated               {sum(1 for c in counts if c > 1):>8}  (goal 0)")
 
 

@@ -23,8 +23,12 @@ N = 1_000_000
 
 def make_data(path: Path, n: int = N, seed: int = 7) -> None:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(rng.integers(1, 5, size=(n, len(UNSUR_KEYS)), dtype=np.int8), columns=list(UNSUR_KEYS))
-    frame["finished_at"] = pd.Timestamp("2025-01-01", tz="Asia/Jakarta") + pd.to_timedelta(rng.integers(0, 730 * 86400, n), unit="s")
+    frame = pd.DataFrame(
+        rng.integers(1, 5, size=(n, len(UNSUR_KEYS)), dtype=np.int8), columns=list(UNSUR_KEYS)
+    )
+    frame["finished_at"] = pd.Timestamp("2025-01-01", tz="Asia/Jakarta") + pd.to_timedelta(
+        rng.integers(0, 730 * 86400, n), unit="s"
+    )
     frame["section"] = rng.choice(["TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam"], n)
     frame["session_id"] = rng.integers(1, 400, n)
     frame.to_pickle(path)
@@ -52,9 +56,15 @@ def main() -> None:
     print(f"responses                 {N:>12,}")
     print(f"bare pandas read          {read_seconds:>10.3f} s")
     print(f"read + report + summaries {report_seconds:>10.3f} s")
-    print(f"ratio                     {ratio:>10.2f} x   (goal <= 3.00 x)  {'OK' if ratio <= 3 else 'MISSED'}")
-    print(f"peak memory               {peak_mib:>10.0f} MiB (goal < 1024 MiB) {'OK' if peak_mib < 1024 else 'MISSED'}")
-    print(f"IKM {report.ikm.ikm_rounded:.2f} {report.ikm.grade.mutu}; {len(quarters)} quarters, {len(sections)} sections")
+    print(
+        f"ratio                     {ratio:>10.2f} x   (goal <= 3.00 x)  {'OK' if ratio <= 3 else 'MISSED'}"
+    )
+    print(
+        f"peak memory               {peak_mib:>10.0f} MiB (goal < 1024 MiB) {'OK' if peak_mib < 1024 else 'MISSED'}"
+    )
+    print(
+        f"IKM {report.ikm.ikm_rounded:.2f} {report.ikm.grade.mutu}; {len(quarters)} quarters, {len(sections)} sections"
+    )
     sys.stdout.flush()
 
 

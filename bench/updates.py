@@ -32,7 +32,9 @@ TZ = ZoneInfo("Asia/Jakarta")
 
 def option(tg: FakeTelegram, user: int) -> tuple[int, str]:
     msg = tg.messages(user)[-1]
-    buttons = [b for row in tg.buttons(msg) for b in row if b.get("callback_data", "").split(":")[-1].startswith("o")]
+    buttons = [
+        b for row in tg.buttons(msg) for b in row if b.get("callback_data", "").split(":")[-1].startswith("o")
+    ]
     return msg.message_id, buttons[-1]["callback_data"]
 
 
@@ -41,7 +43,9 @@ async def wait_edits(tg: FakeTelegram, expected: int) -> None:
         await asyncio.sleep(0.002)
 
 
-async def press_rounds(tg: FakeTelegram, users: list[int], rounds: int, rate: float | None) -> tuple[float, list[float]]:
+async def press_rounds(
+    tg: FakeTelegram, users: list[int], rounds: int, rate: float | None
+) -> tuple[float, list[float]]:
     """Inject presses (all at once per round, or paced at `rate`/s); returns (seconds, latencies in ms)."""
     latencies: list[float] = []
     start = time.perf_counter()
@@ -67,7 +71,9 @@ async def ngopas(rate: float | None) -> tuple[float, list[float], int]:
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(datetime(2026, 3, 20, 8, 0, tzinfo=TZ))
         async with running_sandbox(Path(tmp), clock=clock) as sb:
-            values = validate_fields({"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, sb.rt)
+            values = validate_fields(
+                {"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, sb.rt
+            )
             session = (await create_session(sb.rt, values, by=None, source="bench")).session
             clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
             users = list(range(30_000, 30_000 + USERS))
@@ -78,7 +84,10 @@ async def ngopas(rate: float | None) -> tuple[float, list[float], int]:
             seconds, latencies = await press_rounds(sb.tg, users, ROUNDS, rate)
             await sb.settle()
             async with sb.rt.store.connect() as conn:
-                drafts = [await surveys.get_draft(conn, session.id, r) for r in {d.respondent for d in await _all_drafts(conn)}]
+                drafts = [
+                    await surveys.get_draft(conn, session.id, r)
+                    for r in {d.respondent for d in await _all_drafts(conn)}
+                ]
             stored_once = sum(1 for d in drafts if d and len(d.answers) == ROUNDS)
     return seconds, latencies, stored_once
 
@@ -97,7 +106,10 @@ async def echo(rate: float | None) -> tuple[float, list[float]]:
 
         async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer()
-            await update.callback_query.edit_message_text(f"ok {update.update_id}", reply_markup={"inline_keyboard": [[{"text": "x", "callback_data": "sv:1:1:o0"}]]})
+            await update.callback_query.edit_message_text(
+                f"ok {update.update_id}",
+                reply_markup={"inline_keyboard": [[{"text": "x", "callback_data": "sv:1:1:o0"}]]},
+            )
 
         app = ApplicationBuilder().token(tg.token).base_url(tg.base_url).concurrent_updates(64).build()
         app.add_handler(CallbackQueryHandler(on_press))
@@ -108,7 +120,9 @@ async def echo(rate: float | None) -> tuple[float, list[float]]:
             tg.enforce_limits = False  # setting up the 200 question messages is not what is measured
             for u in users:
                 tg.add_user(u, "Warga")
-                await app.bot.send_message(u, "q", reply_markup={"inline_keyboard": [[{"text": "x", "callback_data": "sv:1:1:o0"}]]})
+                await app.bot.send_message(
+                    u, "q", reply_markup={"inline_keyboard": [[{"text": "x", "callback_data": "sv:1:1:o0"}]]}
+                )
             tg.enforce_limits = True
             seconds, latencies = await press_rounds(tg, users, ROUNDS, rate)
             await app.updater.stop()
@@ -129,9 +143,13 @@ async def main() -> None:
     ours_rate, echo_rate = presses / ours_seconds, presses / echo_seconds
     print(f"presses                       {presses}")
     print(f"bare PTB handler (burst)      {echo_rate:8.0f} presses/s")
-    print(f"ngopas survey (burst)         {ours_rate:8.0f} presses/s   ratio {ours_rate / echo_rate:.2f}x (goal >= 0.8x) {'OK' if ours_rate / echo_rate >= 0.8 else 'MISSED'}")
+    print(
+        f"ngopas survey (burst)         {ours_rate:8.0f} presses/s   ratio {ours_rate / echo_rate:.2f}x (goal >= 0.8x) {'OK' if ours_rate / echo_rate >= 0.8 else 'MISSED'}"
+    )
     print(f"latency at 100 presses/s      bare p50 {pct(echo_lat, 50):.1f} ms p95 {pct(echo_lat, 95):.1f} ms")
-    print(f"                              ngopas p50 {pct(ours_lat, 50):.1f} ms p95 {pct(ours_lat, 95):.1f} ms (goal p95 < 20 ms) {'OK' if pct(ours_lat, 95) < 20 else 'MISSED'}")
+    print(
+        f"                              ngopas p50 {pct(ours_lat, 50):.1f} ms p95 {pct(ours_lat, 95):.1f} ms (goal p95 < 20 ms) {'OK' if pct(ours_lat, 95) < 20 else 'MISSED'}"
+    )
     print(f"respondents with all {ROUNDS} answers stored once: {stored}/{USERS}")
 
 

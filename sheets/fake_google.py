@@ -256,6 +256,7 @@ class FakeGoogleSheets:
                 "gridProperties": {
                     "rowCount": props.get("gridProperties", {}).get("rowCount", 1000),
                     "columnCount": props.get("gridProperties", {}).get("columnCount", 26),
+                    "frozenRowCount": props.get("gridProperties", {}).get("frozenRowCount", 0),
                 },
             }
             self.props[title] = full

@@ -10,22 +10,22 @@ import asyncio
 import tempfile
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from reports import NoAnswers, build_report, describe, filter_period, render_text
-from reports.report import Report, number
-
 from ..callbacks import Cb, pack, pattern, unpack
 from ..i18n import t
-from ..report_data import responses_frame
 from ..runtime import Runtime
 from ..scheduler import register
 from ..sessions import fan_out_payload
 from ..store.sessions import ScheduleRow, Session
 from .common import lang_of, refuse_non_staff, rt_of
+
+if TYPE_CHECKING:
+    from reports.report import Report
 
 PERIODS = ("month", "quarter", "year", "all")
 
@@ -39,21 +39,33 @@ def _period_code(rt: Runtime, which: str) -> str | None:
     }.get(which)
 
 
+class NoReport(Exception):
+    """No answers for the chosen period/section (the report libraries are only imported when asked)."""
+
+
 async def _report(rt: Runtime, which: str, section_index: int) -> Report:
+    # pandas and the renderers cost ~45 MB: imported on the first report, not when the bot starts.
+    from reports import NoAnswers, build_report, describe, filter_period
+
+    from ..report_data import responses_frame
+
     section = rt.settings.sections[section_index] if 0 <= section_index < len(rt.settings.sections) else None
     frame = await responses_frame(rt, section=section)
     code = _period_code(rt, which)
     if code and not frame.empty:
         frame = filter_period(frame, code)
     if frame.empty:
-        raise NoAnswers("kosong")
+        raise NoReport
     title = "Survei Kepuasan Masyarakat NGOPAS" + (f" – {section}" if section else "")
-    return build_report(
-        frame,
-        title=title,
-        office_name=rt.settings.office_name,
-        period_label=describe(code) if code else "Semua periode",
-    )
+    try:
+        return build_report(
+            frame,
+            title=title,
+            office_name=rt.settings.office_name,
+            period_label=describe(code) if code else "Semua periode",
+        )
+    except NoAnswers:
+        raise NoReport from None
 
 
 def _keyboard(rt: Runtime, which: str, section_index: int, lang: str) -> InlineKeyboardMarkup:
@@ -84,12 +96,14 @@ async def _send_report(
     chat_id = update.effective_chat.id
     try:
         report = await _report(rt, which, section_index)
-    except NoAnswers:
+    except NoReport:
         await context.bot.send_message(
             chat_id, t("report.empty", lang), reply_markup=_keyboard(rt, which, section_index, lang)
         )
         return
+    from reports import render_text
     from reports.render_files import render_png
+    from reports.report import number
 
     with tempfile.TemporaryDirectory() as tmp:
         path = await asyncio.to_thread(render_png, report, Path(tmp) / "ikm.png")
@@ -155,7 +169,7 @@ async def export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     rt = rt_of(context)
     try:
         report = await _report(rt, "quarter", -1)
-    except NoAnswers:
+    except NoReport:
         await query.edit_message_text(t("report.empty", lang))
         return
     from reports.render_files import render_pdf, render_xlsx
@@ -176,6 +190,11 @@ async def post_result(conn: AsyncConnection, rt: Runtime, session: Session, row:
     """When a session's survey closes: "IKM 91,48 — A (Sangat baik), 29 responden" to its groups, if enabled."""
     if not rt.settings.survey_result_to_groups:
         return 0
+    from reports import build_report
+    from reports.report import number
+
+    from ..report_data import responses_frame
+
     frame = await responses_frame(rt, session_id=session.id)
     if frame.empty:
         return 0
