@@ -29,10 +29,21 @@ from .workbook import (
 
 
 class LocalWorkbook(Workbook):
+    TEMP_PREFIX = ".ngopas-"
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.url = str(self.path.resolve())
         self._lock = threading.Lock()
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """A process killed while saving leaves its temp file (the workbook itself is intact: it is only
+        ever replaced by a finished file).  One bot owns the workbook, so at start-up any such file is an
+        orphan of an earlier run."""
+        if self.path.parent.is_dir():
+            for orphan in self.path.parent.glob(f"{self.TEMP_PREFIX}*.xlsx"):
+                orphan.unlink(missing_ok=True)
 
     def _load(self) -> Any:
         from openpyxl import Workbook as XlsxBook
@@ -49,7 +60,7 @@ class LocalWorkbook(Workbook):
 
     def _save(self, book: Any) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".ngopas-", suffix=".xlsx", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
         os.close(fd)
         try:
             book.save(tmp)

@@ -1,0 +1,105 @@
+"""Faults: the bot killed in the middle of a spreadsheet flush, and the database locked by someone else."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from bot.clock import Clock
+from bot.report_data import import_frame
+from bot.runtime import Runtime
+from bot.sandbox import sandbox_settings
+from bot.sessions import create_session, validate_fields
+from bot.sheets_sync import queue_response
+from bot.store import Store, chats, sheet_rows
+
+from .test_broadcast_restart import _spawn
+
+UNSUR = [
+    "persyaratan",
+    "prosedur",
+    "waktu",
+    "biaya",
+    "produk",
+    "kompetensi",
+    "perilaku",
+    "pengaduan",
+    "sarana",
+]
+ROWS = 3000
+
+
+async def _lag(store: Store) -> int:
+    async with store.connect() as conn:
+        return (await sheet_rows.lag(conn))[0]
+
+
+async def test_sigkill_during_sheets_flushes_then_every_row_once(tmp_path, tg):
+    settings = sandbox_settings(tmp_path, workbook_path=tmp_path / "wb.xlsx")
+    store = await Store.open(settings.database_url)
+    rt = Runtime(settings, store, Clock())
+    rt.response_hooks.append(queue_response)
+    values = validate_fields({"title": "Dialog", "section": "PHU", "when": "23/03/2030 09.00"}, rt)
+    session = (await create_session(rt, values, by=None, source="test")).session
+    frame = pd.DataFrame({key: [(i % 4) + 1 for i in range(ROWS)] for key in UNSUR})
+    await import_frame(rt, frame, session.id)
+    env = {"NGOPAS_WORKBOOK_PATH": str(tmp_path / "wb.xlsx"), "NGOPAS_SHEETS_FLUSH_SECONDS": "0.1"}
+    # Kill the bot three times while it writes the workbook (each flush saves a ~3,000-row file), then let
+    # a fourth run finish.
+    for delay in (2.0, 2.6, 3.3):
+        proc = _spawn(tmp_path, tg, settings, extra_env=env)
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        if (tmp_path / "wb.xlsx").exists():
+            load_workbook(tmp_path / "wb.xlsx")  # never half-written: saved to a temp file, then renamed
+    proc = _spawn(tmp_path, tg, settings, extra_env=env)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 90
+        while await _lag(store):
+            assert proc.poll() is None, (tmp_path / "bot.log").read_text()[-3000:]
+            assert loop.time() < deadline, "rows still queued"
+            await asyncio.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    sheet = load_workbook(tmp_path / "wb.xlsx")["Jawaban"]
+    ids = [row[0].value for row in sheet.iter_rows(min_row=2) if row[0].value]
+    assert len(ids) == ROWS and len(set(ids)) == ROWS  # every response once, none twice
+    assert not list(tmp_path.glob(".ngopas-*.xlsx"))  # a killed save's temp file is cleaned up at start
+    await store.close()
+
+
+async def test_database_locked_by_another_program_bot_keeps_answering(sb):
+    """A backup tool or a curious operator holds the write lock for a few seconds: reads still answer at
+    once, and a citizen's change waits for the lock and is stored exactly once."""
+    citizen = 5201
+    sb.tg.add_user(citizen, "Siti")
+    path = sb.rt.settings.database_url.split("///", 1)[1]
+    # Another program, so another thread: a blocking sqlite3 call must not stall the bot's event loop.
+    other = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")  # in WAL mode: blocks writers, not readers
+    try:
+        await sb.say(citizen, "/jadwal")
+        assert "Belum ada sesi" in sb.texts(citizen)[-1]  # answered while locked
+        sb.tg.send_text(citizen, "/langganan")
+        await asyncio.sleep(0.5)
+        waiting = asyncio.create_task(sb.settle(limit_seconds=20))
+        await asyncio.sleep(2.0)
+        assert "Belum ada sesi" in sb.texts(citizen)[-1]  # the write really is waiting for the lock
+    finally:
+        await asyncio.to_thread(other.execute, "COMMIT")
+        other.close()
+    await waiting
+    await sb.press(citizen, citizen, "PHU")
+    await sb.press(citizen, citizen, "Selesai")
+    async with sb.rt.store.connect() as conn:
+        assert await chats.subscriptions(conn, citizen) == {"PHU"}
+    assert "Langganan disimpan" in sb.texts(citizen)[-1]
