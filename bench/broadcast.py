@@ -85,6 +85,9 @@ async def main(n: int, kill: bool) -> None:
                         proc.send_signal(signal.SIGKILL)
                         proc.wait()
                         killed_at = sent()
+                        print(
+                            f"killed at +{tg.clock() - min(r.time for r in tg.requests if r.method == 'sendMessage'):.2f} s"
+                        )
                         proc = spawn(workdir, tg, rt)
                     await asyncio.sleep(0.05)
             finally:
@@ -103,6 +106,13 @@ async def main(n: int, kill: bool) -> None:
         f"achieved                 {rate:>8.2f} msg/s  ratio to 30 msg/s: {rate / 30:.3f} (goal >= 0.95) {'OK' if rate / 30 >= 0.95 else 'MISSED'}"
     )
     print(f"429 received             {tg.rate_limited:>8}  (goal 0)")
+    ok_times = sorted(r.time for r in tg.requests if r.method == "sendMessage" and r.status == 200)
+    for r in (r for r in tg.requests if r.status == 429):
+        before = sum(1 for t in ok_times if r.time - 1.0 < t <= r.time)
+        since_start = r.time - ok_times[0] if ok_times else 0.0
+        print(
+            f"    429 to chat {r.params.get('chat_id')} at +{since_start:.2f} s, {before} sends in the second before"
+        )
     print(
         f"lost                     {sum(1 for c in counts if c == 0):>8}  (goal 0; 'uncertain' rows: {stats.by_state.get('uncertain', 0)})"
     )

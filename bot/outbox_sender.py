@@ -133,8 +133,10 @@ class OutboxSender:
             if not await self._still_pending(item.id):
                 continue  # another worker took it since we listed it: don't spend a send slot on it
             await self._slots.acquire()
+            paced = False
             try:
                 await self.pacer.acquire(item.chat_id)
+                paced = True
                 claimed = await self._claim(item)
                 # Another worker won the race for it: the paced slot goes to the next free message instead of
                 # being wasted (otherwise two workers walking the same list stay in lockstep, one losing).
@@ -148,9 +150,12 @@ class OutboxSender:
                         self.pacer.record_chat(item.chat_id)
             except BaseException:
                 self._slots.release()
+                if paced:
+                    self.pacer.done()
                 raise
             if not claimed:
                 self._slots.release()
+                self.pacer.done()
                 continue
             self._inflight.add(item.chat_id)
             task = asyncio.create_task(self._send(item))
@@ -191,6 +196,7 @@ class OutboxSender:
                     conn, item.id, self.rt.clock.now() + timedelta(minutes=1), "unexpected error"
                 )
         finally:
+            self.pacer.done()
             self._inflight.discard(item.chat_id)
             self._slots.release()
             self.rt.wake_sender()

@@ -67,6 +67,14 @@ class Pacer:
         self._chats: dict[int, SlidingWindow] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        # Even spacing alone is not enough: a request that leaves on time but arrives late (event-loop stall,
+        # a slow connection) lands in the same second as one sent 30 slots later.  So a send also counts
+        # against the overall window from the moment it starts until one period after its answer came back:
+        # then send i+30 starts only after send i has surely arrived, whatever the jitter.
+        self._window_limit = max(1, int(overall_per_second))
+        self._window_period = 1.0 * MARGIN
+        self._in_flight = 0
+        self._completed: deque[float] = deque()
 
     def _chat_window(self, chat_id: int) -> SlidingWindow:
         window = self._chats.get(chat_id)
@@ -85,11 +93,26 @@ class Pacer:
         """Count a send to `chat_id` whose global slot was taken under another chat's name."""
         self._chat_window(chat_id).record()
 
+    def _window_wait(self, now: float) -> float:
+        while self._completed and self._completed[0] <= now - self._window_period:
+            self._completed.popleft()
+        if self._in_flight + len(self._completed) < self._window_limit:
+            return 0.0
+        if self._completed:
+            return self._completed[0] + self._window_period - now
+        return 0.005  # all slots are requests still in flight: look again shortly
+
+    def done(self) -> None:
+        """The request paced by the matching `acquire` got its answer (or failed): it leaves the window
+        one period from now."""
+        self._in_flight = max(0, self._in_flight - 1)
+        self._completed.append(self.clock())
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     async def acquire(self, chat_id: int, *, private: bool = True) -> None:
-        """Wait for the global slot and this chat's slot, then count the send.
+        """Wait for the global slot and this chat's slot, then count the send.  Call `done()` after it.
 
         `private=False` skips the 1/s private-chat window (interactive replies); group windows always apply.
         """
@@ -97,7 +120,7 @@ class Pacer:
             while True:
                 now = self.clock()
                 chat_wait = self.chat_wait(chat_id) if (private or chat_id < 0) else 0.0
-                wait = max(self._paused_until - now, self._next_slot - now, chat_wait)
+                wait = max(self._paused_until - now, self._next_slot - now, chat_wait, self._window_wait(now))
                 if wait <= 1e-9:
                     break
                 await asyncio.sleep(wait)
@@ -108,5 +131,6 @@ class Pacer:
             self._next_slot = base + self._interval
             if private or chat_id < 0:
                 self._chat_window(chat_id).record()
+            self._in_flight += 1
         if len(self._chats) > 10_000:
             self._chats = {k: w for k, w in self._chats.items() if not w.idle}

@@ -83,5 +83,7 @@ class SendRateLimiter(BaseRateLimiter[int]):
                 if attempt == self.max_retries:
                     raise
                 log.info("429 from Telegram; retrying in %.0f s", wait)
-                await asyncio.sleep(wait)
+            finally:
+                self.pacer.done()
+            await asyncio.sleep(wait)
         raise AssertionError("unreachable")
