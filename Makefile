@@ -19,10 +19,12 @@ demo: $(STAMP)
 
 run: demo
 
+# Two workers: many end-to-end tests mostly wait on Telegram pacing (1 msg/s per chat), so the suite
+# takes about half as long; each worker starts its own emulators and PostgreSQL server.
 test: $(STAMP)
 	@scripts/ensure-postgres
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
