@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from .migrations import apply_migrations
@@ -48,6 +48,10 @@ class Store:
         # SQLite has one writer at a time.  Queueing our own writers here (instead of letting several pooled
         # connections race for the lock) avoids SQLite's busy handler, which waits in sleeps of up to 100 ms.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._hot: _HotWriter | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            self._hot = _HotWriter(engine.url.set(drivername="sqlite+pysqlite"))
 
     @property
     def is_sqlite(self) -> bool:
@@ -84,18 +88,18 @@ class Store:
             async with self._write_lock, conn.begin():
                 yield conn
 
-    async def write_one(self, statement: Any) -> int:
+    async def write_one(self, statement: Any, params: dict[str, Any] | None = None) -> int:
         """Run one write statement on its own (atomic by itself); returns the rows it changed.
 
         The hot path of a survey press: no BEGIN/COMMIT round trips, and the SQLite lock is held for exactly
         one statement.
         """
+        if self._hot is not None and self._write_lock is not None:
+            async with self._write_lock:
+                return await self._hot.run(statement, params)
         async with self.engine.connect() as base:
             conn = await base.execution_options(isolation_level="AUTOCOMMIT")
-            if self._write_lock is None:
-                return max((await conn.execute(statement)).rowcount, 0)
-            async with self._write_lock:
-                return max((await conn.execute(statement)).rowcount, 0)
+            return max((await conn.execute(statement, params)).rowcount, 0)
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
@@ -104,4 +108,51 @@ class Store:
             yield conn
 
     async def close(self) -> None:
+        if self._hot is not None:
+            await self._hot.close()
         await self.engine.dispose()
+
+
+class _HotWriter:
+    """Single-statement SQLite writes in one hop to one worker thread.
+
+    Through aiosqlite a statement costs several round trips between the event loop and the driver's thread
+    (check-out, isolation level, cursor, execute, close, reset), about 1.6 ms of the loop's time; on a busy
+    survey that is a tenth of each button press.  Here the whole statement runs in a synchronous SQLAlchemy
+    connection owned by one thread (0.3 ms measured), on the same file, with the same pragmas.
+    """
+
+    def __init__(self, url: URL) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from sqlalchemy import create_engine
+
+        self._engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 30})
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="ngopas-sqlite-hot")
+        self._conn: Any = None
+
+    def _execute(self, statement: Any, params: dict[str, Any] | None) -> int:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        try:
+            return max(self._conn.execute(statement, params).rowcount, 0)
+        except Exception:
+            self._conn.close()  # a broken connection is not reused
+            self._conn = None
+            raise
+
+    async def run(self, statement: Any, params: dict[str, Any] | None = None) -> int:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._execute, statement, params
+        )
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._engine.dispose()
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
+        self._thread.shutdown(wait=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import schema as s
@@ -83,27 +83,31 @@ async def insert_draft(conn: AsyncConnection, draft: Draft) -> None:
     await conn.execute(s.survey_draft.insert().values(**{f: getattr(draft, f) for f in _DRAFT_FIELDS}))
 
 
-def save_draft_statement(draft: Draft, *, expected_step: int) -> Any:
-    """The conditional UPDATE of `save_draft`, for `Store.write_one` on the survey's hot path."""
-    values = {
-        f: getattr(draft, f)
-        for f in _DRAFT_FIELDS
-        if f not in ("session_id", "respondent", "started_at", "reminded_at")
-    }
-    return (
-        update(s.survey_draft)
-        .where(
-            s.survey_draft.c.session_id == draft.session_id,
-            s.survey_draft.c.respondent == draft.respondent,
-            s.survey_draft.c.step == expected_step,
-        )
-        .values(**values)
+_SAVED_FIELDS = [
+    f for f in _DRAFT_FIELDS if f not in ("session_id", "respondent", "started_at", "reminded_at")
+]
+# Built once: a survey press only binds values (constructing the statement each time cost more than running it).
+_SAVE_DRAFT = (
+    update(s.survey_draft)
+    .where(
+        s.survey_draft.c.session_id == bindparam("k_session"),
+        s.survey_draft.c.respondent == bindparam("k_respondent"),
+        s.survey_draft.c.step == bindparam("k_expected_step"),
     )
+    .values({f: bindparam(f"v_{f}") for f in _SAVED_FIELDS})
+)
+
+
+def save_draft_statement(draft: Draft, *, expected_step: int) -> tuple[Any, dict[str, Any]]:
+    """The conditional UPDATE of `save_draft` and its values, for `Store.write_one` on the hot path."""
+    params = {f"v_{f}": getattr(draft, f) for f in _SAVED_FIELDS}
+    params.update(k_session=draft.session_id, k_respondent=draft.respondent, k_expected_step=expected_step)
+    return _SAVE_DRAFT, params
 
 
 async def save_draft(conn: AsyncConnection, draft: Draft, *, expected_step: int) -> bool:
     """Write the draft only if nobody moved it on meanwhile (a double press loses, harmlessly)."""
-    result = await conn.execute(save_draft_statement(draft, expected_step=expected_step))
+    result = await conn.execute(*save_draft_statement(draft, expected_step=expected_step))
     return result.rowcount == 1
 
 

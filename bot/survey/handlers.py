@@ -65,12 +65,17 @@ async def _show_new(
     sent = await context.bot.send_message(
         draft.chat_id, view.text, parse_mode="HTML", reply_markup=_markup(view, draft)
     )
+    shown = None
     async with rt.store.begin() as conn:
         current = await surveys.get_draft(conn, draft.session_id, draft.respondent)
         if current is not None and current.step == draft.step:
-            await surveys.save_draft(
-                conn, replace(current, message_id=sent.message_id), expected_step=current.step
-            )
+            shown = replace(current, message_id=sent.message_id)
+            if not await surveys.save_draft(conn, shown, expected_step=current.step):
+                shown = None
+    if (
+        shown is not None
+    ):  # committed; the person's first press will likely reach this process: spare it a read
+        _cache(rt).put(draft.session_id, draft.respondent, shown, session)
 
 
 async def open_survey(update: Update, context: ContextTypes.DEFAULT_TYPE, session_id: int) -> None:
@@ -178,7 +183,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             updated_at=rt.clock.now(),
             reminded_at=draft.reminded_at,
         )
-        saved = await rt.store.write_one(surveys.save_draft_statement(moved, expected_step=draft.step)) == 1
+        saved = await rt.store.write_one(*surveys.save_draft_statement(moved, expected_step=draft.step)) == 1
         if saved:
             cache.put(session_id, respondent, moved, session)
         else:  # changed elsewhere meanwhile: show what the store holds now
