@@ -59,11 +59,32 @@ def setup_logging(verbose: bool = False) -> None:
     configure(verbose)
 
 
+DEFAULT_ENV_FILE = Path("settings.env")
+
+
+def missing_env_file(env_file: Path | None) -> str | None:
+    """The sentence for a settings file the operator named (`--env-file X`) that is not there.
+
+    Only the default `settings.env` may be absent (the offline demo runs on defaults); a name typed on purpose
+    that does not exist is a mistake, and running on defaults instead would hide it."""
+    if env_file is None or env_file == DEFAULT_ENV_FILE or env_file.is_file():
+        return None
+    if env_file.is_dir():
+        return f"{env_file} adalah folder; --env-file perlu berkas pengaturannya, mis. {env_file / 'settings.env'}."
+    return (
+        f"Berkas pengaturan {env_file} tidak ditemukan. Periksa nama dan foldernya, atau salin "
+        f"settings.example.env menjadi {env_file} lalu isi."
+    )
+
+
 def load(env_file: Path | None) -> Settings:
     from .settings import SettingsError, load_settings
 
+    problem = missing_env_file(env_file)
+    if problem:
+        fail(problem)
     try:
-        return load_settings(env_file if env_file and env_file.exists() else None)
+        return load_settings(env_file if env_file and env_file.is_file() else None)
     except SettingsError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits

@@ -152,8 +152,8 @@ async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
         else Check(
             "Berkas pengaturan",
             "warn",
-            "settings.env tidak ditemukan; memakai nilai bawaan.",
-            "cp settings.example.env settings.env lalu isi.",
+            f"{env_file or 'settings.env'} tidak ditemukan; memakai nilai bawaan.",
+            f"cp settings.example.env {env_file or 'settings.env'} lalu isi.",
         )
     ]
     checks += await telegram_checks(s)

@@ -169,6 +169,16 @@ def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any
     """Load settings, turning any validation error into one operator-readable sentence."""
     try:
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except UnicodeDecodeError:
+        raise SettingsError(
+            f"Berkas pengaturan {env_file} bukan teks UTF-8. Buka dengan editor teks lalu simpan ulang "
+            "sebagai UTF-8."
+        ) from None
+    except OSError as exc:
+        raise SettingsError(
+            f"Berkas pengaturan {env_file} tidak bisa dibaca ({exc.strerror or type(exc).__name__}). "
+            "Periksa izin berkasnya: pengguna yang menjalankan bot harus bisa membacanya."
+        ) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"

@@ -107,6 +107,39 @@ def test_invalid_settings_one_clear_sentence(tmp_path):
     assert "NGOPAS_ADMIN_IDS" in result.output and "Traceback" not in result.output
 
 
+def test_missing_or_unreadable_settings_file_one_clear_sentence(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = runner.invoke(app, ["run", "--env-file", "kantor.env"])
+    assert missing.exit_code == 2
+    assert "kantor.env tidak ditemukan" in missing.output and "settings.example.env" in missing.output
+    folder = runner.invoke(app, ["doctor", "--env-file", str(tmp_path)])
+    assert folder.exit_code == 2 and "adalah folder" in folder.output
+    garbled = tmp_path / "garbled.env"
+    garbled.write_bytes(b"NGOPAS_BOT_TOKEN=\xff\xfe\n")
+    for command in (["run"], ["doctor"], ["session", "list"]):
+        result = runner.invoke(app, [*command, "--env-file", str(garbled)])
+        assert result.exit_code == 2, command
+        assert "bukan teks UTF-8" in result.output and "Traceback" not in result.output
+    # only the default name may be absent: the offline demo runs on defaults, and doctor says so
+    doctor = runner.invoke(app, ["doctor"])
+    assert "settings.env tidak ditemukan; memakai nilai bawaan" in doctor.output
+    assert "Traceback" not in doctor.output
+
+
+def test_unreadable_service_account_key_explained(tmp_path):
+    env = tmp_path / "settings.env"
+    base = f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_GOOGLE_SPREADSHEET_ID=abc\n"
+    not_a_file = tmp_path / "kunci"  # a folder where the key should be: unreadable even for root
+    not_a_file.mkdir()
+    for key, expected in ((tmp_path / "hilang.json", "tidak ditemukan"), (not_a_file, "tidak dapat dibaca")):
+        env.write_text(base + f"NGOPAS_GOOGLE_SERVICE_ACCOUNT_FILE={key}\n")
+        for command in (["sync"], ["doctor"]):
+            result = runner.invoke(app, [*command, "--env-file", str(env)])
+            assert result.exit_code != 0, (command, result.output)
+            assert expected in result.output and str(key) in result.output, result.output
+            assert "Traceback" not in result.output
+
+
 def test_run_without_token_explains(tmp_path):
     env = tmp_path / "settings.env"
     env.write_text("")
