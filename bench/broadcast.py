@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.emulator import FakeTelegram
 from bot.runtime import Runtime
-from bot.sandbox import SANDBOX_TOKEN, sandbox_settings
+from bot.sandbox import SANDBOX_TOKEN, empty_env_file, sandbox_settings
 from bot.sessions import create_session, validate_fields
 from bot.store import Store, chats, outbox
 
@@ -60,7 +60,7 @@ def spawn(workdir: Path, tg: FakeTelegram, rt: Runtime) -> subprocess.Popen[byte
     }
     log = (workdir / "bot.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--env-file", str(workdir / "none.env")],
+        [sys.executable, "-m", "bot.cli", "run", "--env-file", str(empty_env_file(workdir))],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

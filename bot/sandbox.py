@@ -27,6 +27,14 @@ STAFF_ID = 1001
 SANDBOX_TOKEN = "123456789:SANDBOX-token-for-the-local-emulator"  # noqa: S105 - not a secret: the emulator's
 
 
+def empty_env_file(folder: Path) -> Path:
+    """An empty settings file for a child `ngopas` process whose settings all come from its environment
+    (a named settings file must exist: see `bot.cli.missing_env_file`)."""
+    path = folder / "empty.env"
+    path.touch()
+    return path
+
+
 def sandbox_settings(workdir: Path, **overrides: Any) -> Settings:
     """Settings for an offline bot in `workdir` (its own database and workbook)."""
     values: dict[str, Any] = {

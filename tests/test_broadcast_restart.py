@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.outbox_sender import OutboxSender
 from bot.runtime import Runtime
-from bot.sandbox import sandbox_settings
+from bot.sandbox import empty_env_file, sandbox_settings
 from bot.sessions import create_session, validate_fields
 from bot.store import Store, chats, outbox, schema
 
@@ -59,7 +59,7 @@ def _spawn(tmp_path: Path, tg, settings, extra_env: dict[str, str] | None = None
     }
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - handed to the child process
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--env-file", str(tmp_path / "none.env")],
+        [sys.executable, "-m", "bot.cli", "run", "--env-file", str(empty_env_file(tmp_path))],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -3,10 +3,12 @@
 import subprocess
 import sys
 
+from bot.sandbox import empty_env_file
+
 
 def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "start", "--env-file", str(tmp_path / "absent.env")],
+        [sys.executable, "-m", "bot.cli", "start", "--env-file", str(empty_env_file(tmp_path))],
         capture_output=True,
         text=True,
         timeout=120,

@@ -234,7 +234,9 @@ def children_of(pid: int) -> list[int]:
 
 def spawn_traced(tmp_path: Path, trace: Path, env: dict[str, str]) -> subprocess.Popen:
     """`ngopas run` as the unit starts it (console entry, long polling), under strace -f."""
-    command = [sys.executable, "-m", "bot.cli", "run", "--env-file", str(tmp_path / "none.env")]
+    from bot.sandbox import empty_env_file
+
+    command = [sys.executable, "-m", "bot.cli", "run", "--env-file", str(empty_env_file(tmp_path))]
     with open(tmp_path / "bot.log", "wb") as log:
         return subprocess.Popen(
             ["strace", "-f", "-qq", "-o", str(trace), "--", *command],

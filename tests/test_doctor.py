@@ -25,9 +25,7 @@ async def _doctor(tmp_path, tg, **extra):
         sys.executable,
         "-m",
         "bot.cli",
-        "doctor",
-        "--env-file",
-        str(tmp_path / "settings.env"),
+        "doctor",  # settings.env in the working folder, which is absent: everything comes from the environment
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
