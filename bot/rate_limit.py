@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from .pacing import Pacer
@@ -40,6 +40,26 @@ SENDING = frozenset(
         "forwardMessage",
     }
 )
+
+
+# Calls that may safely reach Telegram twice: an edit repeated gives "message is not modified" (which callers
+# ignore), reads change nothing.  A send repeated after a timeout or a 5xx may be a second message, so sends
+# are retried only after a 429 (which says the first was not taken).
+REPEATABLE = frozenset(
+    {
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "deleteMessage",
+        "getMe",
+        "getChat",
+        "getChatMember",
+        "getChatAdministrators",
+        "setMyCommands",
+    }
+)
+TRANSIENT_WAITS = (0.5, 1.5, 3.0)  # a passing 5xx or timeout; longer outages are the outbox's business
+LONGEST_INTERACTIVE_WAIT = 10.0  # a person is waiting for this answer: a longer 429 fails it instead
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -67,8 +87,10 @@ class SendRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        if endpoint not in SENDING or rate_limit_args == PRE_PACED:
+        if rate_limit_args == PRE_PACED:
             return await callback(*args, **kwargs)
+        if endpoint not in SENDING:
+            return await self._unpaced(callback, args, kwargs, endpoint)
         chat_id = data.get("chat_id")
         chat = int(chat_id) if isinstance(chat_id, int | str) and str(chat_id).lstrip("-").isdigit() else 0
         for attempt in range(self.max_retries + 1):
@@ -85,5 +107,31 @@ class SendRateLimiter(BaseRateLimiter[int]):
                 log.info("429 from Telegram; retrying in %.0f s", wait)
             finally:
                 self.pacer.done()
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def _unpaced(
+        self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any], endpoint: str
+    ) -> Any:
+        """Edits, callback answers and reads: not paced, but a passing 429, 5xx or timeout is retried
+        (the 5xx and timeout only for calls that are harmless to repeat), so a person pressing a survey
+        button during a short Telegram hiccup still sees the next question."""
+        for attempt in range(len(TRANSIENT_WAITS) + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = retry_seconds(exc)
+                if attempt == len(TRANSIENT_WAITS) or wait > LONGEST_INTERACTIVE_WAIT:
+                    raise
+            except NetworkError as exc:  # includes BadRequest, TimedOut and Telegram's 5xx
+                if endpoint == "answerCallbackQuery":
+                    # A callback answer only stops the button's spinner.  It fails for a press handled late
+                    # (after an outage: "query is too old") or in a timeout; neither may cost the press.
+                    log.info("callback answer not delivered (%s); handling the press anyway", exc.message)
+                    return True
+                if isinstance(exc, BadRequest) or endpoint not in REPEATABLE or attempt == len(TRANSIENT_WAITS):
+                    raise
+                wait = TRANSIENT_WAITS[attempt]
+                log.info("%s failed (%s); retrying in %.1f s", endpoint, exc.message, wait)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")

@@ -103,3 +103,64 @@ async def test_database_locked_by_another_program_bot_keeps_answering(sb):
     async with sb.rt.store.connect() as conn:
         assert await chats.subscriptions(conn, citizen) == {"PHU"}
     assert "Langganan disimpan" in sb.texts(citizen)[-1]
+
+
+async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_once(sb, clock):
+    """Telegram answers 5xx and 429 for a while, then stops delivering updates altogether: a person in the
+    middle of the survey still sees every next question, and what they pressed during the outage is handled
+    once when it ends."""
+    from datetime import datetime
+
+    from bot.store import surveys
+    from bot.survey import engine
+
+    from .conftest import TZ
+
+    citizen, latecomer = 5301, 5302
+    sb.tg.add_user(citizen, "Siti")
+    sb.tg.add_user(latecomer, "Budi")
+    values = validate_fields(
+        {"title": "Dialog", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
+    )
+    session = (await create_session(sb.rt, values, by=None, source="test")).session
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await sb.say(citizen, f"/start sv{session.id}")
+    await sb.press(citizen, citizen, "Zoom")
+    assert "Pertanyaan 2 dari" in sb.tg.messages(citizen)[-1].text
+
+    # a passing 502 on the edit and a 429 on the callback answer: retried, the next question appears
+    sb.tg.fail_next("editMessageText", status=502, times=2, description="Bad Gateway")
+    sb.tg.fail_next("answerCallbackQuery", status=429, retry_after=1, times=1)
+    await sb.press(citizen, citizen, "Sangat")
+    assert "Pertanyaan 3 dari" in sb.tg.messages(citizen)[-1].text
+    # a press handled too late to answer its spinner ("query is too old") still counts
+    sb.tg.fail_next(
+        "answerCallbackQuery",
+        status=400,
+        description="Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    await sb.press(citizen, citizen, "Sangat")
+    assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text
+
+    # Telegram stops delivering updates for a while; two people act meanwhile
+    sb.tg.fail_next("getUpdates", status=502, times=3, description="Bad Gateway")
+    sb.tg.send_text(latecomer, "halo")  # ends the long poll already waiting; the polls after it fail
+    await sb.tg.wait_for(lambda: any(r.method == "getUpdates" and r.status == 502 for r in sb.tg.requests), 10)
+    msg = sb.tg.messages(citizen)[-1]
+    choice = next(b for row in sb.tg.buttons(msg) for b in row if "Sangat" in b["text"])
+    sb.tg.press_button(citizen, citizen, msg.message_id, choice["callback_data"])
+    sb.tg.send_text(latecomer, f"/start sv{session.id}")
+    await asyncio.sleep(0.5)
+    assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text  # nothing could arrive yet
+    await sb.tg.wait_for(lambda: "Pertanyaan 5 dari" in (sb.tg.messages(citizen)[-1].text or ""), 30)
+    await sb.tg.wait_for(lambda: any("Pertanyaan 1 dari" in (m.text or "") for m in sb.tg.messages(latecomer)), 30)
+    await sb.settle()
+
+    async with sb.rt.store.connect() as conn:
+        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
+        late = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, latecomer))
+    assert draft is not None and list(draft.answers) == ["kehadiran", "persyaratan", "prosedur", "waktu"]
+    assert draft.step == 4  # each press moved the survey on exactly once
+    assert late is not None and late.step == 0
+    intros = [m for m in sb.tg.messages(latecomer) if "Pertanyaan 1 dari" in (m.text or "")]
+    assert len(intros) == 1  # the /start sent during the outage was handled once
