@@ -105,6 +105,9 @@ async def main(n: int, kill: bool) -> None:
     print(
         f"achieved                 {rate:>8.2f} msg/s  ratio to 30 msg/s: {rate / 30:.3f} (goal >= 0.95) {'OK' if rate / 30 >= 0.95 else 'MISSED'}"
     )
+    if killed_at is not None and len(times) > 1:
+        gap = max(b - a for a, b in zip(times, times[1:], strict=False))
+        print(f"restart gap              {gap:>8.2f} s  (SIGKILL to the new process's first send)")
     print(f"429 received             {tg.rate_limited:>8}  (goal 0)")
     ok_times = sorted(r.time for r in tg.requests if r.method == "sendMessage" and r.status == 200)
     for r in (r for r in tg.requests if r.status == 429):

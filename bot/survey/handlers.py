@@ -6,6 +6,7 @@ so a crash between the two only means the next press re-draws the current questi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -206,13 +207,18 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     current = moved or draft
-    await query.answer(None if moved else t("survey.already", lang) if step != draft.step else None)
     view = engine.render(defn, current, session, current.language)
-    try:
-        await query.edit_message_text(view.text, parse_mode="HTML", reply_markup=_markup(view, current))
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    # The answer only stops the button's spinner and the edit does not depend on it: send both at once, so
+    # the next question appears one round trip sooner.
+    _, edited = await asyncio.gather(
+        query.answer(None if moved else t("survey.already", lang) if step != draft.step else None),
+        query.edit_message_text(view.text, parse_mode="HTML", reply_markup=_markup(view, current)),
+        return_exceptions=True,
+    )
+    if isinstance(edited, BaseException) and not (
+        isinstance(edited, BadRequest) and "not modified" in edited.message.lower()
+    ):
+        raise edited
 
 
 class DraftCache:
