@@ -164,3 +164,33 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     assert late is not None and late.step == 0
     intros = [m for m in sb.tg.messages(latecomer) if "Pertanyaan 1 dari" in (m.text or "")]
     assert len(intros) == 1  # the /start sent during the outage was handled once
+
+
+async def test_telegram_timeout_on_a_survey_press_still_shows_the_next_question(sb, clock):
+    """Telegram takes longer than the bot's 5 s read timeout (the edit may or may not have been applied):
+    the edit is repeated, which is harmless, and the person sees the next question; the answer counts once."""
+    from datetime import datetime
+
+    from bot.store import surveys
+    from bot.survey import engine
+
+    from .conftest import TZ
+
+    citizen = 5401
+    sb.tg.add_user(citizen, "Siti")
+    values = validate_fields(
+        {"title": "Dialog", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
+    )
+    session = (await create_session(sb.rt, values, by=None, source="test")).session
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await sb.say(citizen, f"/start sv{session.id}")
+    await sb.press(citizen, citizen, "Zoom")
+    sb.tg.set_delay(5.5)  # every call but getUpdates answers after 5.5 s
+    asyncio.get_running_loop().call_later(5.2, sb.tg.set_delay, 0.0)  # then Telegram is quick again
+    await sb.press(citizen, citizen, "Sangat")
+    assert "Pertanyaan 3 dari" in sb.tg.messages(citizen)[-1].text
+    edits = [r for r in sb.tg.requests if r.method == "editMessageText"]
+    assert len(edits) >= 3  # the first two presses, then the same edit twice: the timed-out one, its retry
+    async with sb.rt.store.connect() as conn:
+        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
+    assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]
