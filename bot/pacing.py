@@ -70,9 +70,11 @@ class Pacer:
         # Even spacing alone is not enough: a request that leaves on time but arrives late (event-loop stall,
         # a slow connection) lands in the same second as one sent 30 slots later.  So a send also counts
         # against the overall window from the moment it starts until one period after its answer came back:
-        # then send i+30 starts only after send i has surely arrived, whatever the jitter.
+        # then send i+30 starts only after send i has surely arrived, whatever the jitter.  Because the period
+        # is counted from the answer (which comes after the arrival), it needs no jitter margin of its own:
+        # 5 ms covers clock granularity.
         self._window_limit = max(1, int(overall_per_second))
-        self._window_period = 1.0 * MARGIN
+        self._window_period = 1.005
         self._in_flight = 0
         self._completed: deque[float] = deque()
 
