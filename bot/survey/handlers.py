@@ -73,9 +73,8 @@ async def _show_new(
             shown = replace(current, message_id=sent.message_id)
             if not await surveys.save_draft(conn, shown, expected_step=current.step):
                 shown = None
-    if (
-        shown is not None
-    ):  # committed; the person's first press will likely reach this process: spare it a read
+    # Committed: the person's first press will most likely reach this process, so spare it a read.
+    if shown is not None:
         _cache(rt).put(draft.session_id, draft.respondent, shown, session)
 
 
