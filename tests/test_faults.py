@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
+from datetime import datetime
 
 import pandas as pd
 from openpyxl import load_workbook
@@ -15,8 +16,10 @@ from bot.runtime import Runtime
 from bot.sandbox import sandbox_settings
 from bot.sessions import create_session, validate_fields
 from bot.sheets_sync import queue_response
-from bot.store import Store, chats, sheet_rows
+from bot.store import Store, chats, sheet_rows, surveys
+from bot.survey import engine
 
+from .conftest import TZ
 from .test_broadcast_restart import _spawn
 
 UNSUR = [
@@ -105,20 +108,9 @@ async def test_database_locked_by_another_program_bot_keeps_answering(sb):
     assert "Langganan disimpan" in sb.texts(citizen)[-1]
 
 
-async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_once(sb, clock):
-    """Telegram answers 5xx and 429 for a while, then stops delivering updates altogether: a person in the
-    middle of the survey still sees every next question, and what they pressed during the outage is handled
-    once when it ends."""
-    from datetime import datetime
-
-    from bot.store import surveys
-    from bot.survey import engine
-
-    from .conftest import TZ
-
-    citizen, latecomer = 5301, 5302
+async def _on_question_two(sb, clock, citizen: int):
+    """A session that ended five minutes ago, and `citizen` in its survey, looking at question 2."""
     sb.tg.add_user(citizen, "Siti")
-    sb.tg.add_user(latecomer, "Budi")
     values = validate_fields(
         {"title": "Dialog", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
     )
@@ -127,6 +119,16 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     await sb.say(citizen, f"/start sv{session.id}")
     await sb.press(citizen, citizen, "Zoom")
     assert "Pertanyaan 2 dari" in sb.tg.messages(citizen)[-1].text
+    return session
+
+
+async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_once(sb, clock):
+    """Telegram answers 5xx and 429 for a while, then stops delivering updates altogether: a person in the
+    middle of the survey still sees every next question, and what they pressed during the outage is handled
+    once when it ends."""
+    citizen, latecomer = 5301, 5302
+    sb.tg.add_user(latecomer, "Budi")
+    session = await _on_question_two(sb, clock, citizen)
 
     # a passing 502 on the edit and a 429 on the callback answer: retried, the next question appears
     sb.tg.fail_next("editMessageText", status=502, times=2, description="Bad Gateway")
@@ -169,22 +171,8 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
 async def test_telegram_timeout_on_a_survey_press_still_shows_the_next_question(sb, clock):
     """Telegram takes longer than the bot's 5 s read timeout (the edit may or may not have been applied):
     the edit is repeated, which is harmless, and the person sees the next question; the answer counts once."""
-    from datetime import datetime
-
-    from bot.store import surveys
-    from bot.survey import engine
-
-    from .conftest import TZ
-
     citizen = 5401
-    sb.tg.add_user(citizen, "Siti")
-    values = validate_fields(
-        {"title": "Dialog", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
-    )
-    session = (await create_session(sb.rt, values, by=None, source="test")).session
-    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
-    await sb.say(citizen, f"/start sv{session.id}")
-    await sb.press(citizen, citizen, "Zoom")
+    session = await _on_question_two(sb, clock, citizen)
     sb.tg.set_delay(5.5)  # every call but getUpdates answers after 5.5 s
     asyncio.get_running_loop().call_later(5.2, sb.tg.set_delay, 0.0)  # then Telegram is quick again
     await sb.press(citizen, citizen, "Sangat")
