@@ -208,10 +208,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     current = moved or draft
     view = engine.render(defn, current, session, current.language)
     # The answer only stops the button's spinner and the edit does not depend on it: send both at once, so
-    # the next question appears one round trip sooner.
-    _, edited = await asyncio.gather(
-        query.answer(None if moved else t("survey.already", lang) if step != draft.step else None),
+    # the next question appears one round trip sooner, the edit first because it is what the person waits for.
+    edited, _ = await asyncio.gather(
         query.edit_message_text(view.text, parse_mode="HTML", reply_markup=_markup(view, current)),
+        query.answer(None if moved else t("survey.already", lang) if step != draft.step else None),
         return_exceptions=True,
     )
     if isinstance(edited, BaseException) and not (
