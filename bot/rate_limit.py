@@ -111,7 +111,11 @@ class SendRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable")
 
     async def _unpaced(
-        self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: dict[str, Any], endpoint: str
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
     ) -> Any:
         """Edits, callback answers and reads: not paced, but a passing 429, 5xx or timeout is retried
         (the 5xx and timeout only for calls that are harmless to repeat), so a person pressing a survey
@@ -129,7 +133,11 @@ class SendRateLimiter(BaseRateLimiter[int]):
                     # (after an outage: "query is too old") or in a timeout; neither may cost the press.
                     log.info("callback answer not delivered (%s); handling the press anyway", exc.message)
                     return True
-                if isinstance(exc, BadRequest) or endpoint not in REPEATABLE or attempt == len(TRANSIENT_WAITS):
+                if (
+                    isinstance(exc, BadRequest)
+                    or endpoint not in REPEATABLE
+                    or attempt == len(TRANSIENT_WAITS)
+                ):
                     raise
                 wait = TRANSIENT_WAITS[attempt]
                 log.info("%s failed (%s); retrying in %.1f s", endpoint, exc.message, wait)
