@@ -31,20 +31,10 @@ from bot.sandbox import sandbox_settings
 from bot.sessions import create_session, validate_fields
 from bot.sheets_sync import SheetsSync, queue_response
 from bot.store import Store, sheet_rows
+from reports.instrument import UNSUR_KEYS
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info
 from sheets.google import GoogleWorkbook
 
-UNSUR = [
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "pengaduan",
-    "sarana",
-]
 FLUSH_SECONDS = 5.0
 
 
@@ -79,7 +69,7 @@ async def run(rows: int) -> None:
             )
             session = (await create_session(rt, values, by=None, source="bench")).session
             rng = np.random.default_rng(7)
-            frame = pd.DataFrame({key: rng.integers(2, 5, rows) for key in UNSUR})
+            frame = pd.DataFrame({key: rng.integers(2, 5, rows) for key in UNSUR_KEYS})
             started = time.perf_counter()
             await import_frame(rt, frame, session.id)
             stored_seconds = time.perf_counter() - started

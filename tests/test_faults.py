@@ -18,21 +18,11 @@ from bot.sessions import create_session, validate_fields
 from bot.sheets_sync import queue_response
 from bot.store import Store, chats, sheet_rows, surveys
 from bot.survey import engine
+from reports.instrument import UNSUR_KEYS
 
 from .conftest import TZ
 from .test_broadcast_restart import _spawn
 
-UNSUR = [
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "pengaduan",
-    "sarana",
-]
 ROWS = 3000
 
 
@@ -48,7 +38,7 @@ async def test_sigkill_during_sheets_flushes_then_every_row_once(tmp_path, tg):
     rt.response_hooks.append(queue_response)
     values = validate_fields({"title": "Dialog", "section": "PHU", "when": "23/03/2030 09.00"}, rt)
     session = (await create_session(rt, values, by=None, source="test")).session
-    frame = pd.DataFrame({key: [(i % 4) + 1 for i in range(ROWS)] for key in UNSUR})
+    frame = pd.DataFrame({key: [(i % 4) + 1 for i in range(ROWS)] for key in UNSUR_KEYS})
     await import_frame(rt, frame, session.id)
     env = {"NGOPAS_WORKBOOK_PATH": str(tmp_path / "wb.xlsx"), "NGOPAS_SHEETS_FLUSH_SECONDS": "0.1"}
     # Kill the bot three times while it writes the workbook (each flush saves a ~3,000-row file), then let
