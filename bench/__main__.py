@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other: python -m bench (or `make bench`), about ten minutes.
+"""Run every benchmark, one after the other: python -m bench (or `make bench`), about fifteen minutes.
 
 Each one can also run alone: python -m bench.<name> (see its docstring for options).
 """

@@ -2,7 +2,7 @@
 handler that makes the same two API calls per press (answer the query, edit the message), on the same emulator.
 
 Run: .venv/bin/python -m bench.updates
-Prints throughput as a ratio to the bare handler (goal >= 0.8x, best of three alternating runs each), p50/p95
+Prints throughput as a ratio to the bare handler (goal >= 0.8x, median of three alternating runs each), p50/p95
 latency from a press to its edited reply at a steady rate of half the bare handler's burst throughput (goal
 p95 < 20 ms), and whether every answer was stored exactly once.
 """
@@ -147,14 +147,15 @@ def pct(values: list[float], q: float) -> float:
 
 async def main() -> None:
     presses = USERS * ROUNDS
-    # Alternate the two, three times, and keep each one's best run: throughput on a shared machine is noisy, and
-    # the order must not favour either side.
+    # Alternate the two, three times, and take each one's median run: on a shared 2-core machine single runs
+    # of the same handler vary by up to 40 % (the bare one: 84, 88 and 123 presses/s in one invocation), and a
+    # best-of would hand the ratio to whichever side had the luckiest 20 seconds.
     echo_runs, ours_runs, stored = [], [], 0
     for _ in range(3):
         echo_runs.append(presses / (await echo(None))[0])
         seconds, _, stored = await ngopas(None)
         ours_runs.append(presses / seconds)
-    echo_rate, ours_rate = max(echo_runs), max(ours_runs)
+    echo_rate, ours_rate = statistics.median(echo_runs), statistics.median(ours_runs)
     # Latency is measured under load the machine can carry: half of what the bare handler manages in a burst
     # (about 100 presses/s on a 2-core developer machine of 2026).  At the saturation point every handler's
     # latency is just its queue length.
