@@ -199,7 +199,9 @@ class GoogleWorkbook(Workbook):
         if present:
             ranges = [f"{quote_sheet(spec.name)}!1:1" for spec in present]
             got = self._call(
-                lambda: self.spreadsheet.values_batch_get(ranges, params={"valueRenderOption": "FORMATTED_VALUE"})
+                lambda: self.spreadsheet.values_batch_get(
+                    ranges, params={"valueRenderOption": "FORMATTED_VALUE"}
+                )
             )
             for spec, value_range in zip(present, got.get("valueRanges", []), strict=False):
                 current[spec.name] = [str(v) for v in (value_range.get("values") or [[]])[0]]
@@ -228,7 +230,9 @@ class GoogleWorkbook(Workbook):
                 data.append({"range": f"{quote_sheet(spec.name)}!A1", "values": [headers]})
             self._worksheets[spec.name] = existing[spec.name]
         if data:
-            self._call(lambda: self.spreadsheet.values_batch_update({"valueInputOption": "RAW", "data": data}))
+            self._call(
+                lambda: self.spreadsheet.values_batch_update({"valueInputOption": "RAW", "data": data})
+            )
 
     def _headers(self, ws: gspread.Worksheet) -> list[str]:
         return self._call(lambda: ws.row_values(1, value_render_option="FORMATTED_VALUE"))

@@ -120,7 +120,8 @@ class LocalWorkbook(Workbook):
             next_row = self._last_row(sheet) + 1
             for values in rows:
                 raw_key = values.get(spec.key) if spec.key else None
-                key = None if raw_key in (None, "") else str(raw_key)  # a row without a key is never a duplicate
+                # a row without a key is never a duplicate
+                key = None if raw_key in (None, "") else str(raw_key)
                 if key is not None and key in seen:
                     skipped += 1
                     continue

@@ -4,6 +4,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from bot.cli import app
+from reports.instrument import UNSUR_KEYS
 
 runner = CliRunner()
 
@@ -26,6 +27,11 @@ def _env(tmp_path):
     env = tmp_path / "settings.env"
     env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\n")
     return str(env)
+
+
+def _add_session(env, title: str, when: str):
+    add = ["session", "add", "--title", title, "--section", "PHU", "--when", when]
+    return runner.invoke(app, [*add, "--env-file", str(env)])
 
 
 def test_session_add_list_edit_cancel(tmp_path):
@@ -214,10 +220,12 @@ def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
     from openpyxl import load_workbook
 
     env = tmp_path / "settings.env"
-    env.write_text(f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n")
+    env.write_text(
+        f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
+    )
     assert runner.invoke(app, ["sheets", "init", "--env-file", str(env)]).exit_code == 0
     assert load_workbook(tmp_path / "wb.xlsx").sheetnames == ["Jadwal", "Jawaban", "Aspirasi", "Ringkasan"]
-    runner.invoke(app, ["session", "add", "--env-file", str(env), "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    _add_session(env, "Dialog", "23/03/2030 09.00")
     synced = runner.invoke(app, ["sync", "--env-file", str(env)])
     assert synced.exit_code == 0, synced.output
     assert "Jadwal: 1 baris ditulis" in synced.output and "0 baris menunggu" in synced.output
@@ -226,13 +234,16 @@ def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
 def test_report_from_csv_and_import_into_store(tmp_path):
     env = _env(tmp_path)
     csv = tmp_path / "kertas.csv"
-    keys = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"]
-    csv.write_text("tanggal," + ",".join(keys) + "\n05/03/2026," + ",".join(["4"] * 9) + "\n06/03/2026," + ",".join(["3"] * 9) + "\n")
+    keys = list(UNSUR_KEYS)
+    header = "tanggal," + ",".join(keys)
+    csv.write_text(f"{header}\n05/03/2026,{','.join(['4'] * 9)}\n06/03/2026,{','.join(['3'] * 9)}\n")
     text = runner.invoke(app, ["report", "--input", str(csv), "--period", "2026-Q1", "--env-file", env])
     assert text.exit_code == 0, text.output
     assert "IKM 87,50 — B (Baik), 2 responden" in text.output and "Triwulan I 2026" in text.output
     out = tmp_path / "ikm.json"
-    as_json = runner.invoke(app, ["report", "--input", str(csv), "--format", "json", "--out", str(out), "--env-file", env])
+    as_json = runner.invoke(
+        app, ["report", "--input", str(csv), "--format", "json", "--out", str(out), "--env-file", env]
+    )
     assert as_json.exit_code == 0
     import json
 
@@ -242,7 +253,7 @@ def test_report_from_csv_and_import_into_store(tmp_path):
     refused = runner.invoke(app, ["report", "--input", str(bad), "--env-file", env])
     assert refused.exit_code == 2 and "Baris 2, kolom persyaratan" in refused.output
 
-    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Dialog", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    _add_session(env, "Dialog", "23/03/2030 09.00")
     loaded = runner.invoke(app, ["import-responses", str(csv), "--session", "1", "--env-file", env])
     assert loaded.exit_code == 0 and "2 jawaban dimuat" in loaded.output
     stored = runner.invoke(app, ["report", "--session", "1", "--env-file", env])
@@ -252,11 +263,13 @@ def test_report_from_csv_and_import_into_store(tmp_path):
 def test_report_files_from_csv(tmp_path):
     env = _env(tmp_path)
     csv = tmp_path / "kertas.csv"
-    keys = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"]
+    keys = list(UNSUR_KEYS)
     csv.write_text("tanggal,bidang," + ",".join(keys) + "\n05/03/2026,PHU," + ",".join(["4"] * 9) + "\n")
     for fmt in ("png", "pdf", "xlsx"):
         out = tmp_path / f"laporan.{fmt}"
-        result = runner.invoke(app, ["report", "--input", str(csv), "--format", fmt, "--out", str(out), "--env-file", env])
+        result = runner.invoke(
+            app, ["report", "--input", str(csv), "--format", fmt, "--out", str(out), "--env-file", env]
+        )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000 and "IKM 100,00 (A)" in result.output
     missing_out = runner.invoke(app, ["report", "--input", str(csv), "--format", "pdf", "--env-file", env])
@@ -265,10 +278,10 @@ def test_report_files_from_csv(tmp_path):
 
 def test_backup_and_restore_round_trip(tmp_path):
     env = _env(tmp_path)
-    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Sebelum", "--section", "PHU", "--when", "23/03/2030 09.00"])
+    _add_session(env, "Sebelum", "23/03/2030 09.00")
     saved = runner.invoke(app, ["backup", str(tmp_path / "cadangan" / "b.db"), "--env-file", env])
     assert saved.exit_code == 0, saved.output
-    runner.invoke(app, ["session", "add", "--env-file", env, "--title", "Sesudah", "--section", "PHU", "--when", "24/03/2030 09.00"])
+    _add_session(env, "Sesudah", "24/03/2030 09.00")
     restored = runner.invoke(app, ["restore", str(tmp_path / "cadangan" / "b.db"), "--env-file", env])
     assert restored.exit_code == 0 and "sebelum-pulih" in restored.output
     listed = runner.invoke(app, ["session", "list", "--env-file", env])
@@ -282,7 +295,9 @@ def test_backup_and_restore_round_trip(tmp_path):
 def test_quiet_leaves_only_problems_and_exit_codes(tmp_path):
     env = _env(tmp_path)
     csv = tmp_path / "jadwal.csv"
-    csv.write_text("Judul;Bidang;Tanggal;Jam\nDialog A;PHU;23/03/2030;09.00\nDialog B;Pariwisata;24/03/2030;09.00\n")
+    csv.write_text(
+        "Judul;Bidang;Tanggal;Jam\nDialog A;PHU;23/03/2030;09.00\nDialog B;Pariwisata;24/03/2030;09.00\n"
+    )
     imported = runner.invoke(app, ["session", "import", str(csv), "--env-file", env, "-q"])
     assert imported.exit_code == 1  # one bad row: a script sees it in the exit status
     assert imported.stdout == "" and "Baris 3: Bidang tidak dikenal: Pariwisata" in imported.stderr

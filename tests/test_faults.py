@@ -137,7 +137,9 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     # Telegram stops delivering updates for a while; two people act meanwhile
     sb.tg.fail_next("getUpdates", status=502, times=3, description="Bad Gateway")
     sb.tg.send_text(latecomer, "halo")  # ends the long poll already waiting; the polls after it fail
-    await sb.tg.wait_for(lambda: any(r.method == "getUpdates" and r.status == 502 for r in sb.tg.requests), 10)
+    await sb.tg.wait_for(
+        lambda: any(r.method == "getUpdates" and r.status == 502 for r in sb.tg.requests), 10
+    )
     msg = sb.tg.messages(citizen)[-1]
     choice = next(b for row in sb.tg.buttons(msg) for b in row if "Sangat" in b["text"])
     sb.tg.press_button(citizen, citizen, msg.message_id, choice["callback_data"])
@@ -145,7 +147,9 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     await asyncio.sleep(0.5)
     assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text  # nothing could arrive yet
     await sb.tg.wait_for(lambda: "Pertanyaan 5 dari" in (sb.tg.messages(citizen)[-1].text or ""), 30)
-    await sb.tg.wait_for(lambda: any("Pertanyaan 1 dari" in (m.text or "") for m in sb.tg.messages(latecomer)), 30)
+    await sb.tg.wait_for(
+        lambda: any("Pertanyaan 1 dari" in (m.text or "") for m in sb.tg.messages(latecomer)), 30
+    )
     await sb.settle()
 
     async with sb.rt.store.connect() as conn:

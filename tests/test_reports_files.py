@@ -15,7 +15,9 @@ def _report():
     df["saran"] = ['=HYPERLINK("x")', "Lebih sering diadakan"]
     df["finished_at"] = pd.to_datetime(["2026-02-01", "2026-05-01"]).tz_localize("Asia/Jakarta")
     df["section"] = "PHU"
-    return df, build_report(df, title="SKM NGOPAS", office_name="Kemenag Kota Magelang", period_label="Semester I 2026")
+    return df, build_report(
+        df, title="SKM NGOPAS", office_name="Kemenag Kota Magelang", period_label="Semester I 2026"
+    )
 
 
 def test_png_infographic(tmp_path):

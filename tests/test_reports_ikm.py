@@ -53,7 +53,16 @@ def test_missing_answers_count_only_answered():
 
 @pytest.mark.parametrize(
     ("value", "mutu"),
-    [(25, "D"), (64.99, "D"), (65.00, "C"), (76.60, "C"), (76.61, "B"), (88.30, "B"), (88.31, "A"), (100, "A")],
+    [
+        (25, "D"),
+        (64.99, "D"),
+        (65.00, "C"),
+        (76.60, "C"),
+        (76.61, "B"),
+        (88.30, "B"),
+        (88.31, "A"),
+        (100, "A"),
+    ],
 )
 def test_grade_boundaries(value, mutu):
     assert grade_for_ikm(Decimal(str(value))).mutu == mutu
@@ -111,7 +120,9 @@ def test_ikm_monotone_in_every_answer(rows, data):
 
 
 def test_summaries_per_quarter_with_change():
-    times = pd.to_datetime(["2026-02-01", "2026-02-02", "2026-05-01", "2026-08-01"]).tz_localize("Asia/Jakarta")
+    times = pd.to_datetime(["2026-02-01", "2026-02-02", "2026-05-01", "2026-08-01"]).tz_localize(
+        "Asia/Jakarta"
+    )
     df = frame([[3] * 9, [3] * 9, [4] * 9, [2] * 9])
     df["finished_at"] = times
     df["section"] = ["PHU", "PHU", "Bimas Islam", "PHU"]

@@ -16,8 +16,12 @@ def _report():
     df.loc[1, "sarana"] = 2
     df["saran"] = ["Lebih sering", None]
     return build_report(
-        df, title="Survei Kepuasan NGOPAS", office_name="Kemenag Kota Magelang", period_label="Triwulan I 2026",
-        population=10, generated_at=datetime(2026, 4, 1, 8, 0),
+        df,
+        title="Survei Kepuasan NGOPAS",
+        office_name="Kemenag Kota Magelang",
+        period_label="Triwulan I 2026",
+        population=10,
+        generated_at=datetime(2026, 4, 1, 8, 0),
     )
 
 
@@ -52,7 +56,14 @@ def test_golden_json_schema():
     data = json.loads(render_json(_report()))
     assert data["ikm"] == 86.11 and data["ikm_unit"] == 3.4444
     assert data["mutu"] == "B" and data["kinerja"] == "Baik" and data["respondents"] == 2
-    assert data["unsur"]["sarana"] == {"name": "Sarana dan Prasarana", "nrr": 3.0, "nrr_weighted": 0.3333, "mutu": "C", "kinerja": "Kurang baik", "answers": 2}
+    assert data["unsur"]["sarana"] == {
+        "name": "Sarana dan Prasarana",
+        "nrr": 3.0,
+        "nrr_weighted": 0.3333,
+        "mutu": "C",
+        "kinerja": "Kurang baik",
+        "answers": 2,
+    }
     assert data["unsur"]["persyaratan"]["nrr"] == 3.5 and data["weakest_unsur"] == "sarana"
     assert data["ipak"] is None and data["saran"] == ["Lebih sering"]
     assert data["sample"] == {"population": 10, "target": 10, "response_rate": 0.2}

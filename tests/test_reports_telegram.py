@@ -26,7 +26,11 @@ async def test_laporan_and_ekspor_for_staff_only(sb, clock):
     await sb.say(STAFF_ID, "/ekspor")
     await sb.press(STAFF_ID, STAFF_ID, "PDF")
     document = sb.tg.messages(STAFF_ID)[-1]
-    assert document.kind == "document" and document.file_name == "laporan-ikm-2026-Q1.pdf" and document.file_size > 5_000
+    assert (
+        document.kind == "document"
+        and document.file_name == "laporan-ikm-2026-Q1.pdf"
+        and document.file_size > 5_000
+    )
 
 
 async def test_result_posted_to_groups_when_survey_closes_if_enabled(tmp_path, tg, clock):

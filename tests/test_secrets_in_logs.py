@@ -30,7 +30,15 @@ async def test_verbose_logs_never_show_token_or_salt(sb, capsys):
 
 
 def test_redaction_filter_masks_token_shapes():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "url %s", ("https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe",), None)
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "url %s",
+        ("https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe",),
+        None,
+    )
     RedactSecrets().filter(record)
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in record.getMessage()
 
@@ -39,7 +47,9 @@ def test_tracebacks_are_redacted_too(capsys):
     configure(verbose=False)
     try:
         try:
-            raise ConnectionError("POST http://127.0.0.1:9/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage failed")
+            raise ConnectionError(
+                "POST http://127.0.0.1:9/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage failed"
+            )
         except ConnectionError:
             logging.getLogger("bot.test").exception("send failed")
     finally:
