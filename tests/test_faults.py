@@ -112,6 +112,37 @@ async def _on_question_two(sb, clock, citizen: int):
     return session
 
 
+async def test_survey_press_while_another_program_holds_the_lock(sb, clock):
+    """A survey press is written on the event loop when the lock is free.  While another program holds it,
+    the press waits for the lock on a worker thread, the bot keeps answering others meanwhile, and the answer
+    is stored once when the lock is released."""
+    citizen, neighbour = 5211, 5212
+    session = await _on_question_two(sb, clock, citizen)
+    sb.tg.add_user(neighbour, "Budi")
+    path = sb.rt.settings.database_url.split("///", 1)[1]
+    other = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
+    try:
+        msg = sb.tg.messages(citizen)[-1]
+        choice = next(b for row in sb.tg.buttons(msg) for b in row if "Sangat" in b["text"])
+        sb.tg.press_button(citizen, citizen, msg.message_id, choice["callback_data"])
+        await asyncio.sleep(0.5)
+        sb.tg.send_text(neighbour, "/jadwal")
+        await sb.tg.wait_for(lambda: bool(sb.tg.messages(neighbour)), 5)  # answered while the press waits
+        await asyncio.sleep(1.0)
+        assert "Pertanyaan 2 dari" in sb.tg.messages(citizen)[-1].text  # not shown before it is stored
+    finally:
+        await asyncio.to_thread(other.execute, "COMMIT")
+        other.close()
+    await sb.tg.wait_for(lambda: "Pertanyaan 3 dari" in (sb.tg.messages(citizen)[-1].text or ""), 15)
+    await sb.settle()
+    async with sb.rt.store.connect() as conn:
+        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
+    assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]
+    await sb.press(citizen, citizen, "Sangat")  # and the next press is quick again
+    assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text
+
+
 async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_once(sb, clock):
     """Telegram answers 5xx and 429 for a while, then stops delivering updates altogether: a person in the
     middle of the survey still sees every next question, and what they pressed during the outage is handled
