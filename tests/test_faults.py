@@ -113,9 +113,8 @@ async def _on_question_two(sb, clock, citizen: int):
 
 
 async def test_survey_press_while_another_program_holds_the_lock(sb, clock):
-    """A survey press is written on the event loop when the lock is free.  While another program holds it,
-    the press waits for the lock on a worker thread, the bot keeps answering others meanwhile, and the answer
-    is stored once when the lock is released."""
+    """While another program holds the write lock, a survey press waits for it on the store's worker thread,
+    the bot keeps answering others meanwhile, and the answer is stored once when the lock is released."""
     citizen, neighbour = 5211, 5212
     session = await _on_question_two(sb, clock, citizen)
     sb.tg.add_user(neighbour, "Budi")

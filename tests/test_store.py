@@ -3,11 +3,10 @@
 Runs on SQLite and PostgreSQL.
 """
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert
 
 from bot.store import DatabaseTooNew, Store, chats, outbox
 from bot.store import schema as s
@@ -43,27 +42,6 @@ async def test_wal_mode(store, backend):
     async with store.connect() as conn:
         mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
     assert mode == "wal"
-
-
-async def test_many_single_statement_writes_keep_the_wal_file_small(store, backend, tmp_path):
-    """A survey press is one statement written on the event loop, by a connection that never checkpoints
-    there (a checkpoint syncs to disk); the worker thread checkpoints every so often instead, so a long busy
-    survey does not grow the WAL file by a page per press, and nothing written is lost on the way."""
-    if backend != "sqlite":
-        pytest.skip("WAL is SQLite's")
-    async with store.begin() as conn:
-        await chats.upsert_chat(conn, chat_id=5, type="private", title=None, now=NOW)
-    rename = update(s.chat).where(s.chat.c.id == 5).values(title=bindparam("name"))
-    writes = 1500
-    for i in range(writes):
-        assert await store.write_one(rename, {"name": f"Warga {i}"}) == 1
-        if i % 50 == 0:
-            await asyncio.sleep(0.01)  # presses arrive over time, not all in one tick
-    wal = (tmp_path / "ngopas.db-wal").stat().st_size
-    assert wal < writes * 4096 / 3, f"WAL file {wal} bytes after {writes} writes"
-    async with store.connect() as conn:
-        title = (await conn.execute(select(s.chat.c.title).where(s.chat.c.id == 5))).scalar()
-    assert title == f"Warga {writes - 1}"
 
 
 async def test_subscriptions_all_and_migration(store):
