@@ -148,7 +148,7 @@ def pct(values: list[float], q: float) -> float:
 async def main() -> None:
     presses = USERS * ROUNDS
     # Alternate the two, three times, and take each one's median run: on a shared 2-core machine single runs
-    # of the same handler vary by up to 40 % (the bare one: 84, 88 and 123 presses/s in one invocation), and a
+    # of the same handler vary widely (the bare one: 84, 88 and 123 presses/s in one invocation), and a
     # best-of would hand the ratio to whichever side had the luckiest 20 seconds.
     echo_runs, ours_runs, stored = [], [], 0
     for _ in range(3):
