@@ -11,6 +11,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.emulator import FakeTelegram
 from bot.sandbox import SANDBOX_TOKEN, running_sandbox
+from bot.sessions import create_session, validate_fields
 
 TZ = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang
@@ -114,3 +115,11 @@ async def sb(tmp_path, tg, clock, database_url):
 def caplog_all(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+async def ended_session(sb, clock, *, title: str = "Dialog", section: str = "Bimas Islam"):
+    """A session held 09.00–10.00 on START's day, with the clock moved to 10.05: its survey is open."""
+    values = validate_fields({"title": title, "section": section, "when": "20/03/2026 09.00-10.00"}, sb.rt)
+    session = (await create_session(sb.rt, values, by=None, source="test")).session
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    return session

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-from datetime import datetime
 
 import pandas as pd
 from openpyxl import load_workbook
@@ -20,7 +19,7 @@ from bot.store import Store, chats, sheet_rows, surveys
 from bot.survey import engine
 from reports.instrument import UNSUR_KEYS
 
-from .conftest import TZ
+from .conftest import ended_session
 from .test_broadcast_restart import _spawn
 
 ROWS = 3000
@@ -101,11 +100,7 @@ async def test_database_locked_by_another_program_bot_keeps_answering(sb):
 async def _on_question_two(sb, clock, citizen: int):
     """A session that ended five minutes ago, and `citizen` in its survey, looking at question 2."""
     sb.tg.add_user(citizen, "Siti")
-    values = validate_fields(
-        {"title": "Dialog", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
-    )
-    session = (await create_session(sb.rt, values, by=None, source="test")).session
-    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    session = await ended_session(sb, clock)
     await sb.say(citizen, f"/start sv{session.id}")
     await sb.press(citizen, citizen, "Zoom")
     assert "Pertanyaan 2 dari" in sb.tg.messages(citizen)[-1].text

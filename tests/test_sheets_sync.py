@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from openpyxl import load_workbook
 
 from bot.app import open_sheets_sync
@@ -15,7 +13,7 @@ from bot.survey import engine
 from sheets import SheetsUnavailable
 from sheets.workbook import AppendResult
 
-from .conftest import TZ
+from .conftest import TZ, ended_session
 
 ALICE = 1101
 GROUP = -1001101
@@ -32,11 +30,7 @@ def _rows(path, sheet):
 
 
 async def _finish_survey(sb, clock, saran):
-    values = validate_fields(
-        {"title": "Dialog Kerukunan", "section": "Bimas Islam", "when": "20/03/2026 09.00-10.00"}, sb.rt
-    )
-    session = (await create_session(sb.rt, values, by=None, source="test")).session
-    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    session = await ended_session(sb, clock, title="Dialog Kerukunan")
     sb.tg.add_user(ALICE, "Bu Siti")
     await sb.say(ALICE, f"/start sv{session.id}")
     defn = engine.definition_for(sb.rt)

@@ -6,11 +6,10 @@ from datetime import datetime
 
 from bot.clock import FakeClock
 from bot.sandbox import running_sandbox, sandbox_settings
-from bot.sessions import create_session, validate_fields
 from bot.store import surveys
 from bot.survey import engine
 
-from .conftest import TZ
+from .conftest import TZ, ended_session
 
 ALICE = 901
 
@@ -20,11 +19,7 @@ async def test_restart_mid_survey_keeps_answers_and_position(tmp_path, tg):
     clock = FakeClock(datetime(2026, 3, 20, 8, 0, tzinfo=TZ))
     tg.add_user(ALICE, "Bu Siti")
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sb:
-        values = validate_fields(
-            {"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, sb.rt
-        )
-        session = (await create_session(sb.rt, values, by=None, source="test")).session
-        clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+        session = await ended_session(sb, clock, section="PHU")
         await sb.say(ALICE, f"/start sv{session.id}")
         await sb.press(ALICE, ALICE, "Zoom")
         await sb.press(ALICE, ALICE, "Sangat")  # persyaratan: Sangat sesuai / Sangat mudah ...
