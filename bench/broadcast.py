@@ -17,11 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.clock import Clock
-from bot.emulator import FakeTelegram
-from bot.runtime import Runtime
-from bot.sandbox import SANDBOX_TOKEN, empty_env_file, sandbox_settings
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import Clock
+from bot.dev.emulator import FakeTelegram
+from bot.dev.sandbox import SANDBOX_TOKEN, empty_env_file, sandbox_settings
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, chats, outbox
 
 

@@ -20,10 +20,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import Clock
-from bot.emulator import FakeTelegram
-from bot.runtime import Runtime
-from bot.sandbox import SANDBOX_TOKEN, sandbox_settings
+from bot.base.clock import Clock
+from bot.dev.emulator import FakeTelegram
+from bot.dev.sandbox import SANDBOX_TOKEN, sandbox_settings
+from bot.domain.runtime import Runtime
 from bot.store import Store, chats
 from bot.store import sessions as store_sessions
 

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bot.clock import FakeClock
-from bot.report_data import import_frame
-from bot.runtime import Runtime
-from bot.sandbox import sandbox_settings
-from bot.sessions import create_session, validate_fields
-from bot.sheets_sync import SheetsSync, queue_response
+from bot.base.clock import FakeClock
+from bot.delivery.sheets_sync import SheetsSync, queue_response
+from bot.dev.sandbox import sandbox_settings
+from bot.domain.reporting import import_frame
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, sheet_rows
 from reports.instrument import UNSUR_KEYS
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info

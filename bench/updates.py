@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from bot.app import SWEEP_SECONDS
-from bot.clock import FakeClock
-from bot.emulator import FakeTelegram
-from bot.sandbox import SANDBOX_TOKEN, running_sandbox
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import FakeClock
+from bot.dev.emulator import FakeTelegram
+from bot.dev.sandbox import SANDBOX_TOKEN, running_sandbox
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import surveys
+from bot.telegram.app import SWEEP_SECONDS
 
 USERS = 200
 ROUNDS = 10

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.emulator import FakeTelegram
-from bot.sandbox import SANDBOX_TOKEN, running_sandbox
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import FakeClock
+from bot.dev.emulator import FakeTelegram
+from bot.dev.sandbox import SANDBOX_TOKEN, running_sandbox
+from bot.domain.sessions import create_session, validate_fields
 
 TZ = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang

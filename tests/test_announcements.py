@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from bot.sandbox import STAFF_ID
-from bot.sessions import create_session, validate_fields
+from bot.dev.sandbox import STAFF_ID
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import chats
 
 from .conftest import TZ

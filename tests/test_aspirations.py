@@ -8,12 +8,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
-from bot.sandbox import STAFF_ID, running_sandbox, sandbox_settings
-from bot.sessions import create_session, validate_fields
-from bot.sheet_layout import ASPIRASI
+from bot.base.clock import FakeClock
+from bot.dev.sandbox import STAFF_ID, running_sandbox, sandbox_settings
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey import engine
+from bot.domain.worksheets import ASPIRASI
 from bot.store import schema as s
-from bot.survey import engine
 from sheets.workbook import CellUpdate
 
 from .conftest import TZ

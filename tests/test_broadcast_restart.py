@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.clock import Clock
-from bot.outbox_sender import OutboxSender
-from bot.runtime import Runtime
-from bot.sandbox import empty_env_file, sandbox_settings
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import Clock
+from bot.delivery.outbox import OutboxSender
+from bot.dev.sandbox import empty_env_file, sandbox_settings
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, chats, outbox, schema
 
 CHATS = 500

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from bot.sandbox import empty_env_file
+from bot.dev.sandbox import empty_env_file
 
 
 def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):

@@ -71,7 +71,7 @@ def inside(path: PurePosixPath, folder: str) -> bool:
 
 def example_paths() -> dict[str, str]:
     """The paths the example settings file gives (relative ones stay relative)."""
-    from bot.settings import load_settings
+    from bot.base.settings import load_settings
 
     s = load_settings(EXAMPLE)
     return {
@@ -234,7 +234,7 @@ def children_of(pid: int) -> list[int]:
 
 def spawn_traced(tmp_path: Path, trace: Path, env: dict[str, str]) -> subprocess.Popen:
     """`ngopas run` as the unit starts it (console entry, long polling), under strace -f."""
-    from bot.sandbox import empty_env_file
+    from bot.dev.sandbox import empty_env_file
 
     command = [sys.executable, "-m", "bot.cli", "run", "--env-file", str(empty_env_file(tmp_path))]
     with open(tmp_path / "bot.log", "wb") as log:
@@ -372,7 +372,7 @@ def test_a_wheel_built_from_what_the_dockerfile_copies_loads_its_locales_and_sur
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = wheels.glob("ngopas_bot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("bot/locales/id.yaml", "bot/locales/en.yaml", "bot/surveys/ngopas.yaml"):
+    for needed in ("bot/base/locales/id.yaml", "bot/base/locales/en.yaml", "bot/domain/survey/definitions/ngopas.yaml"):
         assert needed in names, needed
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert re.search(
@@ -388,8 +388,8 @@ import bot, sheets, reports
 for module in (bot, sheets, reports):
     assert module.__file__.startswith({str(site)!r}), module.__file__
 from bot.cli import app
-from bot.i18n import LANGUAGES, has_key
-from bot.survey_definition import load_definition
+from bot.base.i18n import LANGUAGES, has_key
+from bot.domain.survey.definition import load_definition
 for lang in LANGUAGES:
     assert has_key("status.sheets_ok", lang), lang
 print(len(load_definition("ngopas").questions))
@@ -454,7 +454,7 @@ def test_guide_covers_the_required_settings_and_each_setup_step_in_both_language
 
 
 def test_guide_names_only_settings_that_exist():
-    from bot.settings import Settings
+    from bot.base.settings import Settings
 
     known = {"NGOPAS_" + name.upper() for name in Settings.model_fields}
     named = set(re.findall(r"NGOPAS_[A-Z_]*[A-Z]", GUIDE.read_text()))

@@ -80,10 +80,11 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
     [wheel] = tmp_path.glob("ngopas_bot-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
-        "bot/locales/id.yaml",
-        "bot/locales/en.yaml",
-        "bot/surveys/ngopas.yaml",
-        "bot/cli.py",
+        "bot/base/locales/id.yaml",
+        "bot/base/locales/en.yaml",
+        "bot/domain/survey/definitions/ngopas.yaml",
+        "bot/telegram/handlers/session_admin.mmd",
+        "bot/cli/__init__.py",
         "reports/ikm.py",
     ):
         assert needed in names, needed

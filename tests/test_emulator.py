@@ -4,7 +4,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 
-from bot.emulator import FakeTelegram
+from bot.dev.emulator import FakeTelegram
 
 
 class Tick:

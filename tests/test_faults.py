@@ -9,14 +9,14 @@ import sqlite3
 import pandas as pd
 from openpyxl import load_workbook
 
-from bot.clock import Clock
-from bot.report_data import import_frame
-from bot.runtime import Runtime
-from bot.sandbox import sandbox_settings
-from bot.sessions import create_session, validate_fields
-from bot.sheets_sync import queue_response
+from bot.base.clock import Clock
+from bot.delivery.sheets_sync import queue_response
+from bot.dev.sandbox import sandbox_settings
+from bot.domain.reporting import import_frame
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey import engine
 from bot.store import Store, chats, sheet_rows, surveys
-from bot.survey import engine
 from reports.instrument import UNSUR_KEYS
 
 from .conftest import ended_session

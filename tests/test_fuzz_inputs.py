@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.callbacks import Cb
-from bot.clock import FakeClock
-from bot.emulator import FakeTelegram
-from bot.sandbox import SANDBOX_TOKEN, STAFF_ID, running_sandbox
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import FakeClock
+from bot.dev.emulator import FakeTelegram
+from bot.dev.sandbox import SANDBOX_TOKEN, STAFF_ID, running_sandbox
+from bot.domain.callbacks import Cb
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import schema as s
 
 from .conftest import TZ

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from bot.sessions import create_session, validate_fields
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import chats, outbox
 
 from .conftest import BOTH_DATABASES

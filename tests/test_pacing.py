@@ -1,6 +1,6 @@
 """The sender's pacing never exceeds Telegram's windows (checked on a fake monotonic clock)."""
 
-from bot.pacing import Pacer, SlidingWindow
+from bot.delivery.pacing import Pacer, SlidingWindow
 
 
 class Tick:
@@ -29,7 +29,7 @@ async def test_pacer_spreads_broadcast_evenly(monkeypatch):
     async def fake_sleep(seconds):
         clock.now += seconds
 
-    monkeypatch.setattr("bot.pacing.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("bot.delivery.pacing.asyncio.sleep", fake_sleep)
     pacer = Pacer(overall_per_second=30, clock=clock)
     for chat in range(1, 301):
         await pacer.acquire(chat)
@@ -51,7 +51,7 @@ async def test_pacer_group_limit(monkeypatch):
     async def fake_sleep(seconds):
         clock.now += seconds
 
-    monkeypatch.setattr("bot.pacing.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("bot.delivery.pacing.asyncio.sleep", fake_sleep)
     pacer = Pacer(clock=clock)
     times = []
     for _ in range(41):
@@ -75,7 +75,7 @@ async def test_late_answers_hold_the_next_sends_so_arrivals_never_crowd_a_second
             pending.pop(0)
             pacer.done()
 
-    monkeypatch.setattr("bot.pacing.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("bot.delivery.pacing.asyncio.sleep", fake_sleep)
     pacer = Pacer(overall_per_second=30, clock=clock)
     arrivals = []
     for i in range(200):

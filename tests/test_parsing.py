@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import format_when
-from bot.parsing import ParseError, match_section, parse_optional_url, parse_when
+from bot.base.i18n import format_when
+from bot.domain.parsing import ParseError, match_section, parse_optional_url, parse_when
 
 TZ = ZoneInfo("Asia/Jakarta")
 SECTIONS = ["TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam"]

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from bot.sandbox import STAFF_ID, running_sandbox
+from bot.dev.sandbox import STAFF_ID, running_sandbox
 from bot.store import chats
 
 from .conftest import TZ

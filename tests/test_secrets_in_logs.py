@@ -2,8 +2,8 @@
 
 import logging
 
-from bot.logging_setup import RedactSecrets, configure
-from bot.sandbox import STAFF_ID
+from bot.base.logs import RedactSecrets, configure
+from bot.dev.sandbox import STAFF_ID
 
 
 async def test_verbose_logs_never_show_token_or_salt(sb, capsys):

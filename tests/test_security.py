@@ -10,10 +10,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.logging_setup import configure
-from bot.sessions import create_session, validate_fields
+from bot.base.logs import configure
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey.pseudonym import pseudonym
 from bot.store import schema as s
-from bot.survey.pseudonym import pseudonym
 from sheets import WorksheetSpec
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info
 from sheets.google import GoogleWorkbook

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.base.settings import SettingsError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

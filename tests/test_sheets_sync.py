@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from bot.app import open_sheets_sync
-from bot.sandbox import running_sandbox
-from bot.sessions import create_session, validate_fields
-from bot.sheet_layout import JADWAL
+from bot.dev.sandbox import running_sandbox
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey import engine
+from bot.domain.worksheets import JADWAL
 from bot.store import sessions as store_sessions
-from bot.survey import engine
+from bot.telegram.app import open_sheets_sync
 from sheets import SheetsUnavailable
 from sheets.workbook import AppendResult
 
@@ -165,7 +165,7 @@ async def _outage(sb):
 async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, clock):
     import json
 
-    from bot.sheets_sync import SheetsSync
+    from bot.delivery.sheets_sync import SheetsSync
     from sheets.fake_google import FakeGoogleSheets, make_service_account_info
     from sheets.google import GoogleWorkbook
 
@@ -210,7 +210,7 @@ async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, cloc
 
 
 async def test_status_shows_sync_lag_to_staff_only(sb):
-    from bot.sandbox import STAFF_ID
+    from bot.dev.sandbox import STAFF_ID
 
     sb.tg.add_user(STAFF_ID, "Petugas")
     sb.tg.add_user(ALICE, "Warga")

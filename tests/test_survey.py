@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.sessions import create_session, validate_fields
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey import engine
 from bot.store import chats, surveys
-from bot.survey import engine
 
 from .conftest import BOTH_DATABASES, TZ
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import FakeClock
-from bot.sandbox import running_sandbox, sandbox_settings
+from bot.base.clock import FakeClock
+from bot.dev.sandbox import running_sandbox, sandbox_settings
+from bot.domain.survey import engine
 from bot.store import surveys
-from bot.survey import engine
 
 from .conftest import TZ, ended_session
 

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from bot.survey_definition import IKM_KEYS, SurveyDefinitionError, load_definition, parse_definition
+from bot.domain.survey.definition import IKM_KEYS, SurveyDefinitionError, load_definition, parse_definition
 
 # The standard answer labels 1 → 4 from PermenPAN-RB 14/2017 (../shared/reference/ikm.md).
 STANDARD = {

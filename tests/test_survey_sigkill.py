@@ -11,10 +11,10 @@ import asyncio
 import signal
 from datetime import timedelta
 
-from bot.clock import Clock
-from bot.runtime import Runtime
-from bot.sandbox import sandbox_settings
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import Clock
+from bot.dev.sandbox import sandbox_settings
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, surveys
 
 from .test_broadcast_restart import _spawn, _wait

@@ -7,10 +7,10 @@ import signal
 
 from sqlalchemy import func, select
 
-from bot.clock import Clock
-from bot.runtime import Runtime
-from bot.sandbox import sandbox_settings
-from bot.sessions import create_session, validate_fields
+from bot.base.clock import Clock
+from bot.dev.sandbox import sandbox_settings
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, chats, outbox
 from bot.store import schema as s
 

@@ -9,11 +9,11 @@ import time
 
 import aiohttp
 
-from bot.app import Running, build_application, serve
-from bot.clock import Clock
-from bot.runtime import Runtime
-from bot.sandbox import SANDBOX_TOKEN, sandbox_settings
+from bot.base.clock import Clock
+from bot.dev.sandbox import SANDBOX_TOKEN, sandbox_settings
+from bot.domain.runtime import Runtime
 from bot.store import Store
+from bot.telegram.app import Running, build_application, serve
 
 SITI = 3101
 

@@ -4,7 +4,7 @@ Every subscription, session, answer and outgoing message is committed here first
 Sheets are fed from it.  All SQL lives in this package so a move to PostgreSQL stays small.
 """
 
-from .engine import Store
-from .migrations import DatabaseTooNew, apply_migrations
+from bot.store.engine import Store
+from bot.store.migrations import DatabaseTooNew, apply_migrations
 
 __all__ = ["DatabaseTooNew", "Store", "apply_migrations"]

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import schema as s
+from bot.store import schema as s
 
 STATUSES = ("Baru", "Diproses", "Selesai", "Ditolak")
 OPEN_STATUSES = ("Baru", "Diproses")

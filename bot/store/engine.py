@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from .migrations import apply_migrations
+from bot.store.migrations import apply_migrations
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import schema as s
+from bot.store import schema as s
 
 
 async def get(conn: AsyncConnection, key: str, default: Any = None) -> Any:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from . import schema as s
+from bot.store import schema as s
 
 MIGRATION_LOCK = 0x6E676F706173  # "ngopas": the PostgreSQL advisory lock held while migrating
 Migration = tuple[str, Callable[[AsyncConnection], Awaitable[None]]]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import schema as s
+from bot.store import schema as s
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from . import schema as s
+from bot.store import schema as s
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ async def get_draft_and_session(
     conn: AsyncConnection, session_id: int, respondent: str
 ) -> tuple[Draft | None, Any]:
     """A survey press needs both: one query instead of two."""
-    from .sessions import _session
+    from bot.store.sessions import _session
 
     columns = [s.survey_draft.c[name].label(f"d_{name}") for name in _DRAFT_FIELDS]
     q = (

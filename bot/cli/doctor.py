@@ -1,0 +1,191 @@
+"""`ngopas doctor`: every check an operator needs, each with a one-line verdict and the fix.
+
+Checks never print a secret.  A failed check marked blocking makes the command exit non-zero, so it can
+gate a deployment script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.base.settings import Settings, SettingsError
+from bot.domain.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "fail"
+    message: str
+    fix: str = ""
+    blocking: bool = False
+
+    def line(self) -> str:
+        icon = {"ok": "✅", "warn": "⚠️ ", "fail": "❌"}[self.status]
+        return f"{icon} {self.name}: {self.message}" + (f"\n     → {self.fix}" if self.fix else "")
+
+
+async def telegram_checks(settings: Settings) -> list[Check]:
+    if settings.offline:
+        return [
+            Check(
+                "Token bot",
+                "fail",
+                "NGOPAS_BOT_TOKEN belum diisi.",
+                "Buat bot di @BotFather lalu isi tokennya di settings.env.",
+                True,
+            )
+        ]
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        async with Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_base_url) as bot:  # type: ignore[union-attr]
+            me = await bot.get_me()
+    except InvalidToken:
+        return [
+            Check(
+                "Token bot",
+                "fail",
+                "Token ditolak Telegram.",
+                "Salin ulang token dari @BotFather (/mybots → API Token).",
+                True,
+            )
+        ]
+    except NetworkError as exc:
+        return [
+            Check(
+                "Token bot",
+                "fail",
+                f"Telegram tidak terjangkau ({exc.message}).",
+                "Periksa internet atau NGOPAS_BOT_API_BASE_URL.",
+                True,
+            )
+        ]
+    checks = [Check("Token bot", "ok", f"valid, bot @{me.username}")]
+    if me.can_read_all_group_messages:
+        checks.append(
+            Check(
+                "Mode privasi",
+                "warn",
+                "mati: bot membaca semua pesan grup.",
+                "Nyalakan di @BotFather → Bot Settings → Group Privacy; bot cukup melihat perintah.",
+            )
+        )
+    else:
+        checks.append(Check("Mode privasi", "ok", "aktif (bot hanya melihat perintah di grup)"))
+    return checks
+
+
+async def store_checks(rt: Runtime) -> list[Check]:
+    from bot.store import outbox, sheet_rows
+
+    checks = [Check("Basis data", "ok", "dapat ditulis dan termigrasi")]
+    async with rt.store.connect() as conn:
+        stats = await outbox.stats(conn)
+        waiting, oldest = await sheet_rows.lag(conn)
+    now = rt.clock.now()
+    pending = stats.by_state.get("pending", 0)
+    if stats.oldest_pending_due and (now - stats.oldest_pending_due).total_seconds() > 600:
+        minutes = int((now - stats.oldest_pending_due).total_seconds() // 60)
+        checks.append(
+            Check(
+                "Antrean pesan",
+                "warn",
+                f"{pending} menunggu, tertua {minutes} menit.",
+                "Pastikan bot berjalan (ngopas run) dan terhubung ke Telegram.",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "Antrean pesan", "ok", f"{pending} menunggu, {stats.by_state.get('uncertain', 0)} tidak pasti"
+            )
+        )
+    if waiting and oldest and (now - oldest).total_seconds() > 600:
+        checks.append(
+            Check(
+                "Sinkron Sheets",
+                "warn",
+                f"{waiting} baris menunggu sejak {int((now - oldest).total_seconds() // 60)} menit.",
+                "Jalankan `ngopas sync` untuk melihat penyebabnya.",
+            )
+        )
+    else:
+        checks.append(Check("Sinkron Sheets", "ok", f"{waiting} baris menunggu"))
+    return checks
+
+
+async def sheets_checks(rt: Runtime) -> list[Check]:
+    from bot.telegram.app import open_sheets_sync
+    from sheets.errors import SheetsError
+
+    s = rt.settings
+    where = (
+        "Google Sheets"
+        if s.google_service_account_file and s.google_spreadsheet_id
+        else f"berkas lokal {s.workbook_path}"
+    )
+    try:
+        sync = open_sheets_sync(rt)
+        await sync.ensure()
+    except SheetsError as exc:
+        return [Check("Spreadsheet", "fail", str(exc), blocking=True)]
+    return [
+        Check(
+            "Spreadsheet",
+            "ok",
+            f"{where}: lembar Jadwal, Jawaban, Aspirasi, Ringkasan siap ({sync.workbook.url})",
+        )
+    ]
+
+
+async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
+    s = rt.settings
+    found = env_file is not None and await asyncio.to_thread(env_file.exists)
+    checks = [
+        Check("Berkas pengaturan", "ok", f"{env_file} terbaca")
+        if found
+        else Check(
+            "Berkas pengaturan",
+            "warn",
+            f"{env_file or 'settings.env'} tidak ditemukan; memakai nilai bawaan.",
+            f"cp settings.example.env {env_file or 'settings.env'} lalu isi.",
+        )
+    ]
+    checks += await telegram_checks(s)
+    checks.append(
+        Check("Petugas", "ok", f"{len(s.admin_ids)} ID petugas")
+        if s.admin_ids
+        else Check(
+            "Petugas",
+            "warn",
+            "NGOPAS_ADMIN_IDS kosong: tidak ada yang bisa membuat sesi lewat Telegram.",
+            "Kirim /start ke @userinfobot untuk melihat ID Anda, lalu isi NGOPAS_ADMIN_IDS.",
+        )
+    )
+    checks.append(
+        Check("Grup petugas", "ok", f"pemberitahuan aspirasi dan IKM ke chat {s.staff_chat_id}")
+        if s.staff_chat_id is not None
+        else Check(
+            "Grup petugas",
+            "warn",
+            "NGOPAS_STAFF_CHAT_ID kosong: aspirasi baru dan IKM rendah tidak diberitahukan ke petugas.",
+            "Tambahkan bot ke grup petugas, lalu isi ID grup itu (angka negatif) di NGOPAS_STAFF_CHAT_ID.",
+        )
+    )
+    try:
+        s.require_salt()
+        checks.append(Check("Garam pseudonim", "ok", "diisi"))
+    except SettingsError as exc:
+        checks.append(Check("Garam pseudonim", "fail", str(exc), blocking=True))
+    checks.append(
+        Check(
+            "Zona waktu", "ok", f"{s.timezone} (sekarang {rt.clock.now().astimezone(s.tz):%d/%m/%Y %H.%M %Z})"
+        )
+    )
+    checks += await store_checks(rt)
+    checks += await sheets_checks(rt)
+    return checks

@@ -1,0 +1,294 @@
+"""Mirroring the store to the office spreadsheet, and reading staff edits (Jadwal) back.
+
+Rows are queued in `sheet_outbox` inside the same transaction as the thing they describe (a finished
+response, a new session), then flushed in batches: one `append_rows` per worksheet per flush, with the
+row key as the sheet's idempotency column, so a retried flush never writes a row twice.  gspread is
+blocking, so every workbook call runs in a worker thread; while Google is slow, down or over quota the
+rows simply wait in the store and citizens notice nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.base.i18n import format_when
+from bot.domain.runtime import Runtime
+from bot.domain.session_import import normalise_row
+from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
+from bot.domain.survey.definition import SurveyDefinition
+from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN
+from bot.store import sessions as store_sessions
+from bot.store import sheet_rows
+from bot.store.sessions import Session
+from bot.store.surveys import Response
+from sheets.errors import SheetsError
+from sheets.workbook import CellUpdate, Workbook, WorksheetSpec
+
+if TYPE_CHECKING:
+    from bot.domain.aspirations import SheetReadResult
+
+log = logging.getLogger(__name__)
+
+WRITES_PER_MINUTE = 60  # Google's per-user write quota; we never plan to exceed it
+
+
+def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
+    """One column per question (readable Indonesian header), plus follow-ups for every unsur."""
+    headers = ["ID Jawaban", "Sesi", "Judul Sesi", "Bidang", "Tanggal Isi"]
+    for q in defn.questions:
+        headers.append(column_header(q.key, defn))
+    for q in defn.questions:
+        if q.followup_on_low:
+            headers.append(f"Perbaikan: {column_header(q.key, defn)}")
+    headers += ["Versi Kuesioner", "Status"]
+    return WorksheetSpec("Jawaban", tuple(headers), key="ID Jawaban")
+
+
+def column_header(key: str, defn: SurveyDefinition) -> str:
+    names = getattr(defn, "column_names", None) or {}
+    return names.get(key) or key.replace("_", " ").capitalize()
+
+
+def response_row(response: Response, session: Session, defn: SurveyDefinition, rt: Runtime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "ID Jawaban": response.id,
+        "Sesi": session.id,
+        "Judul Sesi": session.title,
+        "Bidang": session.section,
+        "Tanggal Isi": response.finished_at.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M"),
+        "Versi Kuesioner": f"{response.definition_id} v{response.definition_version}",
+        "Status": "Dihitung",
+    }
+    by_key = {q.key: q for q in defn.questions}
+    for key, value in response.answers.items():
+        q = by_key.get(key)
+        if q is None or value is None:
+            continue
+        numeric = defn.numeric_value(key, value) if q.kind in ("ikm", "scale") else None
+        row[column_header(key, defn)] = (
+            numeric if numeric is not None else (q.label(value, "id") if q.kind != "text" else value)
+        )
+    for key, text in response.followups.items():
+        row[f"Perbaikan: {column_header(key, defn)}"] = text
+    return row
+
+
+async def queue_response(conn: AsyncConnection, rt: Runtime, response: Response) -> None:
+    """Response hook: the Jawaban row is queued in the same transaction that stores the answer."""
+    from bot.domain.survey.engine import definition_for
+
+    session = await store_sessions.get_session(conn, response.session_id)
+    if session is None:
+        return
+    defn = definition_for(rt)
+    await sheet_rows.queue(
+        conn, "Jawaban", response.id, response_row(response, session, defn, rt), rt.clock.now()
+    )
+
+
+@dataclass
+class FlushResult:
+    written: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+    requests: int = 0
+    pending: int = 0
+    error: str | None = None
+
+
+class SheetsSync:
+    """Owns the workbook; flushes queued rows and reads the Jadwal sheet back."""
+
+    def __init__(
+        self, rt: Runtime, workbook: Workbook, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rt = rt
+        self.workbook = workbook
+        self.clock = clock
+        self._write_times: list[float] = []
+        self._lock = asyncio.Lock()
+        self._ensured = False
+
+    def specs(self) -> list[WorksheetSpec]:
+        from bot.domain.survey.engine import definition_for
+
+        return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
+
+    def spec(self, name: str) -> WorksheetSpec:
+        for spec in self.specs():
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    async def ensure(self) -> None:
+        if not self._ensured:
+            await asyncio.to_thread(self.workbook.ensure, self.specs())
+            self._ensured = True
+
+    def _budget(self) -> int:
+        """Write requests still allowed in the current minute (we pace ourselves below Google's quota)."""
+        now = self.clock()
+        self._write_times = [t for t in self._write_times if t > now - 60]
+        return WRITES_PER_MINUTE - len(self._write_times)
+
+    async def flush(self) -> FlushResult:
+        """Write every queued row: one request per worksheet (and op), then mark them flushed."""
+        async with self._lock:
+            result = FlushResult()
+            try:
+                await self.ensure()
+            except SheetsError as exc:
+                result.error = str(exc)
+                async with self.rt.store.connect() as conn:
+                    result.pending = (await sheet_rows.lag(conn))[0]
+                return result
+            async with self.rt.store.connect() as conn:
+                rows = await sheet_rows.pending(conn)
+            groups: dict[tuple[str, str], list[sheet_rows.SheetRow]] = defaultdict(list)
+            for row in rows:
+                groups[(row.worksheet, row.op)].append(row)
+            for (worksheet, op), batch in groups.items():
+                if self._budget() <= 0:
+                    break
+                ids = [r.id for r in batch]
+                try:
+                    spec = self.spec(worksheet)
+                    self._write_times.append(self.clock())
+                    result.requests += 1
+                    if op == "append":
+                        outcome = await asyncio.to_thread(
+                            self.workbook.append_rows, spec, [r.values for r in batch]
+                        )
+                        result.skipped += outcome.skipped
+                        result.written[worksheet] = result.written.get(worksheet, 0) + outcome.written
+                    else:
+                        await self._apply_updates(spec, batch)
+                        result.written[worksheet] = result.written.get(worksheet, 0) + len(batch)
+                except SheetsError as exc:
+                    log.warning("Sheets flush of %s failed: %s", worksheet, exc)
+                    result.error = str(exc)
+                    async with self.rt.store.begin() as conn:
+                        await sheet_rows.mark_failed(conn, ids, str(exc))
+                    break  # Google is unhappy: stop this round, everything stays queued
+                async with self.rt.store.begin() as conn:
+                    await sheet_rows.mark_flushed(conn, ids, self.rt.clock.now())
+            if result.written.get("Jawaban") and result.error is None and self._budget() >= 2:
+                await self.refresh_summary()
+                result.requests += 2
+            async with self.rt.store.connect() as conn:
+                result.pending = (await sheet_rows.lag(conn))[0]
+            return result
+
+    async def refresh_summary(self) -> int:
+        """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
+        from bot.domain.reporting import responses_frame
+        from reports import summarise
+
+        frame = await responses_frame(self.rt)
+        if frame.empty:
+            return 0
+        now = self.rt.clock.now().astimezone(self.rt.tz).strftime("%d/%m/%Y %H.%M")
+        rows: list[dict[str, Any]] = []
+        for level, by in (("Sesi", "session"), ("Bidang", "section"), ("Triwulan", "quarter")):
+            for item in summarise(frame, by).to_dict("records"):
+                rows.append(
+                    {
+                        "Tingkat": level,
+                        "Kelompok": item["kelompok"],
+                        "Periode": item["kelompok"] if by == "quarter" else "",
+                        "IKM": item["ikm"],
+                        "Mutu": item["mutu"],
+                        "Kinerja": item["kinerja"],
+                        "Responden": item["responden"],
+                        "Unsur Terlemah": item["unsur_terlemah"],
+                        "Diperbarui": now,
+                    }
+                )
+        for _ in range(2):
+            self._write_times.append(self.clock())
+        await asyncio.to_thread(self.workbook.replace_rows, RINGKASAN, rows)
+        return len(rows)
+
+    async def _apply_updates(self, spec: WorksheetSpec, batch: list[sheet_rows.SheetRow]) -> None:
+        existing = await asyncio.to_thread(self.workbook.read_rows, spec)
+        where = {r.values.get(spec.key or "", ""): r.row_number for r in existing}
+        updates = []
+        for row in batch:
+            number = where.get(str(row.row_key))
+            if number is None:
+                continue
+            updates += [CellUpdate(number, header, value) for header, value in row.values.items()]
+        if updates:
+            await asyncio.to_thread(self.workbook.update_cells, spec, updates)
+
+    async def read_jadwal(self) -> list[str]:
+        """Create/update sessions from staff rows in Jadwal; write "OK" or the reason per row."""
+        await self.ensure()
+        rows = await asyncio.to_thread(self.workbook.read_rows, JADWAL)
+        report: list[str] = []
+        updates: list[CellUpdate] = []
+        for row in rows:
+            status, session_id = await self._apply_jadwal_row(row.values)
+            if session_id is not None and not row.values.get("ID", "").strip():
+                updates.append(CellUpdate(row.row_number, "ID", session_id))
+            if row.values.get("Status Bot", "") != status:
+                updates.append(CellUpdate(row.row_number, "Status Bot", status))
+            if status != "OK":
+                report.append(f"Jadwal baris {row.row_number}: {status}")
+        if updates:
+            await asyncio.to_thread(self.workbook.update_cells, JADWAL, updates)
+        return report
+
+    async def read_aspirasi(self) -> SheetReadResult:
+        """Staff Status/Tanggapan/Publik edits in Aspirasi: citizens hear back once per change."""
+        from bot.domain.aspirations import apply_sheet_rows
+
+        await self.ensure()
+        rows = await asyncio.to_thread(self.workbook.read_rows, ASPIRASI)
+        result = await apply_sheet_rows(self.rt, rows)
+        if result.updates:
+            await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
+        return result
+
+    async def _apply_jadwal_row(self, values: dict[str, str]) -> tuple[str, int | None]:
+        raw = normalise_row({k: v for k, v in values.items() if k not in ("Status Bot", "Status Sesi")})
+        if not any(raw.get(k) for k in ("title", "when", "section")):
+            return values.get("Status Bot", ""), None
+        fields = {
+            k: raw.get(k, "") for k in ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
+        }
+        try:
+            parsed = validate_fields(fields, self.rt)
+        except SessionInputError as exc:
+            return "; ".join(exc.errors.values()), None
+        ident = values.get("ID", "").strip()
+        if ident.isdigit():
+            async with self.rt.store.connect() as conn:
+                session = await store_sessions.get_session(conn, int(ident))
+            if session is None:
+                return f"ID sesi tidak dikenal: {ident}", None
+            if session.status == "cancelled":
+                return "OK", session.id
+            await edit_session(self.rt, session.id, parsed, by=None)
+            return "OK", session.id
+        if ident:
+            return f"ID sesi tidak dikenal: {ident}", None
+        # A new row: key it by its content so a crash before the ID is written back never creates it twice.
+        digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:20]
+        key = f"jadwal:{digest}"
+        async with self.rt.store.connect() as conn:
+            existing = await store_sessions.get_by_external_key(conn, key)
+        if existing is not None:
+            return "OK", existing.id
+        if parsed["starts_at"] <= self.rt.clock.now():
+            return f"Waktu sudah lewat: {format_when(parsed['starts_at'], 'id', self.rt.tz)}", None
+        change = await create_session(self.rt, parsed, by=None, source="sheet", external_key=key)
+        return "OK", change.session.id

@@ -1,0 +1,78 @@
+"""Rendering outgoing messages (text + buttons) for sessions, in the reader's language.
+
+Outbox payloads are rendered when queued: `{"text", "parse_mode", "buttons"}` where buttons are rows of
+`{"text", "url"}` or `{"text", "callback_data"}`.  Text that staff or citizens typed is HTML-escaped here,
+because every message uses Telegram's HTML parse mode.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.base.i18n import format_when, t
+from bot.store.sessions import Session
+
+Payload = dict[str, Any]
+
+
+def session_fields(session: Session, lang: str, tz: ZoneInfo) -> dict[str, str]:
+    speaker = f"\n🎤 {escape(session.speaker)}" if session.speaker else ""
+    return {
+        "id": str(session.id),
+        "title": escape(session.title),
+        "when": format_when(session.starts_at, lang, tz),
+        "venue": escape(session.venue) if session.venue else t("announce.online_only", lang),
+        "section": escape(session.section),
+        "speaker": speaker,
+    }
+
+
+def link_buttons(session: Session, lang: str) -> list[list[dict[str, str]]]:
+    row = []
+    if session.zoom_url:
+        row.append({"text": t("announce.button_zoom", lang), "url": session.zoom_url})
+    if session.youtube_url:
+        row.append({"text": t("announce.button_youtube", lang), "url": session.youtube_url})
+    return [row] if row else []
+
+
+def session_message(kind: str, session: Session, lang: str, tz: ZoneInfo) -> Payload:
+    """Payload for announce / reminder:<minutes> / start / changed / cancelled."""
+    fields = session_fields(session, lang, tz)
+    buttons = link_buttons(session, lang)
+    if kind.startswith("reminder:"):
+        minutes = int(kind.split(":", 1)[1])
+        if minutes == 1440:
+            text = t("announce.reminder_day", lang, **fields)
+        elif minutes < 1440:
+            text = t("announce.reminder_hour", lang, minutes=minutes, **fields)
+        else:
+            text = t("announce.reminder_generic", lang, **fields)
+    elif kind == "announce":
+        text = t("announce.new", lang, **fields)
+    elif kind == "start":
+        text = t("announce.start", lang, **fields)
+    elif kind == "changed":
+        text = t("announce.changed", lang, **fields)
+    elif kind == "cancelled":
+        text = t("announce.cancelled", lang, **fields)
+        buttons = []
+    else:
+        raise ValueError(f"unknown session message kind {kind!r}")
+    return {"text": text, "parse_mode": "HTML", "buttons": buttons}
+
+
+def schedule_entry(session: Session, lang: str, tz: ZoneInfo) -> str:
+    fields = session_fields(session, lang, tz)
+    links = []
+    if session.zoom_url:
+        links.append(f'<a href="{escape(session.zoom_url, quote=True)}">Zoom</a>')
+    if session.youtube_url:
+        links.append(f'<a href="{escape(session.youtube_url, quote=True)}">YouTube</a>')
+    fields["links"] = t("schedule.links", lang, links=" · ".join(links)) if links else ""
+    fields["speaker"] = (
+        t("schedule.speaker", lang, speaker=escape(session.speaker)) if session.speaker else ""
+    )
+    return f"#{session.id} " + t("schedule.item", lang, **fields)

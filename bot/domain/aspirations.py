@@ -1,0 +1,453 @@
+"""Aspirations: tickets from citizens (and from survey suggestions), staff replies read back from Sheets.
+
+The loop the office runs by hand today: a citizen writes, staff answer in the `Aspirasi` sheet, the citizen
+hears back.  Everything that must happen together happens in one transaction: the ticket, its private route
+back to the writer, its sheet row and the staff alert; a staff change, its new version and the message to
+the citizen (keyed by that version, so a re-read sheet or a restart never tells anyone twice).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.base.i18n import t
+from bot.delivery.scheduler import register_periodic
+from bot.domain.runtime import Runtime
+from bot.domain.survey.pseudonym import pseudonym
+from bot.store import aspirations as store
+from bot.store import meta, outbox, sheet_rows
+from bot.store import schema as s
+from bot.store.aspirations import Aspiration
+from bot.store.outbox import NewMessage
+from bot.store.surveys import Response
+from sheets.workbook import CellUpdate, SheetRow
+
+log = logging.getLogger(__name__)
+
+GENERAL_SECTION = "Umum"
+MIN_CHARS = 5
+# Survey suggestions that say nothing ("-", "tidak ada") are not worth a ticket.
+_EMPTY_SUGGESTION = re.compile(
+    r"^\W*(tidak ada|tdk ada|ga ada|gak ada|nggak ada|nihil|cukup|none|no|n/?a)?\W*$", re.I
+)
+STATUS_ALIASES = {name.lower(): name for name in store.STATUSES} | {
+    "new": "Baru",
+    "proses": "Diproses",
+    "in progress": "Diproses",
+    "done": "Selesai",
+    "resolved": "Selesai",
+    "tolak": "Ditolak",
+    "rejected": "Ditolak",
+}
+YES = {"ya", "y", "yes", "true", "1", "✓", "✔", "publik", "public"}
+NO = {"", "tidak", "tdk", "t", "no", "n", "false", "0", "-"}
+
+
+def person_of(rt: Runtime, user_id: int) -> str:
+    """The writer's key for rate limits and /aspirasiku: its own HMAC, never the survey respondent's."""
+    return pseudonym(rt.settings.require_salt(), user_id, purpose="aspirasi")
+
+
+def check_text(rt: Runtime, text: str, lang: str) -> str | None:
+    """Why this text cannot be a ticket (one polite sentence), or None when it can."""
+    stripped = text.strip()
+    if len(stripped) < MIN_CHARS:
+        return t("aspiration.too_short", lang)
+    if len(stripped) > rt.settings.aspiration_max_chars:
+        return t("aspiration.too_long", lang, length=len(stripped), max=rt.settings.aspiration_max_chars)
+    return None
+
+
+def local_day_start(rt: Runtime, now: datetime) -> datetime:
+    local = now.astimezone(rt.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+async def over_daily_limit(conn: AsyncConnection, rt: Runtime, person: str) -> bool:
+    since = local_day_start(rt, rt.clock.now())
+    return await store.count_since(conn, person, since) >= rt.settings.aspiration_daily_limit
+
+
+# --- creating tickets -----------------------------------------------------------------------------------
+
+
+async def _session_label(conn: AsyncConnection, session_id: int | None) -> str:
+    if session_id is None:
+        return ""
+    row = (await conn.execute(select(s.session.c.title).where(s.session.c.id == session_id))).first()
+    return f"#{session_id} {row.title}" if row else f"#{session_id}"
+
+
+async def sheet_row(conn: AsyncConnection, rt: Runtime, a: Aspiration) -> dict[str, Any]:
+    """The Aspirasi row staff see: the sender only when the citizen allowed it, never the route."""
+    text = a.text + ("\n" + t("aspiration.sheet_photo", "id") if a.photo_file_id else "")
+    if a.sender_name:
+        sender = a.sender_name
+    else:
+        sender = t(
+            "aspiration.sheet_anonymous"
+            if a.category == store.CATEGORY_DIRECT
+            else "aspiration.sheet_survey",
+            "id",
+        )
+    return {
+        "Tiket": a.ticket,
+        "Tanggal": a.created_at.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M"),
+        "Bidang": a.section,
+        "Sesi": await _session_label(conn, a.session_id),
+        "Kategori": t(f"aspiration.category_{a.category}", "id"),
+        "Isi": text,
+        "Pengirim": sender,
+        "Status": a.status,
+        "Tanggapan": a.response,
+        "Publik": "Ya" if a.public else "Tidak",
+        "Status Bot": "OK",
+    }
+
+
+def _staff_alert(rt: Runtime, a: Aspiration, session_label: str) -> NewMessage | None:
+    """New ticket for the staff group: what was asked and where, never who asked it."""
+    chat_id = rt.settings.staff_chat_id
+    if chat_id is None:
+        return None
+    lang = rt.settings.language
+    limit = 600 if a.photo_file_id else 2000  # a photo caption holds 1,024 characters
+    body = a.text if len(a.text) <= limit else a.text[:limit] + "…"
+    text = t(
+        "aspiration.staff_new",
+        lang,
+        ticket=a.ticket,
+        section=html.escape(a.section),
+        category=t(f"aspiration.category_{a.category}", lang),
+        session=html.escape(session_label) if session_label else "–",
+        text=html.escape(body),
+    )
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "buttons": []}
+    if a.photo_file_id:
+        payload["photo"] = a.photo_file_id
+    return NewMessage(
+        key=f"asp_new:{a.id}", kind="staff_alert", chat_id=chat_id, payload=payload, due_at=rt.clock.now()
+    )
+
+
+async def _announce_new(conn: AsyncConnection, rt: Runtime, a: Aspiration) -> None:
+    now = rt.clock.now()
+    await sheet_rows.queue(conn, "Aspirasi", a.ticket, await sheet_row(conn, rt, a), now)
+    alert = _staff_alert(rt, a, await _session_label(conn, a.session_id))
+    if alert is not None:
+        await outbox.enqueue(conn, [alert], now)
+
+
+async def create_ticket(
+    conn: AsyncConnection,
+    rt: Runtime,
+    *,
+    section: str,
+    text: str,
+    person: str,
+    chat_id: int,
+    language: str,
+    photo_file_id: str | None = None,
+    sender_name: str | None = None,
+) -> Aspiration:
+    """A citizen's ticket with its route, sheet row and staff alert, in the caller's transaction."""
+    now = rt.clock.now()
+    a = await store.create(
+        conn,
+        category=store.CATEGORY_DIRECT,
+        section=section,
+        text=text.strip(),
+        now=now,
+        year=now.astimezone(rt.tz).year,
+        photo_file_id=photo_file_id,
+        sender_name=sender_name,
+        route=(person, chat_id, language),
+    )
+    assert a is not None  # only source-keyed tickets can already exist
+    await _announce_new(conn, rt, a)
+    return a
+
+
+async def tickets_from_survey(conn: AsyncConnection, rt: Runtime, response: Response) -> None:
+    """Response hook: the free-text suggestion and each low-score follow-up become "Dari survei" tickets.
+
+    They carry the session and section but no route: a survey answer is anonymous by construction, so
+    nobody (staff or bot) can link the ticket back to a person.
+    """
+    from bot.domain.survey.engine import definition_for
+    from bot.store.sessions import get_session
+
+    session = await get_session(conn, response.session_id)
+    if session is None:
+        return
+    defn = definition_for(rt)
+    texts: list[tuple[str, str]] = []
+    saran = (response.answers.get("saran") or "").strip()
+    if saran and not _EMPTY_SUGGESTION.match(saran):
+        texts.append(("saran", saran))
+    for key, followup in (response.followups or {}).items():
+        followup = (followup or "").strip()
+        if followup and not _EMPTY_SUGGESTION.match(followup):
+            label = (getattr(defn, "column_names", None) or {}).get(key, key)
+            texts.append((key, f"[{label}] {followup}"))
+    now = rt.clock.now()
+    for key, text in texts:
+        a = await store.create(
+            conn,
+            category=store.CATEGORY_SURVEY,
+            section=session.section,
+            session_id=session.id,
+            text=text[: rt.settings.aspiration_max_chars],
+            now=now,
+            year=now.astimezone(rt.tz).year,
+            source_key=f"survey:{response.id}:{key}",
+        )
+        if a is not None:
+            await _announce_new(conn, rt, a)
+
+
+# --- staff changes read back from the sheet ----------------------------------------------------------------
+
+
+@dataclass
+class SheetReadResult:
+    updates: list[CellUpdate]
+    notified: int
+    problems: list[str]
+
+
+def parse_status(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if not value:
+        return "Baru"
+    return STATUS_ALIASES.get(value)
+
+
+def parse_public(raw: str) -> bool | None:
+    value = raw.strip().lower()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    return None
+
+
+def _update_message(rt: Runtime, a: Aspiration, lang: str) -> dict[str, Any]:
+    reply = a.response.strip()
+    limit = 3000
+    if len(reply) > limit:
+        reply = reply[:limit] + "…"
+    excerpt = a.text if len(a.text) <= 200 else a.text[:200] + "…"
+    text = t(
+        "aspiration.update",
+        lang,
+        ticket=a.ticket,
+        status=t(f"aspiration.status_{a.status}", lang),
+        reply=html.escape(reply) if reply else t("aspiration.no_reply_yet", lang),
+        excerpt=html.escape(excerpt),
+    )
+    return {"text": text, "parse_mode": "HTML", "buttons": []}
+
+
+async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult:
+    """Staff edits in Aspirasi: record each change, tell the citizen once per change, report bad cells."""
+    result = SheetReadResult([], 0, [])
+    now = rt.clock.now()
+    stamp = now.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M")
+    for row in rows:
+        values = row.values
+        ticket = values.get("Tiket", "").strip()
+        if not ticket:
+            continue
+        status = parse_status(values.get("Status", ""))
+        public = parse_public(values.get("Publik", ""))
+        bot_status: str | None = None
+        problem = True
+        async with rt.store.begin() as conn:
+            a = await store.by_ticket(conn, ticket)
+            if a is None:
+                bot_status = t("aspiration.sheet_unknown_ticket", "id")
+            elif status is None:
+                bot_status = t(
+                    "aspiration.sheet_bad_status",
+                    "id",
+                    value=values.get("Status", "").strip(),
+                    choices=", ".join(store.STATUSES),
+                )
+            elif public is None:
+                bot_status = t("aspiration.sheet_bad_public", "id", value=values.get("Publik", "").strip())
+            else:
+                problem = False
+                changed = await store.apply_staff_change(
+                    conn,
+                    a.id,
+                    status=status,
+                    response=values.get("Tanggapan", "").strip(),
+                    public=public,
+                    now=now,
+                )
+                if changed is not None:
+                    route = await store.route_of(conn, a.id)
+                    if route is None:
+                        bot_status = t("aspiration.sheet_no_route", "id")
+                    else:
+                        await outbox.enqueue(
+                            conn,
+                            [
+                                NewMessage(
+                                    key=f"asp_update:{a.id}:v{changed.version}",
+                                    kind="aspiration_update",
+                                    chat_id=route.chat_id,
+                                    payload=_update_message(rt, changed, route.language),
+                                    due_at=now,
+                                    priority=4,
+                                )
+                            ],
+                            now,
+                        )
+                        result.notified += 1
+                        bot_status = t("aspiration.sheet_notified", "id", when=stamp)
+        if bot_status is not None and values.get("Status Bot", "") != bot_status:
+            result.updates.append(CellUpdate(row.row_number, "Status Bot", bot_status))
+        if problem:
+            result.problems.append(f"Aspirasi baris {row.row_number}: {bot_status}")
+    if result.notified:
+        rt.wake_sender()
+    return result
+
+
+# --- staff group: IKM alerts and the daily digest -------------------------------------------------------
+
+
+@register_periodic
+async def watch_ikm(rt: Runtime) -> int:
+    """Alert the staff group when a session's IKM falls below B (once per session and grade)."""
+    chat_id = rt.settings.staff_chat_id
+    if chat_id is None:
+        return 0
+    async with rt.store.connect() as conn:
+        since = await meta.get(conn, "ikm_watch_upto")
+        q = select(s.response.c.session_id, s.response.c.finished_at).where(
+            s.response.c.replaced_by.is_(None)
+        )
+        if since:
+            q = q.where(s.response.c.finished_at > datetime.fromisoformat(since))
+        rows = (await conn.execute(q)).all()
+    if not rows:
+        return 0
+    from bot.domain.reporting import responses_frame
+    from bot.domain.survey.engine import definition_for
+    from reports import NoAnswers, compute_ikm
+    from reports.report import number
+
+    upto = max(r.finished_at for r in rows)
+    queued = 0
+    lang = rt.settings.language
+    defn = definition_for(rt)
+    for session_id in sorted({r.session_id for r in rows}):
+        frame = await responses_frame(rt, session_id=session_id)
+        try:
+            result = compute_ikm(frame, disabled_unsur=tuple(defn.disabled_unsur))
+        except NoAnswers:
+            continue
+        grade = result.grade
+        if grade.mutu in ("A", "B"):
+            continue
+        weakest = result.weakest
+        async with rt.store.begin() as conn:
+            title = await _session_label(conn, session_id)
+            queued += await outbox.enqueue(
+                conn,
+                [
+                    NewMessage(
+                        key=f"ikm_low:{session_id}:{grade.mutu}",
+                        kind="staff_alert",
+                        chat_id=chat_id,
+                        session_id=session_id,
+                        payload={
+                            "text": t(
+                                "aspiration.staff_ikm_low",
+                                lang,
+                                session=html.escape(title),
+                                ikm=number(result.ikm_rounded, lang),
+                                mutu=grade.mutu,
+                                kinerja=grade.kinerja,
+                                respondents=result.respondents,
+                                weakest=html.escape(weakest.name) if weakest else "–",
+                            ),
+                            "parse_mode": "HTML",
+                            "buttons": [],
+                        },
+                        due_at=rt.clock.now(),
+                    )
+                ],
+                rt.clock.now(),
+            )
+    async with rt.store.begin() as conn:
+        await meta.put(conn, "ikm_watch_upto", upto.isoformat())
+    return queued
+
+
+@register_periodic
+async def daily_digest(rt: Runtime) -> int:
+    """Once a day at `digest_hour`: tickets still Baru/Diproses after N days, for the staff group."""
+    chat_id = rt.settings.staff_chat_id
+    if chat_id is None:
+        return 0
+    now = rt.clock.now()
+    local = now.astimezone(rt.tz)
+    if local.hour < rt.settings.digest_hour:
+        return 0
+    today = local.date().isoformat()
+    lang = rt.settings.language
+    async with rt.store.connect() as conn:  # every sweep asks; only the first run of a day writes
+        if await meta.get(conn, "digest_date") == today:
+            return 0
+    async with rt.store.begin() as conn:
+        if await meta.get(conn, "digest_date") == today:
+            return 0
+        await meta.put(conn, "digest_date", today)
+        waiting = await store.waiting(conn, now - timedelta(days=rt.settings.aspiration_overdue_days))
+        if not waiting:
+            return 0
+        lines = [
+            t(
+                "aspiration.digest_item",
+                lang,
+                ticket=a.ticket,
+                section=html.escape(a.section),
+                status=t(f"aspiration.status_{a.status}", lang),
+                days=(now - a.created_at).days,
+            )
+            for a in waiting[:30]
+        ]
+        if len(waiting) > 30:
+            lines.append(t("aspiration.digest_more", lang, count=len(waiting) - 30))
+        text = t(
+            "aspiration.digest",
+            lang,
+            count=len(waiting),
+            days=rt.settings.aspiration_overdue_days,
+            items="\n".join(lines),
+        )
+        return await outbox.enqueue(
+            conn,
+            [
+                NewMessage(
+                    key=f"digest:{today}",
+                    kind="staff_digest",
+                    chat_id=chat_id,
+                    payload={"text": text, "parse_mode": "HTML", "buttons": []},
+                    due_at=now,
+                )
+            ],
+            now,
+        )

@@ -1,0 +1,255 @@
+"""The monthly "Kami mendengar, kami bertindak" post: what citizens told the office and what it did.
+
+On the 1st of each month (an hour after the staff digest) every subscribed group gets last month's figures:
+tickets received and resolved per section, the resolved ones staff marked public, and the sessions held
+with their IKM and its trend.  Keys are per month and chat, so a restart never posts twice.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from bot.base.i18n import t
+from bot.delivery.scheduler import register_periodic
+from bot.domain.runtime import Runtime
+from bot.store import aspirations as store
+from bot.store import meta, outbox
+from bot.store import schema as s
+from bot.store.chats import Chat
+from bot.store.outbox import NewMessage
+
+MAX_ITEMS = 8
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def previous(self) -> Month:
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    def following(self) -> Month:
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+    def bounds(self, rt: Runtime) -> tuple[datetime, datetime]:
+        start = datetime(self.year, self.month, 1, tzinfo=rt.tz)
+        nxt = self.following()
+        return start, datetime(nxt.year, nxt.month, 1, tzinfo=rt.tz)
+
+    def label(self, lang: str) -> str:
+        from babel.dates import format_date
+
+        return format_date(date(self.year, self.month, 1), "MMMM y", locale=lang)
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        year, _, month = text.partition("-")
+        value = cls(int(year), int(month))
+        if not 1 <= value.month <= 12:
+            raise ValueError(text)
+        return value
+
+
+async def _month_ikm(rt: Runtime, start: datetime, end: datetime, session_id: int | None = None):  # noqa: ANN202
+    """IKM of the responses finished in [start, end) (or of one session), or None without answers."""
+    from bot.domain.reporting import responses_frame
+    from bot.domain.survey.engine import definition_for
+    from reports import NoAnswers, compute_ikm
+
+    frame = await responses_frame(rt, session_id=session_id)
+    if frame.empty:
+        return None
+    if session_id is None:
+        frame = frame[(frame["finished_at"] >= start) & (frame["finished_at"] < end)]
+    try:
+        return compute_ikm(frame, disabled_unsur=tuple(definition_for(rt).disabled_unsur))
+    except NoAnswers:
+        return None
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def render(rt: Runtime, month: Month, lang: str) -> str | None:
+    """The post for `month` in `lang`, or None when nothing happened that month."""
+    from reports.report import number
+
+    start, end = month.bounds(rt)
+    async with rt.store.connect() as conn:
+        tickets = await store.in_period(conn, start, end)
+        sessions = (
+            await conn.execute(
+                select(s.session)
+                .where(
+                    s.session.c.starts_at >= start,
+                    s.session.c.starts_at < end,
+                    s.session.c.status != "cancelled",
+                )
+                .order_by(s.session.c.starts_at)
+            )
+        ).all()
+    received = Counter(a.section for a in tickets if start <= a.created_at < end)
+    resolved_tickets = [
+        a
+        for a in tickets
+        if a.status == "Selesai" and a.resolved_at is not None and start <= a.resolved_at < end
+    ]
+    resolved = Counter(a.section for a in resolved_tickets)
+    if not received and not resolved and not sessions:
+        return None
+    parts = [t("monthly.title", lang, month=month.label(lang), office=html.escape(rt.settings.office_name))]
+    if received or resolved:
+        lines = [
+            t(
+                "monthly.section_line",
+                lang,
+                section=html.escape(name),
+                received=received[name],
+                resolved=resolved[name],
+            )
+            for name in sorted(set(received) | set(resolved))
+        ]
+        parts.append(
+            t(
+                "monthly.tickets",
+                lang,
+                lines="\n".join(lines),
+                received=sum(received.values()),
+                resolved=sum(resolved.values()),
+            )
+        )
+    public = [a for a in resolved_tickets if a.public and a.response.strip()]
+    if public:
+        items = [
+            t(
+                "monthly.public_item",
+                lang,
+                section=html.escape(a.section),
+                text=html.escape(_short(a.text, 140)),
+                reply=html.escape(_short(a.response, 200)),
+            )
+            for a in public[:MAX_ITEMS]
+        ]
+        parts.append(t("monthly.public", lang, items="\n".join(items)))
+    if sessions:
+        lines = []
+        for row in sessions[:MAX_ITEMS]:
+            result = await _month_ikm(rt, start, end, session_id=row.id)
+            score = (
+                t("monthly.session_ikm", lang, ikm=number(result.ikm_rounded, lang), mutu=result.grade.mutu)
+                if result
+                else t("monthly.session_no_ikm", lang)
+            )
+            day = row.starts_at.astimezone(rt.tz)
+            lines.append(
+                t(
+                    "monthly.session_line",
+                    lang,
+                    day=f"{day:%d/%m}",
+                    title=html.escape(_short(row.title, 60)),
+                    score=score,
+                )
+            )
+        parts.append(t("monthly.sessions", lang, count=len(sessions), lines="\n".join(lines)))
+        this = await _month_ikm(rt, start, end)
+        if this is not None:
+            before_start, before_end = month.previous().bounds(rt)
+            before = await _month_ikm(rt, before_start, before_end)
+            ikm = number(this.ikm_rounded, lang)
+            if before is None:
+                parts.append(t("monthly.trend_first", lang, ikm=ikm, mutu=this.grade.mutu))
+            else:
+                delta = this.ikm_rounded - before.ikm_rounded
+                key = (
+                    "monthly.trend_up"
+                    if delta > 0
+                    else "monthly.trend_down"
+                    if delta < 0
+                    else "monthly.trend_same"
+                )
+                parts.append(
+                    t(
+                        key,
+                        lang,
+                        ikm=ikm,
+                        mutu=this.grade.mutu,
+                        delta=number(abs(delta), lang),
+                        before=number(before.ikm_rounded, lang),
+                    )
+                )
+    parts.append(t("monthly.footer", lang))
+    return "\n\n".join(parts)
+
+
+async def _groups(conn) -> list[Chat]:  # noqa: ANN001
+    from bot.store.chats import _chat
+
+    q = (
+        select(s.chat)
+        .where(s.chat.c.active.is_(True), s.chat.c.type.in_(("group", "supergroup")))
+        .where(s.chat.c.id.in_(select(s.subscription.c.chat_id)))
+        .order_by(s.chat.c.id)
+    )
+    return [_chat(r) for r in await conn.execute(q)]
+
+
+async def queue_month(rt: Runtime, month: Month) -> int:
+    """Queue the post for `month` to every subscribed group (once per group and month)."""
+    rendered: dict[str, str | None] = {}
+    async with rt.store.connect() as conn:
+        groups = await _groups(conn)
+    for chat in groups:
+        if chat.language not in rendered:
+            rendered[chat.language] = await render(rt, month, chat.language)
+    now = rt.clock.now()
+    batch = [
+        NewMessage(
+            key=f"monthly:{month.key}:{chat.id}",
+            kind="monthly_post",
+            chat_id=chat.id,
+            payload={"text": rendered[chat.language], "parse_mode": "HTML", "buttons": []},
+            due_at=now,
+            priority=7,
+        )
+        for chat in groups
+        if rendered.get(chat.language)
+    ]
+    async with rt.store.begin() as conn:
+        await meta.put(conn, "monthly_post", month.key)
+        return await outbox.enqueue(conn, batch, now)
+
+
+@register_periodic
+async def monthly_post(rt: Runtime) -> int:
+    """Periodic: on the 1st (or the first run after it), post last month's figures once."""
+    if not rt.settings.monthly_post:
+        return 0
+    local = rt.clock.now().astimezone(rt.tz)
+    if local.day == 1 and local.hour < rt.settings.digest_hour + 1:
+        return 0
+    last = Month(local.year, local.month).previous()
+    async with rt.store.connect() as conn:  # every sweep asks; only the first run of a month writes
+        done = await meta.get(conn, "monthly_post")
+    if done is not None and done >= last.key:
+        return 0
+    async with rt.store.begin() as conn:
+        done = await meta.get(conn, "monthly_post")
+        if done is None:
+            # First run on this database: the first post is next month's, never a late one or a backlog.
+            await meta.put(conn, "monthly_post", last.key)
+            return 0
+    if done >= last.key:
+        return 0
+    return await queue_month(rt, last)

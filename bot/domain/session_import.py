@@ -1,0 +1,116 @@
+"""Importing sessions from CSV/XLSX (and, later, rows of the Jadwal sheet).
+
+Headers are matched loosely ("Judul"/"Title", "Tanggal" + "Jam" or one "Waktu" column); each row is
+validated with the same rules as /sesi_baru, and a bad row is reported with its number and reason without
+stopping the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.domain.runtime import Runtime
+from bot.domain.sessions import SessionInputError, create_session, validate_fields
+
+HEADER_ALIASES = {
+    "title": ("judul", "title", "nama sesi", "tema"),
+    "section": ("bidang", "section", "seksi"),
+    "when": ("waktu", "when", "tanggal dan jam", "jadwal"),
+    "date": ("tanggal", "date", "hari/tanggal"),
+    "time": ("jam", "time", "pukul"),
+    "venue": ("tempat", "venue", "lokasi"),
+    "zoom": ("zoom", "link zoom", "tautan zoom"),
+    "youtube": ("youtube", "link youtube", "tautan youtube"),
+    "speaker": ("narasumber", "speaker", "pemateri"),
+    "key": ("id", "kode"),
+}
+
+
+def canonical(header: str) -> str | None:
+    h = " ".join(str(header).strip().lower().split())
+    for name, aliases in HEADER_ALIASES.items():
+        if h in aliases:
+            return name
+    return None
+
+
+def normalise_row(raw: Mapping[str, object]) -> dict[str, str]:
+    """Map loose headers to field names; join separate Tanggal + Jam into one `when`."""
+    row: dict[str, str] = {}
+    for header, value in raw.items():
+        name = canonical(header) if header is not None else None
+        if name and value is not None:
+            row[name] = str(value).strip()
+    if "when" not in row and "date" in row:
+        row["when"] = f"{row.get('date', '')} {row.get('time', '')}".strip()
+    return row
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a .csv (`,` or `;`, UTF-8 with or without BOM) or the first sheet of an .xlsx."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        if not rows:
+            return []
+        headers = [str(h or "") for h in rows[0]]
+        out = []
+        for values in rows[1:]:
+            if all(v in (None, "") for v in values):
+                continue
+            cells = {}
+            for h, v in zip(headers, values, strict=False):
+                if hasattr(v, "strftime"):
+                    v = v.strftime("%d/%m/%Y %H.%M") if canonical(h) in ("when",) else v.strftime("%d/%m/%Y")
+                cells[h] = "" if v is None else str(v)
+            out.append(normalise_row(cells))
+        return out
+    text = path.read_text(encoding="utf-8-sig")
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+    return [
+        normalise_row(r)
+        for r in csv.DictReader(io.StringIO(text), dialect=dialect)
+        if any((v or "").strip() for v in r.values())
+    ]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    failed: int = 0
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the failed rows' lines (also in `lines`)
+
+
+async def import_sessions(
+    rt: Runtime,
+    rows: list[dict[str, str]],
+    *,
+    source: str = "import",
+    on_row: Callable[[], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if on_row is not None:
+            on_row()
+        fields = {
+            k: row.get(k, "") for k in ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
+        }
+        try:
+            values = validate_fields(fields, rt)
+        except SessionInputError as exc:
+            report.failed += 1
+            report.lines.append(f"Baris {number}: " + "; ".join(exc.errors.values()))
+            report.problems.append(report.lines[-1])
+            continue
+        change = await create_session(rt, values, by=None, source=source)
+        report.created += 1
+        report.lines.append(f"Baris {number}: sesi #{change.session.id} dibuat ({change.queued} pengumuman).")
+    return report

@@ -1,0 +1,251 @@
+"""NGOPAS sessions: create, edit, cancel, and the announcements and reminders they cause.
+
+The same functions serve `/sesi_baru` in Telegram, `ngopas session ...` on the CLI, imports and the Jadwal
+sheet, so a session is validated and announced the same way whichever door it came through.  Every change
+commits the session, its schedule rows and its outbox messages in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.base.i18n import t
+from bot.domain.announcements import session_message
+from bot.domain.parsing import ParseError, clean_text, match_section, parse_optional_url, parse_when
+from bot.domain.runtime import Runtime
+from bot.store import chats, outbox, sessions, sheet_rows
+from bot.store.outbox import NewMessage
+from bot.store.sessions import Session
+
+TITLE_MAX = 200
+VENUE_MAX = 300
+SPEAKER_MAX = 200
+FIELDS = ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
+SESSION_KINDS = ("announce", "start", "changed")
+
+
+class SessionInputError(ValueError):
+    """One or more fields are invalid; `errors` maps field name -> message in the user's language."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class SessionNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Change:
+    session: Session
+    queued: int  # messages queued to chats
+
+
+def validate_field(name: str, raw: str | None, rt: Runtime, lang: str = "id") -> dict[str, Any]:
+    """Validate one staff-typed field; returns the store columns it sets.  Raises ParseError(message)."""
+    value = raw if raw is not None else ""
+    try:
+        if name == "title":
+            text = clean_text(value, max_length=TITLE_MAX)
+            if not text:
+                raise ParseError(t("session.empty", lang))
+            return {"title": text}
+        if name == "section":
+            section = match_section(value, rt.settings.sections)
+            if section is None:
+                choices = ", ".join(rt.settings.sections)
+                raise ParseError(t("session.bad_section", lang, value=value.strip(), choices=choices))
+            return {"section": section}
+        if name == "when":
+            start, end = parse_when(value, rt.tz, lang)
+            return {"starts_at": start, "ends_at": end}
+        if name == "venue":
+            return {"venue": clean_text(value, max_length=VENUE_MAX, allow_dash_empty=True) or ""}
+        if name in ("zoom", "youtube"):
+            try:
+                return {f"{name}_url": parse_optional_url(value)}
+            except ParseError as exc:
+                raise ParseError(t("session.bad_url", lang, value=str(exc))) from None
+        if name == "speaker":
+            return {"speaker": clean_text(value, max_length=SPEAKER_MAX, allow_dash_empty=True)}
+    except ParseError as exc:
+        msg = str(exc)
+        if msg.startswith("too_long:"):
+            raise ParseError(t("session.too_long", lang, max=msg.split(":", 1)[1])) from None
+        raise
+    raise KeyError(name)
+
+
+def validate_fields(raw: Mapping[str, str | None], rt: Runtime, lang: str = "id") -> dict[str, Any]:
+    """Validate every given field, collecting all problems at once (an import row shows them together)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in FIELDS:
+        if name not in raw:
+            continue
+        try:
+            values.update(validate_field(name, raw[name], rt, lang))
+        except ParseError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise SessionInputError(errors)
+    return values
+
+
+def _plan(session: Session, rt: Runtime) -> list[tuple[str, datetime]]:
+    """Schedule rows for a session: reminders before it, the "starting now" message at its start."""
+    plan = [
+        (f"reminder:{m}", session.starts_at - timedelta(minutes=m))
+        for m in rt.settings.reminder_offsets_minutes
+    ]
+    plan.append(("start", session.starts_at))
+    plan.append(("survey_invite", session.ends_at))
+    plan.append(("survey_result", session.survey_closes_at))
+    return plan
+
+
+async def _schedule(conn: AsyncConnection, session: Session, rt: Runtime) -> None:
+    now = rt.clock.now()
+    for kind, due in _plan(session, rt):
+        # A reminder whose moment passed before the session was created (e.g. a session tomorrow morning
+        # created tonight) is simply not planned: the announcement already tells the time.
+        if due >= now or kind in ("start", "survey_invite", "survey_result"):
+            await sessions.add_schedule(conn, session.id, kind, session.rev, due)
+
+
+async def fan_out(conn: AsyncConnection, rt: Runtime, session: Session, kind: str, key: str) -> int:
+    """Queue `kind` about `session` to every active chat subscribed to its section, once per chat."""
+    return await fan_out_payload(
+        conn, rt, session, kind, key, lambda lang: session_message(kind, session, lang, rt.tz)
+    )
+
+
+async def fan_out_payload(
+    conn: AsyncConnection,
+    rt: Runtime,
+    session: Session,
+    kind: str,
+    key: str,
+    render: Callable[[str], dict[str, Any]],
+) -> int:
+    """Queue a message rendered per language to the session's subscribers; keys make it once per chat."""
+    now = rt.clock.now()
+    rendered: dict[str, dict[str, Any]] = {}
+    batch = []
+    for chat in await chats.subscribers(conn, session.section):
+        lang = chat.language
+        if lang not in rendered:
+            rendered[lang] = render(lang)
+        batch.append(
+            NewMessage(
+                key=f"{key}:{chat.id}",
+                kind=kind.split(":")[0],
+                chat_id=chat.id,
+                payload=rendered[lang],
+                due_at=now,
+                session_id=session.id,
+                priority=3 if kind in ("cancelled", "changed", "start") else 5,
+            )
+        )
+    return await outbox.enqueue(conn, batch, now)
+
+
+async def _mirror(conn: AsyncConnection, rt: Runtime, session: Session, *, op: str) -> None:
+    """Queue the session's Jadwal row for the office spreadsheet (same transaction as the change)."""
+    from bot.domain.worksheets import session_row
+
+    await sheet_rows.queue(
+        conn, "Jadwal", str(session.id), session_row(session, rt.tz), rt.clock.now(), op=op
+    )
+
+
+async def create_session(
+    rt: Runtime, values: Mapping[str, Any], *, by: int | None, source: str, external_key: str | None = None
+) -> Change:
+    """Store a new session, queue its announcement and plan its reminders (one transaction)."""
+    now = rt.clock.now()
+    row = dict(values)
+    row.setdefault("venue", "")
+    row.setdefault("survey_closes_at", row["ends_at"] + timedelta(days=rt.settings.survey_window_days))
+    async with rt.store.begin() as conn:
+        session = await sessions.insert_session(
+            conn, {**row, "created_by": by, "source": source, "external_key": external_key}, now
+        )
+        queued = await fan_out(conn, rt, session, "announce", f"announce:{session.id}")
+        await _schedule(conn, session, rt)
+        if source != "sheet":  # a row typed by staff in Jadwal gets its ID written back instead
+            await _mirror(conn, rt, session, op="append")
+    rt.wake_sender()
+    return Change(session, queued)
+
+
+async def edit_session(rt: Runtime, session_id: int, changes: Mapping[str, Any], *, by: int | None) -> Change:
+    """Apply changes; a new time replans reminders; subscribers get one change notice per edit."""
+    now = rt.clock.now()
+    async with rt.store.begin() as conn:
+        before = await sessions.get_session(conn, session_id)
+        if before is None:
+            raise SessionNotFound(session_id)
+        updates = {k: v for k, v in changes.items() if getattr(before, k, object()) != v}
+        if not updates:
+            return Change(before, 0)
+        time_changed = "starts_at" in updates or "ends_at" in updates
+        if time_changed:
+            updates["rev"] = before.rev + 1
+            ends = updates.get("ends_at", before.ends_at)
+            updates["survey_closes_at"] = ends + timedelta(days=rt.settings.survey_window_days)
+        updates["version"] = before.version + 1
+        session = await sessions.update_session(conn, session_id, updates, now)
+        if time_changed:
+            await sessions.cancel_schedule(conn, session_id)
+            await outbox.cancel_pending(
+                conn, session_id, ["reminder", "start", "survey_invite", "survey_result"]
+            )
+            await _schedule(conn, session, rt)
+        await _mirror(conn, rt, session, op="update")
+        queued = 0
+        if session.status != "cancelled" and session.ends_at > now:
+            queued = await fan_out(conn, rt, session, "changed", f"changed:{session.id}:v{session.version}")
+    rt.wake_sender()
+    return Change(session, queued)
+
+
+async def cancel_session(rt: Runtime, session_id: int, *, by: int | None) -> Change:
+    """Cancel: pending reminders are withdrawn and subscribers told once."""
+    now = rt.clock.now()
+    async with rt.store.begin() as conn:
+        before = await sessions.get_session(conn, session_id)
+        if before is None:
+            raise SessionNotFound(session_id)
+        if before.cancelled:
+            return Change(before, 0)
+        session = await sessions.update_session(
+            conn, session_id, {"status": "cancelled", "version": before.version + 1}, now
+        )
+        await sessions.cancel_schedule(conn, session_id)
+        await outbox.cancel_pending(
+            conn, session_id, ["announce", "reminder", "start", "changed", "survey_invite"]
+        )
+        queued = await fan_out(conn, rt, session, "cancelled", f"cancelled:{session.id}")
+        await _mirror(conn, rt, session, op="update")
+    rt.wake_sender()
+    return Change(session, queued)
+
+
+async def get_session(rt: Runtime, session_id: int) -> Session:
+    async with rt.store.connect() as conn:
+        session = await sessions.get_session(conn, session_id)
+    if session is None:
+        raise SessionNotFound(session_id)
+    return session
+
+
+async def upcoming(rt: Runtime, *, section: str | None = None) -> list[Session]:
+    async with rt.store.connect() as conn:
+        return await sessions.list_sessions(conn, ends_after=rt.clock.now(), section=section)

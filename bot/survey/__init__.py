@@ -1,1 +1,0 @@
-"""The in-chat satisfaction survey: engine (state over the store), rendering, Telegram handlers."""
