@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports import build_report, summarise
+from reports.grouping import summarise
 from reports.instrument import UNSUR_KEYS
+from reports.report import build_report
 
 N = 1_000_000
 

@@ -1,6 +1,6 @@
 """Benchmark: 10,000 survey responses flushed to the fake Google Sheets server through the real gspread.
 
-The responses are stored through the product's own import path (`import_frame`, the code behind
+The responses are stored through the product's own import path (`import_responses`, the code behind
 `ngopas import-responses`), which queues each Jawaban row in the same transaction.  The Sheets loop is then
 run as the bot runs it: a flush every `NGOPAS_SHEETS_FLUSH_SECONDS` (5 s), on a simulated clock so the
 write budget (60 writes a minute) is honoured without waiting minutes of real time.
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from bot.base.clock import FakeClock
-from bot.delivery.sheets_sync import SheetsSync, queue_response
+from bot.delivery.sheets_sync import SheetsSync
 from bot.dev.sandbox import sandbox_settings
-from bot.domain.reporting import import_frame
+from bot.domain.reporting import import_responses
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, sheet_rows
@@ -63,7 +63,6 @@ async def run(rows: int) -> None:
             store = await Store.open(settings.database_url)
             clock = FakeClock(datetime.fromisoformat("2026-03-20T08:00:00+07:00"))
             rt = Runtime(settings, store, clock)
-            rt.response_hooks.append(queue_response)
             values = validate_fields(
                 {"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, rt
             )
@@ -71,7 +70,7 @@ async def run(rows: int) -> None:
             rng = np.random.default_rng(7)
             frame = pd.DataFrame({key: rng.integers(2, 5, rows) for key in UNSUR_KEYS})
             started = time.perf_counter()
-            await import_frame(rt, frame, session.id)
+            await import_responses(rt, frame, session.id)
             stored_seconds = time.perf_counter() - started
 
             sim = SimClock()

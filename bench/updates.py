@@ -17,15 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from bot.base.clock import FakeClock
+from bot.delivery.service import SWEEP_SECONDS
 from bot.dev.emulator import FakeTelegram
 from bot.dev.sandbox import SANDBOX_TOKEN, running_sandbox
 from bot.domain.sessions import create_session, validate_fields
-from bot.store import surveys
-from bot.telegram.app import SWEEP_SECONDS
+from bot.store import schema, surveys
 
 USERS = 200
 ROUNDS = 10
@@ -104,9 +105,6 @@ async def ngopas(rate: float | None) -> tuple[float, list[float], int]:
 
 
 async def _all_drafts(conn):  # noqa: ANN001, ANN202
-    from sqlalchemy import select
-
-    from bot.store import schema
 
     rows = await conn.execute(select(schema.survey_draft.c.respondent))
     return [type("D", (), {"respondent": r.respondent}) for r in rows]

@@ -23,6 +23,9 @@ UNSUR: dict[str, str] = {
 }
 UNSUR_KEYS = tuple(UNSUR)
 
+# The respondent profile the SKM report describes (answered optionally; never linked to a person).
+PROFILE_KEYS = ("jenis_kelamin", "umur", "pendidikan", "pekerjaan")
+
 LABELS: dict[str, tuple[str, str, str, str]] = {
     "persyaratan": ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
     "prosedur": ("Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from babel.dates import format_date
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-S([12]))?$")
@@ -57,8 +58,6 @@ def describe(label: str) -> str:
         return label
     year = m[1]
     if m[2]:
-        from babel.dates import format_date
-
         return format_date(pd.Timestamp(f"{year}-{m[2]}-01").date(), "MMMM y", locale="id")
     if m[3]:
         return f"Triwulan {ROMAN[int(m[3])]} {year}"

@@ -1,7 +1,7 @@
 """Report files for the office: the IKM infographic (PNG), the printable SKM report (PDF), tables (XLSX).
 
-Each function writes exactly the file it is given and nothing else.  Heavy libraries are imported inside
-the functions so `import reports` stays fast.  Figures come from the `Report`, formatted the Indonesian way.
+Each function writes exactly the file it is given and nothing else.  This module (matplotlib, fpdf2,
+openpyxl) is imported only when a file is rendered, so neither the bot nor `import reports` pays for it.  Figures come from the `Report`, formatted the Indonesian way.
 """
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from fpdf import FPDF
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from .instrument import GRADES
 from .report import Report, number
@@ -18,13 +23,9 @@ MUTU_COLOURS = {"A": "#1b7f3b", "B": "#2f6db5", "C": "#d08a00", "D": "#c0392b"}
 
 def render_png(report: Report, path: str | Path) -> Path:
     """The familiar IKM infographic: big score and grade, per-unsur bars, respondents and profile."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     r = report.ikm
-    fig = plt.figure(figsize=(9, 11), dpi=110)
+    # A Figure without pyplot: no global state, safe in the bot's worker thread, no display needed.
+    fig = Figure(figsize=(9, 11), dpi=110)
     fig.patch.set_facecolor("white")
     colour = MUTU_COLOURS[r.grade.mutu]
     fig.text(0.5, 0.96, "INDEKS KEPUASAN MASYARAKAT", ha="center", fontsize=18, weight="bold")
@@ -66,15 +67,11 @@ def render_png(report: Report, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, format="png")
-    plt.close(fig)
     return out
 
 
 def render_xlsx(report: Report, path: str | Path, groups: dict[str, pd.DataFrame] | None = None) -> Path:
     """Tables staff paste into their reports: NRR per unsur, summaries, profile, saran."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     r = report.ikm
     book = Workbook()
     sheet = book.active
@@ -130,9 +127,6 @@ def render_xlsx(report: Report, path: str | Path, groups: dict[str, pd.DataFrame
 
 def render_pdf(report: Report, path: str | Path, *, compress: bool = True) -> Path:
     """A printable SKM report: period, method, NRR table, interval table, profile, saran, conclusion."""
-    from fpdf import FPDF
-    from matplotlib import font_manager
-
     r = report.ikm
     pdf = FPDF(format="A4")
     pdf.set_compression(compress)

@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 
 from .ikm import IkmResult, compute_ikm, compute_ipak
+from .instrument import PROFILE_KEYS as PROFILE
 from .instrument import UNSUR
+from .numbers import number
 from .sample import Progress, progress
 
-PROFILE = ("jenis_kelamin", "umur", "pendidikan", "pekerjaan")
 SCHEMA_VERSION = 1
 
 
@@ -95,14 +96,6 @@ def build_report(
         progress=progress(result.respondents, population) if population else None,
         generated_at=generated_at or datetime.now(),
     )
-
-
-def number(value: float, lang: str = "id", places: int = 2) -> str:
-    """91.48 → "91,48" in Indonesian, "91.48" in English."""
-    from babel.numbers import format_decimal
-
-    pattern = "#,##0." + "0" * places
-    return format_decimal(value, pattern, locale="id" if lang == "id" else "en")
 
 
 def render_text(report: Report, lang: str = "id") -> str:

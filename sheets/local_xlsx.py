@@ -15,6 +15,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook as XlsxBook
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+
 from .errors import WorkbookCorrupt
 from .workbook import (
     AppendResult,
@@ -46,9 +50,6 @@ class LocalWorkbook(Workbook):
                 orphan.unlink(missing_ok=True)
 
     def _load(self) -> Any:
-        from openpyxl import Workbook as XlsxBook
-        from openpyxl import load_workbook
-
         if not self.path.exists():
             book = XlsxBook()
             book.remove(book.active)
@@ -79,8 +80,6 @@ class LocalWorkbook(Workbook):
             cell.data_type = "s"  # literal text, never a formula
 
     def _sheet(self, book: Any, spec: WorksheetSpec) -> tuple[Any, list[str]]:
-        from openpyxl.styles import Font
-
         sheet = book[spec.name] if spec.name in book.sheetnames else book.create_sheet(spec.name)
         existing = (
             [c.value for c in sheet[1]] if sheet.max_row >= 1 and any(c.value for c in sheet[1]) else []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,8 @@ from bot.dev.emulator import FakeTelegram
 from bot.dev.sandbox import SANDBOX_TOKEN, running_sandbox
 from bot.domain.sessions import create_session, validate_fields
 
+from .postgres import PostgresServer, find_bin
+
 TZ = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang
 
@@ -20,8 +24,6 @@ START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang
 @pytest.fixture(autouse=True)
 def _no_env_settings(monkeypatch):
     """Tests never read the developer's settings.env or NGOPAS_* variables."""
-    import os
-
     for key in list(os.environ):
         if key.startswith("NGOPAS_"):
             monkeypatch.delenv(key)
@@ -31,8 +33,6 @@ def _no_env_settings(monkeypatch):
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch):
     """Nothing in the suite may reach Telegram or Google: any non-loopback connect fails loudly."""
-    import socket
-
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
     real_getaddrinfo = socket.getaddrinfo
@@ -65,8 +65,6 @@ def _loopback_only(monkeypatch):
 @pytest.fixture(scope="session")
 def postgres_server():
     """One PostgreSQL server for the whole run (skipped where the machine has no PostgreSQL binaries)."""
-    from .postgres import PostgresServer, find_bin
-
     bindir = find_bin()
     if bindir is None:
         pytest.skip("PostgreSQL is not installed (make test installs it)")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.base.clock import FakeClock
 from bot.dev.sandbox import STAFF_ID, running_sandbox, sandbox_settings
 from bot.domain.sessions import create_session, validate_fields
-from bot.domain.survey import engine
+from bot.domain.survey.definition import definition_for
 from bot.domain.worksheets import ASPIRASI
 from bot.store import schema as s
 from sheets.workbook import CellUpdate
@@ -210,7 +210,7 @@ async def _survey_with_low_scores(sb, clock, user, saran, section="Bimas Islam")
     session = (await create_session(sb.rt, values, by=None, source="test")).session
     clock.set(datetime(2026, 3, 23, 9, 5, tzinfo=TZ))
     await sb.say(user, f"/start sv{session.id}")
-    defn = engine.definition_for(sb.rt)
+    defn = definition_for(sb.rt)
     for _ in range(60):
         text = next(m.text for m in reversed(sb.tg.messages(user)) if m.reply_markup)
         if "Ringkasan" in text:

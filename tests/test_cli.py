@@ -1,6 +1,10 @@
 """The CLI: every command has help; session commands share validation with /sesi_baru; bad input is polite."""
 
+import json
+
 import typer.main
+from openpyxl import load_workbook
+from PIL import Image
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -178,7 +182,6 @@ def test_survey_link_and_qr(tmp_path):
     png = tmp_path / "qr.png"
     qr = runner.invoke(app, ["survey", "qr", "1", "--out", str(png), "--env-file", str(env)])
     assert qr.exit_code == 0, qr.output
-    from PIL import Image
 
     with Image.open(png) as image:
         assert image.size[0] > 200
@@ -217,8 +220,6 @@ def test_sheets_init_local_and_bad_google_key(tmp_path):
 
 
 def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
-    from openpyxl import load_workbook
-
     env = tmp_path / "settings.env"
     env.write_text(
         f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
@@ -245,7 +246,6 @@ def test_report_from_csv_and_import_into_store(tmp_path):
         app, ["report", "--input", str(csv), "--format", "json", "--out", str(out), "--env-file", env]
     )
     assert as_json.exit_code == 0
-    import json
 
     assert json.loads(out.read_text())["ikm"] == 87.5
     bad = tmp_path / "rusak.csv"

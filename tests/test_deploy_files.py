@@ -23,8 +23,13 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 import pytest
+import typer
 import yaml
 from sqlalchemy.engine import make_url
+
+from bot.base.settings import Settings, load_settings
+from bot.cli import app
+from bot.dev.sandbox import empty_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "deploy" / "ngopas.service"
@@ -71,8 +76,6 @@ def inside(path: PurePosixPath, folder: str) -> bool:
 
 def example_paths() -> dict[str, str]:
     """The paths the example settings file gives (relative ones stay relative)."""
-    from bot.base.settings import load_settings
-
     s = load_settings(EXAMPLE)
     return {
         "NGOPAS_DATABASE_URL": str(make_url(s.database_url).database),
@@ -234,8 +237,6 @@ def children_of(pid: int) -> list[int]:
 
 def spawn_traced(tmp_path: Path, trace: Path, env: dict[str, str]) -> subprocess.Popen:
     """`ngopas run` as the unit starts it (console entry, long polling), under strace -f."""
-    from bot.dev.sandbox import empty_env_file
-
     command = [sys.executable, "-m", "bot.cli", "run", "--env-file", str(empty_env_file(tmp_path))]
     with open(tmp_path / "bot.log", "wb") as log:
         return subprocess.Popen(
@@ -372,7 +373,11 @@ def test_a_wheel_built_from_what_the_dockerfile_copies_loads_its_locales_and_sur
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = wheels.glob("ngopas_bot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("bot/base/locales/id.yaml", "bot/base/locales/en.yaml", "bot/domain/survey/definitions/ngopas.yaml"):
+    for needed in (
+        "bot/base/locales/id.yaml",
+        "bot/base/locales/en.yaml",
+        "bot/domain/survey/definitions/ngopas.yaml",
+    ):
         assert needed in names, needed
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert re.search(
@@ -454,18 +459,12 @@ def test_guide_covers_the_required_settings_and_each_setup_step_in_both_language
 
 
 def test_guide_names_only_settings_that_exist():
-    from bot.base.settings import Settings
-
     known = {"NGOPAS_" + name.upper() for name in Settings.model_fields}
     named = set(re.findall(r"NGOPAS_[A-Z_]*[A-Z]", GUIDE.read_text()))
     assert named and named <= known, sorted(named - known)
 
 
 def test_every_ngopas_command_in_the_guide_exists():
-    import typer
-
-    from bot.cli import app
-
     cli = typer.main.get_command(app)  # a command group: .commands maps names to (sub)commands
     # `ngopas X [Y]`; "ngopas ngopas …" / "-u ngopas sh" are the service or user name, not the command
     calls = re.findall(r"(?<![\w/.-])ngopas ([a-z][\w-]*)(?: ([a-z][\w-]*))?", guide_code())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -129,7 +130,6 @@ def test_operator_guide_covers_every_required_setting_in_both_languages():
         ):
             assert topic in text, topic
     example = (ROOT / "settings.example.env").read_text()
-    import re
 
     for name in set(re.findall(r"NGOPAS_[A-Z_]+[A-Z]", guide)):
         assert name in example, f"{name} is in the guide but not in settings.example.env"

@@ -3,6 +3,7 @@
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.dev.emulator import FakeTelegram
 
@@ -81,8 +82,6 @@ async def test_rate_limits_enforced_by_window(fake):
 
 
 async def test_updates_membership_and_buttons_reach_a_polling_bot(fake):
-    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, CommandHandler
-
     seen = []
 
     async def on_start(update, context):

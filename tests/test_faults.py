@@ -10,12 +10,11 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from bot.base.clock import Clock
-from bot.delivery.sheets_sync import queue_response
 from bot.dev.sandbox import sandbox_settings
-from bot.domain.reporting import import_frame
+from bot.domain.reporting import import_responses
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
-from bot.domain.survey import engine
+from bot.domain.survey import flow
 from bot.store import Store, chats, sheet_rows, surveys
 from reports.instrument import UNSUR_KEYS
 
@@ -34,11 +33,10 @@ async def test_sigkill_during_sheets_flushes_then_every_row_once(tmp_path, tg):
     settings = sandbox_settings(tmp_path, workbook_path=tmp_path / "wb.xlsx")
     store = await Store.open(settings.database_url)
     rt = Runtime(settings, store, Clock())
-    rt.response_hooks.append(queue_response)
     values = validate_fields({"title": "Dialog", "section": "PHU", "when": "23/03/2030 09.00"}, rt)
     session = (await create_session(rt, values, by=None, source="test")).session
     frame = pd.DataFrame({key: [(i % 4) + 1 for i in range(ROWS)] for key in UNSUR_KEYS})
-    await import_frame(rt, frame, session.id)
+    await import_responses(rt, frame, session.id)
     env = {"NGOPAS_WORKBOOK_PATH": str(tmp_path / "wb.xlsx"), "NGOPAS_SHEETS_FLUSH_SECONDS": "0.1"}
     # Kill the bot three times while it writes the workbook (each flush saves a ~3,000-row file), then let
     # a fourth run finish.
@@ -131,7 +129,7 @@ async def test_survey_press_while_another_program_holds_the_lock(sb, clock):
     await sb.tg.wait_for(lambda: "Pertanyaan 3 dari" in (sb.tg.messages(citizen)[-1].text or ""), 15)
     await sb.settle()
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
     assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]
     await sb.press(citizen, citizen, "Sangat")  # and the next press is quick again
     assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text
@@ -178,8 +176,8 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     await sb.settle()
 
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
-        late = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, latecomer))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
+        late = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, latecomer))
     assert draft is not None and list(draft.answers) == ["kehadiran", "persyaratan", "prosedur", "waktu"]
     assert draft.step == 4  # each press moved the survey on exactly once
     assert late is not None and late.step == 0
@@ -199,5 +197,5 @@ async def test_telegram_timeout_on_a_survey_press_still_shows_the_next_question(
     edits = [r for r in sb.tg.requests if r.method == "editMessageText"]
     assert len(edits) >= 3  # the first two presses, then the same edit twice: the timed-out one, its retry
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, citizen))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
     assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]

@@ -3,6 +3,7 @@
 import pandas as pd
 from openpyxl import load_workbook
 from PIL import Image
+from pypdf import PdfReader
 
 from reports import build_report, summarise
 from reports.instrument import UNSUR_KEYS
@@ -32,7 +33,6 @@ def test_pdf_contains_the_figures(tmp_path):
     path = render_pdf(report, tmp_path / "ikm.pdf", compress=False)
     data = path.read_bytes()
     assert data.startswith(b"%PDF")
-    from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "IKM 87,50" in text and "Mutu B" in text and "Kesimpulan" in text

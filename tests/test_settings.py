@@ -1,5 +1,7 @@
 """Settings: clear one-sentence errors naming the variable; the token never shows."""
 
+import os
+
 import pytest
 
 from bot.base.settings import SettingsError, load_settings
@@ -9,8 +11,6 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    import os
-
     for key in list(os.environ):
         if key.startswith("NGOPAS_"):
             monkeypatch.delenv(key)

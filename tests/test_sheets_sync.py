@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from openpyxl import load_workbook
 
-from bot.dev.sandbox import running_sandbox
+from bot.delivery.sheets_sync import SheetsSync, open_sheets_sync
+from bot.dev.sandbox import STAFF_ID, running_sandbox
 from bot.domain.sessions import create_session, validate_fields
-from bot.domain.survey import engine
+from bot.domain.survey.definition import definition_for
 from bot.domain.worksheets import JADWAL
 from bot.store import sessions as store_sessions
-from bot.telegram.app import open_sheets_sync
-from sheets import SheetsUnavailable
+from sheets import CellUpdate, SheetsUnavailable
+from sheets.fake_google import FakeGoogleSheets, make_service_account_info
+from sheets.google import GoogleWorkbook
 from sheets.workbook import AppendResult
 
 from .conftest import TZ, ended_session
@@ -33,7 +37,7 @@ async def _finish_survey(sb, clock, saran):
     session = await ended_session(sb, clock, title="Dialog Kerukunan")
     sb.tg.add_user(ALICE, "Bu Siti")
     await sb.say(ALICE, f"/start sv{session.id}")
-    defn = engine.definition_for(sb.rt)
+    defn = definition_for(sb.rt)
     for _ in range(40):
         text = next(m.text for m in reversed(sb.tg.messages(ALICE)) if m.reply_markup)
         if "Ringkasan" in text:
@@ -108,7 +112,6 @@ async def test_staff_rows_in_jadwal_create_sessions_and_get_a_status(sb, tg):
     row_number = next(
         r.row_number for r in sync.workbook.read_rows(JADWAL) if r.values["Judul"] == "Dialog Pemuda"
     )
-    from sheets import CellUpdate
 
     sync.workbook.update_cells(JADWAL, [CellUpdate(row_number, "Jam", "13.00-15.00")])
     await sync.read_jadwal()
@@ -163,12 +166,6 @@ async def _outage(sb):
 
 
 async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, clock):
-    import json
-
-    from bot.delivery.sheets_sync import SheetsSync
-    from sheets.fake_google import FakeGoogleSheets, make_service_account_info
-    from sheets.google import GoogleWorkbook
-
     fake = FakeGoogleSheets().start()
     key = tmp_path / "key.json"
     key.write_text(json.dumps(make_service_account_info(fake.token_uri)))
@@ -210,8 +207,6 @@ async def test_google_outage_then_every_row_once_within_quota(tmp_path, tg, cloc
 
 
 async def test_status_shows_sync_lag_to_staff_only(sb):
-    from bot.dev.sandbox import STAFF_ID
-
     sb.tg.add_user(STAFF_ID, "Petugas")
     sb.tg.add_user(ALICE, "Warga")
     values = validate_fields({"title": "Dialog", "section": "PHU", "when": "01/05/2026 09.00"}, sb.rt)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.domain.sessions import create_session, validate_fields
-from bot.domain.survey import engine
+from bot.domain.survey import flow
+from bot.domain.survey.definition import definition_for
 from bot.store import chats, surveys
 
 from .conftest import BOTH_DATABASES, TZ
@@ -43,7 +44,7 @@ def _question(sb, user) -> str:
 
 async def _answer_all(sb, user, *, kehadiran="Zoom", low=False, saran="Lebih sering ya"):
     """Walk the questionnaire from wherever it is to the summary; returns the question keys seen."""
-    defn = engine.definition_for(sb.rt)
+    defn = definition_for(sb.rt)
     seen = []
     for _ in range(60):
         # the newest survey message (skipping reminders such as "please use the buttons")
@@ -98,7 +99,7 @@ async def test_full_survey_with_back_skip_summary_and_send(sb, people, clock):
         assert response.answers[key] == "4"
     assert response.answers.get("jenis_kelamin") is None
     assert str(ALICE) not in str(response.answers) and "Siti" not in str(response.answers)
-    assert response.respondent == engine.respondent_of(sb.rt, ALICE)
+    assert response.respondent == flow.respondent_of(sb.rt, ALICE)
 
 
 async def test_in_person_skips_stream_question(sb, people, clock):
@@ -174,7 +175,7 @@ async def test_stale_and_forged_buttons_are_harmless(sb, people, clock):
         sb.tg.press_button(ALICE, ALICE, first.message_id, forged)
         await sb.settle()
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, engine.respondent_of(sb.rt, ALICE))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, ALICE))
         assert await surveys.responses(conn, session_id=session.id) == []
     assert draft.answers == {"kehadiran": "zoom"} and draft.step == 1
     assert all(a.get("id") for a in sb.tg.callback_answers)  # every press was answered
@@ -221,7 +222,7 @@ async def test_cancel_survey_with_batal(sb, people, clock):
     await sb.say(ALICE, "/batal")
     assert "Survei dibatalkan" in sb.texts(ALICE)[-1]
     async with sb.rt.store.connect() as conn:
-        assert await surveys.drafts_of(conn, engine.respondent_of(sb.rt, ALICE)) == []
+        assert await surveys.drafts_of(conn, flow.respondent_of(sb.rt, ALICE)) == []
 
 
 async def test_two_hundred_concurrent_respondents_stored_once(sb, clock):
@@ -232,7 +233,7 @@ async def test_two_hundred_concurrent_respondents_stored_once(sb, clock):
         sb.tg.add_user(u, f"Warga {u}")
         sb.tg.send_text(u, f"/start sv{session.id}")
     await sb.settle(0.3)
-    defn = engine.definition_for(sb.rt)
+    defn = definition_for(sb.rt)
     # Everyone answers the first question at once, twice (a double press), then the rest concurrently.
     for _round in range(40):
         pressed = 0

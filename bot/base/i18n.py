@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from babel.dates import format_datetime
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -64,8 +65,6 @@ def catalog_keys(lang: str) -> set[str]:
 
 def format_when(moment: datetime, lang: str | None, tz: ZoneInfo) -> str:
     """ "Rabu, 23 Maret 2022 pukul 09.00 WIB" (id) / "Wednesday, 23 March 2022 at 09:00 WIB" (en)."""
-    from babel.dates import format_datetime
-
     local = moment.astimezone(tz)
     lang = normalize_language(lang)
     pattern = "EEEE, d MMMM y 'pukul' HH.mm" if lang == "id" else "EEEE, d MMMM y 'at' HH:mm"
@@ -78,6 +77,4 @@ def format_time(moment: datetime, lang: str | None, tz: ZoneInfo) -> str:
 
 
 def format_date(moment: datetime, lang: str | None, tz: ZoneInfo) -> str:
-    from babel.dates import format_datetime
-
     return format_datetime(moment.astimezone(tz), "EEEE, d MMMM y", locale=normalize_language(lang))

@@ -7,6 +7,8 @@ pydantic traceback helps nobody.  The bot token is a `SecretStr` so it never app
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,11 +150,17 @@ class Settings(BaseSettings):
             return secret
         if self.bot_token is None:
             raise SettingsError("Mode webhook butuh NGOPAS_BOT_TOKEN.")
-        import hashlib
-        import hmac
 
         token = self.bot_token.get_secret_value().encode()
         return hmac.new(token, b"ngopas-webhook", hashlib.sha256).hexdigest()
+
+    def has_salt(self) -> bool:
+        """Whether a real salt is set (without one the bot refuses to run surveys at all)."""
+        try:
+            self.require_salt()
+        except SettingsError:
+            return False
+        return True
 
     def require_salt(self) -> bytes:
         """The pseudonym salt, refusing the shipped placeholder: a known salt makes pseudonyms reversible."""

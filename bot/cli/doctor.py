@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.base.settings import Settings, SettingsError
-from bot.domain.runtime import Runtime
+if TYPE_CHECKING:
+    from bot.base.settings import Settings
+    from bot.domain.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Check:
 
 
 async def telegram_checks(settings: Settings) -> list[Check]:
-    if settings.offline:
+    if settings.offline or settings.bot_token is None:
         return [
             Check(
                 "Token bot",
@@ -38,13 +40,11 @@ async def telegram_checks(settings: Settings) -> list[Check]:
                 True,
             )
         ]
-    from telegram import Bot
-    from telegram.error import InvalidToken, NetworkError
+    from bot.telegram.identity import TelegramProblem, TokenRejected, ask_identity
 
     try:
-        async with Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_base_url) as bot:  # type: ignore[union-attr]
-            me = await bot.get_me()
-    except InvalidToken:
+        me = await ask_identity(settings.bot_token.get_secret_value(), settings.bot_api_base_url)
+    except TokenRejected:
         return [
             Check(
                 "Token bot",
@@ -54,7 +54,7 @@ async def telegram_checks(settings: Settings) -> list[Check]:
                 True,
             )
         ]
-    except NetworkError as exc:
+    except TelegramProblem as exc:
         return [
             Check(
                 "Token bot",
@@ -65,7 +65,7 @@ async def telegram_checks(settings: Settings) -> list[Check]:
             )
         ]
     checks = [Check("Token bot", "ok", f"valid, bot @{me.username}")]
-    if me.can_read_all_group_messages:
+    if me.reads_all_group_messages:
         checks.append(
             Check(
                 "Mode privasi",
@@ -119,7 +119,7 @@ async def store_checks(rt: Runtime) -> list[Check]:
 
 
 async def sheets_checks(rt: Runtime) -> list[Check]:
-    from bot.telegram.app import open_sheets_sync
+    from bot.delivery.sheets_sync import open_sheets_sync
     from sheets.errors import SheetsError
 
     s = rt.settings
@@ -176,6 +176,8 @@ async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
             "Tambahkan bot ke grup petugas, lalu isi ID grup itu (angka negatif) di NGOPAS_STAFF_CHAT_ID.",
         )
     )
+    from bot.base.settings import SettingsError
+
     try:
         s.require_salt()
         checks.append(Check("Garam pseudonim", "ok", "diisi"))

@@ -1,12 +1,16 @@
-"""Draining the outbox to Telegram: each row sent once, paced, with Telegram's errors handled by type.
+"""Draining the outbox: each row sent once, paced, with the channel's answers handled by kind.
 
-- `RetryAfter` (429): the row waits `retry_after` and every send pauses that long (flood control is per bot).
-- `Forbidden` (403: blocked, kicked, deactivated): the chat is marked inactive and its pending rows dropped.
-- `ChatMigrated` (group -> supergroup): subscriptions move to the new id and the row is re-sent there.
-- `BadRequest` (400): dropped with the reason ("chat not found" also deactivates the chat).
-- `TimedOut`/`NetworkError`: retried with exponential backoff, then dropped after `MAX_ATTEMPTS`.
-A row is claimed (committed as 'sending') before the request and marked sent with Telegram's message id after;
-a process killed in between leaves it 'sending' and it becomes 'uncertain' when the lease ends (never resent).
+The sender is channel-neutral: a `Transport` (Telegram's is `bot.telegram.sender.TelegramTransport`) makes
+one request and says what happened, as one of the outcomes below; the sender decides what that means for
+the row and the chat:
+- `RetryLater` (Telegram's 429): the row waits `seconds` and every send pauses that long (flood control is
+  per bot).
+- `Unreachable` (blocked, kicked, deactivated): the chat is marked inactive and its pending rows dropped.
+- `Migrated` (group -> supergroup): subscriptions move to the new id and the row is re-sent there.
+- `Rejected` (a bad request): dropped with the reason; `chat_gone` also deactivates the chat.
+- `Failed` (timeouts, network errors): retried with exponential backoff, then dropped after `MAX_ATTEMPTS`.
+A row is claimed (committed as 'sending') before the request and marked sent with the message id after; a
+process killed in between leaves it 'sending' and it becomes 'uncertain' when the lease ends (never resent).
 """
 
 from __future__ import annotations
@@ -17,17 +21,14 @@ import logging
 import os
 import random
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from typing import Any, Protocol
 
 from bot.delivery.pacing import Pacer
 from bot.domain.runtime import Runtime
 from bot.store import chats, outbox
 from bot.store.outbox import OutboxItem
-from bot.telegram.rate_limit import PRE_PACED
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,49 @@ MAX_ATTEMPTS = 8
 # becomes 'uncertain'.
 LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Migrated:
+    new_chat_id: int
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+    chat_gone: bool = False
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+Outcome = Sent | RetryLater | Migrated | Unreachable | Rejected | Failed
+
+
+class Transport(Protocol):
+    """One channel's way to deliver an outbox payload (`{"text", "parse_mode", "buttons", "photo"?}`).
+
+    The sender has already taken the pacing slot for this send: a transport must not pace again.
+    """
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> Outcome: ...
 
 
 def worker_name() -> str:
@@ -56,23 +100,16 @@ def _dead_here(worker: str) -> bool:
     return False
 
 
-def reply_markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("buttons") or []
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row] for row in rows if row])
-
-
 class OutboxSender:
     """One per process; several processes may drain one outbox (claims are conditional updates)."""
 
     CONCURRENCY = 8  # requests in flight at once: enough to hide a 100-300 ms round trip at 30 msg/s
 
     def __init__(
-        self, rt: Runtime, bot: Bot, *, pacer: Pacer | None = None, concurrency: int = CONCURRENCY
+        self, rt: Runtime, transport: Transport, *, pacer: Pacer | None = None, concurrency: int = CONCURRENCY
     ) -> None:
         self.rt = rt
-        self.bot = bot
+        self.transport = transport
         self.pacer = pacer or Pacer(overall_per_second=rt.settings.broadcast_per_second)
         self.worker = worker_name()
         self._slots = asyncio.Semaphore(concurrency)
@@ -202,67 +239,44 @@ class OutboxSender:
             self.rt.wake_sender()
 
     async def _deliver(self, item: OutboxItem) -> None:
-        payload = item.payload
+        outcome = await self.transport.send(item.chat_id, item.payload)
         now = self.rt.clock.now
-        try:
-            if payload.get("photo"):
-                # A photo a citizen attached (Telegram file id); its caption is limited to 1,024 characters.
-                message = await self.bot.send_photo(
-                    chat_id=item.chat_id,
-                    photo=payload["photo"],
-                    caption=payload["text"][:1024],
-                    parse_mode=payload.get("parse_mode") if len(payload["text"]) <= 1024 else None,
-                    reply_markup=reply_markup(payload),
-                    rate_limit_args=PRE_PACED,
-                )
-            else:
-                message = await self.bot.send_message(
-                    chat_id=item.chat_id,
-                    text=payload["text"],
-                    parse_mode=payload.get("parse_mode"),
-                    reply_markup=reply_markup(payload),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    # The slot was taken from the shared pacer before the row was claimed: don't wait again.
-                    rate_limit_args=PRE_PACED,
-                )
-        except RetryAfter as exc:
-            seconds = (
-                exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after
-            )
-            log.warning("Telegram flood control: waiting %.0f s", seconds)
-            self.pacer.pause(float(seconds))
-            async with self.rt.store.begin() as conn:
-                await outbox.retry_later(
-                    conn, item.id, now() + timedelta(seconds=float(seconds)), "429 retry_after"
-                )
-        except ChatMigrated as exc:
-            log.info("chat %s migrated to %s", item.chat_id, exc.new_chat_id)
-            async with self.rt.store.begin() as conn:
-                await chats.migrate_chat(conn, item.chat_id, exc.new_chat_id, now())
-                await outbox.retry_later(conn, item.id, now(), "migrated", chat_id=exc.new_chat_id)
-        except Forbidden as exc:
-            log.info("chat %s unreachable: %s", item.chat_id, exc.message)
-            async with self.rt.store.begin() as conn:
-                await chats.deactivate(conn, item.chat_id, exc.message, now())
-                await outbox.drop(conn, item.id, exc.message)
-                await outbox.drop_pending_for_chat(conn, item.chat_id, exc.message)
-        except BadRequest as exc:
-            log.warning("outbox item %s rejected: %s", item.id, exc.message)
-            async with self.rt.store.begin() as conn:
-                if "chat not found" in exc.message.lower():
-                    await chats.deactivate(conn, item.chat_id, exc.message, now())
-                await outbox.drop(conn, item.id, exc.message)
-        except (NetworkError, TelegramError) as exc:
-            # TimedOut/NetworkError: Telegram gives no idempotency key, so a request whose answer never came
-            # is retried; it can only duplicate if Telegram did deliver it and the answer was lost.
-            attempts = item.attempts + 1
-            async with self.rt.store.begin() as conn:
-                if attempts >= MAX_ATTEMPTS:
-                    await outbox.drop(conn, item.id, f"gagal {attempts}x: {exc.message}")
-                else:
-                    delay = min(2**attempts, 300) * (0.5 + random.random() / 2)
-                    await outbox.retry_later(conn, item.id, now() + timedelta(seconds=delay), exc.message)
-        else:
-            async with self.rt.store.begin() as conn:
-                await outbox.mark_sent(conn, item.id, message.message_id, now())
-            self.sent += 1
+        match outcome:
+            case Sent(message_id):
+                async with self.rt.store.begin() as conn:
+                    await outbox.mark_sent(conn, item.id, message_id, now())
+                self.sent += 1
+            case RetryLater(seconds):
+                log.warning("flood control: waiting %.0f s", seconds)
+                self.pacer.pause(seconds)
+                async with self.rt.store.begin() as conn:
+                    await outbox.retry_later(
+                        conn, item.id, now() + timedelta(seconds=seconds), "429 retry_after"
+                    )
+            case Migrated(new_chat_id):
+                log.info("chat %s migrated to %s", item.chat_id, new_chat_id)
+                async with self.rt.store.begin() as conn:
+                    await chats.migrate_chat(conn, item.chat_id, new_chat_id, now())
+                    await outbox.retry_later(conn, item.id, now(), "migrated", chat_id=new_chat_id)
+            case Unreachable(reason):
+                log.info("chat %s unreachable: %s", item.chat_id, reason)
+                async with self.rt.store.begin() as conn:
+                    await chats.deactivate(conn, item.chat_id, reason, now())
+                    await outbox.drop(conn, item.id, reason)
+                    await outbox.drop_pending_for_chat(conn, item.chat_id, reason)
+            case Rejected(reason, chat_gone):
+                log.warning("outbox item %s rejected: %s", item.id, reason)
+                async with self.rt.store.begin() as conn:
+                    if chat_gone:
+                        await chats.deactivate(conn, item.chat_id, reason, now())
+                    await outbox.drop(conn, item.id, reason)
+            case Failed(reason):
+                # No channel gives an idempotency key, so a request whose answer never came is retried; it
+                # can only duplicate if the message did arrive and the answer was lost.
+                attempts = item.attempts + 1
+                async with self.rt.store.begin() as conn:
+                    if attempts >= MAX_ATTEMPTS:
+                        await outbox.drop(conn, item.id, f"gagal {attempts}x: {reason}")
+                    else:
+                        delay = min(2**attempts, 300) * (0.5 + random.random() / 2)
+                        await outbox.retry_later(conn, item.id, now() + timedelta(seconds=delay), reason)

@@ -16,83 +16,24 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import Any
 
 from bot.base.i18n import format_when
+from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
+from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
-from bot.domain.survey.definition import SurveyDefinition
-from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN
+from bot.domain.survey.definition import definition_for
+from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN, jawaban_spec
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
-from bot.store.sessions import Session
-from bot.store.surveys import Response
 from sheets.errors import SheetsError
-from sheets.workbook import CellUpdate, Workbook, WorksheetSpec
-
-if TYPE_CHECKING:
-    from bot.domain.aspirations import SheetReadResult
+from sheets.workbook import CellUpdate, Workbook, WorksheetSpec, open_workbook
 
 log = logging.getLogger(__name__)
 
 WRITES_PER_MINUTE = 60  # Google's per-user write quota; we never plan to exceed it
-
-
-def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
-    """One column per question (readable Indonesian header), plus follow-ups for every unsur."""
-    headers = ["ID Jawaban", "Sesi", "Judul Sesi", "Bidang", "Tanggal Isi"]
-    for q in defn.questions:
-        headers.append(column_header(q.key, defn))
-    for q in defn.questions:
-        if q.followup_on_low:
-            headers.append(f"Perbaikan: {column_header(q.key, defn)}")
-    headers += ["Versi Kuesioner", "Status"]
-    return WorksheetSpec("Jawaban", tuple(headers), key="ID Jawaban")
-
-
-def column_header(key: str, defn: SurveyDefinition) -> str:
-    names = getattr(defn, "column_names", None) or {}
-    return names.get(key) or key.replace("_", " ").capitalize()
-
-
-def response_row(response: Response, session: Session, defn: SurveyDefinition, rt: Runtime) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "ID Jawaban": response.id,
-        "Sesi": session.id,
-        "Judul Sesi": session.title,
-        "Bidang": session.section,
-        "Tanggal Isi": response.finished_at.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M"),
-        "Versi Kuesioner": f"{response.definition_id} v{response.definition_version}",
-        "Status": "Dihitung",
-    }
-    by_key = {q.key: q for q in defn.questions}
-    for key, value in response.answers.items():
-        q = by_key.get(key)
-        if q is None or value is None:
-            continue
-        numeric = defn.numeric_value(key, value) if q.kind in ("ikm", "scale") else None
-        row[column_header(key, defn)] = (
-            numeric if numeric is not None else (q.label(value, "id") if q.kind != "text" else value)
-        )
-    for key, text in response.followups.items():
-        row[f"Perbaikan: {column_header(key, defn)}"] = text
-    return row
-
-
-async def queue_response(conn: AsyncConnection, rt: Runtime, response: Response) -> None:
-    """Response hook: the Jawaban row is queued in the same transaction that stores the answer."""
-    from bot.domain.survey.engine import definition_for
-
-    session = await store_sessions.get_session(conn, response.session_id)
-    if session is None:
-        return
-    defn = definition_for(rt)
-    await sheet_rows.queue(
-        conn, "Jawaban", response.id, response_row(response, session, defn, rt), rt.clock.now()
-    )
 
 
 @dataclass
@@ -118,8 +59,6 @@ class SheetsSync:
         self._ensured = False
 
     def specs(self) -> list[WorksheetSpec]:
-        from bot.domain.survey.engine import definition_for
-
         return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
 
     def spec(self, name: str) -> WorksheetSpec:
@@ -152,7 +91,7 @@ class SheetsSync:
                 return result
             async with self.rt.store.connect() as conn:
                 rows = await sheet_rows.pending(conn)
-            groups: dict[tuple[str, str], list[sheet_rows.SheetRow]] = defaultdict(list)
+            groups: dict[tuple[str, str], list[sheet_rows.QueuedRow]] = defaultdict(list)
             for row in rows:
                 groups[(row.worksheet, row.op)].append(row)
             for (worksheet, op), batch in groups.items():
@@ -189,8 +128,7 @@ class SheetsSync:
 
     async def refresh_summary(self) -> int:
         """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
-        from bot.domain.reporting import responses_frame
-        from reports import summarise
+        from reports.grouping import summarise
 
         frame = await responses_frame(self.rt)
         if frame.empty:
@@ -217,7 +155,7 @@ class SheetsSync:
         await asyncio.to_thread(self.workbook.replace_rows, RINGKASAN, rows)
         return len(rows)
 
-    async def _apply_updates(self, spec: WorksheetSpec, batch: list[sheet_rows.SheetRow]) -> None:
+    async def _apply_updates(self, spec: WorksheetSpec, batch: list[sheet_rows.QueuedRow]) -> None:
         existing = await asyncio.to_thread(self.workbook.read_rows, spec)
         where = {r.values.get(spec.key or "", ""): r.row_number for r in existing}
         updates = []
@@ -249,8 +187,6 @@ class SheetsSync:
 
     async def read_aspirasi(self) -> SheetReadResult:
         """Staff Status/Tanggapan/Publik edits in Aspirasi: citizens hear back once per change."""
-        from bot.domain.aspirations import apply_sheet_rows
-
         await self.ensure()
         rows = await asyncio.to_thread(self.workbook.read_rows, ASPIRASI)
         result = await apply_sheet_rows(self.rt, rows)
@@ -292,3 +228,58 @@ class SheetsSync:
             return f"Waktu sudah lewat: {format_when(parsed['starts_at'], 'id', self.rt.tz)}", None
         change = await create_session(self.rt, parsed, by=None, source="sheet", external_key=key)
         return "OK", change.session.id
+
+
+def open_sheets_sync(rt: Runtime) -> SheetsSync:
+    """The office workbook: Google Sheets when both Google settings are set, else the local .xlsx."""
+    s = rt.settings
+    workbook = open_workbook(
+        service_account_file=s.google_service_account_file,
+        spreadsheet_id=s.google_spreadsheet_id,
+        local_path=s.workbook_path,
+    )
+    return SheetsSync(rt, workbook)
+
+
+@dataclass
+class SyncReport:
+    """What `ngopas sync` did: rows written per worksheet, lines for staff, and what is still waiting."""
+
+    written: dict[str, int]
+    problems: list[str]
+    pending: int
+    error: str | None
+
+
+SYNC_STEPS = (
+    "Mengirim baris yang menunggu",
+    "Membaca lembar Jadwal",
+    "Membaca lembar Aspirasi",
+    "Mengirim hasilnya",
+)
+
+
+async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = None) -> SyncReport:
+    """One full round now: flush what waits, read staff edits in Jadwal and Aspirasi, flush what they caused.
+
+    `on_step(i)` is called before step i of `SYNC_STEPS` (and with len(SYNC_STEPS) at the end)."""
+
+    def step(i: int) -> None:
+        if on_step is not None:
+            on_step(i)
+
+    step(0)
+    first = await sheets.flush()
+    step(1)
+    problems = await sheets.read_jadwal()
+    step(2)
+    heard = await sheets.read_aspirasi()
+    step(3)
+    second = await sheets.flush()
+    step(len(SYNC_STEPS))
+    if heard.notified:
+        problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    written = {
+        k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
+    }
+    return SyncReport(written, problems + heard.problems, second.pending, second.error or first.error)

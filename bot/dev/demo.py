@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from bot.base.clock import FakeClock
 from bot.dev.sandbox import STAFF_ID, Sandbox, running_sandbox
+from bot.domain.reporting import responses_frame
+from bot.domain.survey.definition import definition_for
 
 TZ = ZoneInfo("Asia/Jakarta")
 GROUP_TAKLIM = -100200
@@ -103,8 +105,6 @@ async def scenario(sb: Sandbox) -> None:
 
 async def _citizens_answer(sb: Sandbox) -> None:
     """Four attendees open the survey from the invitation and answer with the buttons."""
-    from bot.domain.survey.engine import definition_for
-
     defn = definition_for(sb.rt)
     invite = sb.tg.last_message(GROUP_TAKLIM)
     link = next(b["url"] for row in sb.tg.buttons(invite) for b in row if "url" in b)
@@ -182,8 +182,7 @@ def _print_summary(sb: Sandbox, report_text: str, workdir: Path) -> None:
 
 
 async def _main(workdir: Path) -> None:
-    from bot.domain.reporting import responses_frame
-    from reports import build_report, render_text
+    from reports.report import build_report, render_text
 
     start = datetime(2026, 3, 21, 19, 30, tzinfo=TZ)  # Saturday evening; the session is Monday 09.00
     async with running_sandbox(workdir, clock=FakeClock(start)) as sb:

@@ -20,7 +20,7 @@ from bot.base.settings import Settings
 from bot.delivery.scheduler import sweep
 from bot.dev.emulator import FakeTelegram
 from bot.domain.runtime import Runtime
-from bot.store import Store
+from bot.store import Store, outbox
 from bot.telegram.app import Running, build_application, serve
 
 STAFF_ID = 1001
@@ -106,8 +106,6 @@ class Sandbox:
 
     async def outbox_idle(self, limit_seconds: float = 30.0) -> None:
         """Wait until nothing due is pending or being sent."""
-        from bot.store import outbox
-
         deadline = asyncio.get_running_loop().time() + limit_seconds
         while True:
             async with self.rt.store.connect() as conn:

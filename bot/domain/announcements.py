@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.base.i18n import format_when, t
+from bot.domain.kinds import MessageKind, ScheduleKind
 from bot.store.sessions import Session
 
 Payload = dict[str, Any]
@@ -42,21 +43,21 @@ def session_message(kind: str, session: Session, lang: str, tz: ZoneInfo) -> Pay
     """Payload for announce / reminder:<minutes> / start / changed / cancelled."""
     fields = session_fields(session, lang, tz)
     buttons = link_buttons(session, lang)
-    if kind.startswith("reminder:"):
-        minutes = int(kind.split(":", 1)[1])
+    if kind.startswith(f"{ScheduleKind.REMINDER}:"):
+        minutes = ScheduleKind.minutes_before(kind)
         if minutes == 1440:
             text = t("announce.reminder_day", lang, **fields)
         elif minutes < 1440:
             text = t("announce.reminder_hour", lang, minutes=minutes, **fields)
         else:
             text = t("announce.reminder_generic", lang, **fields)
-    elif kind == "announce":
+    elif kind == MessageKind.ANNOUNCE:
         text = t("announce.new", lang, **fields)
-    elif kind == "start":
+    elif kind == MessageKind.START:
         text = t("announce.start", lang, **fields)
-    elif kind == "changed":
+    elif kind == MessageKind.CHANGED:
         text = t("announce.changed", lang, **fields)
-    elif kind == "cancelled":
+    elif kind == MessageKind.CANCELLED:
         text = t("announce.cancelled", lang, **fields)
         buttons = []
     else:

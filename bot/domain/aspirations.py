@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.base.i18n import t
-from bot.delivery.scheduler import register_periodic
+from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
+from bot.domain.survey.definition import definition_for
 from bot.domain.survey.pseudonym import pseudonym
+from bot.store import Connection, meta, outbox, sheet_rows
 from bot.store import aspirations as store
-from bot.store import meta, outbox, sheet_rows
-from bot.store import schema as s
+from bot.store import sessions as store_sessions
 from bot.store.aspirations import Aspiration
 from bot.store.outbox import NewMessage
 from bot.store.surveys import Response
@@ -71,7 +69,7 @@ def local_day_start(rt: Runtime, now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def over_daily_limit(conn: AsyncConnection, rt: Runtime, person: str) -> bool:
+async def over_daily_limit(conn: Connection, rt: Runtime, person: str) -> bool:
     since = local_day_start(rt, rt.clock.now())
     return await store.count_since(conn, person, since) >= rt.settings.aspiration_daily_limit
 
@@ -79,14 +77,7 @@ async def over_daily_limit(conn: AsyncConnection, rt: Runtime, person: str) -> b
 # --- creating tickets -----------------------------------------------------------------------------------
 
 
-async def _session_label(conn: AsyncConnection, session_id: int | None) -> str:
-    if session_id is None:
-        return ""
-    row = (await conn.execute(select(s.session.c.title).where(s.session.c.id == session_id))).first()
-    return f"#{session_id} {row.title}" if row else f"#{session_id}"
-
-
-async def sheet_row(conn: AsyncConnection, rt: Runtime, a: Aspiration) -> dict[str, Any]:
+async def sheet_row(conn: Connection, rt: Runtime, a: Aspiration) -> dict[str, Any]:
     """The Aspirasi row staff see: the sender only when the citizen allowed it, never the route."""
     text = a.text + ("\n" + t("aspiration.sheet_photo", "id") if a.photo_file_id else "")
     if a.sender_name:
@@ -102,7 +93,7 @@ async def sheet_row(conn: AsyncConnection, rt: Runtime, a: Aspiration) -> dict[s
         "Tiket": a.ticket,
         "Tanggal": a.created_at.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M"),
         "Bidang": a.section,
-        "Sesi": await _session_label(conn, a.session_id),
+        "Sesi": await store_sessions.label(conn, a.session_id),
         "Kategori": t(f"aspiration.category_{a.category}", "id"),
         "Isi": text,
         "Pengirim": sender,
@@ -134,20 +125,24 @@ def _staff_alert(rt: Runtime, a: Aspiration, session_label: str) -> NewMessage |
     if a.photo_file_id:
         payload["photo"] = a.photo_file_id
     return NewMessage(
-        key=f"asp_new:{a.id}", kind="staff_alert", chat_id=chat_id, payload=payload, due_at=rt.clock.now()
+        key=f"asp_new:{a.id}",
+        kind=MessageKind.STAFF_ALERT,
+        chat_id=chat_id,
+        payload=payload,
+        due_at=rt.clock.now(),
     )
 
 
-async def _announce_new(conn: AsyncConnection, rt: Runtime, a: Aspiration) -> None:
+async def _announce_new(conn: Connection, rt: Runtime, a: Aspiration) -> None:
     now = rt.clock.now()
     await sheet_rows.queue(conn, "Aspirasi", a.ticket, await sheet_row(conn, rt, a), now)
-    alert = _staff_alert(rt, a, await _session_label(conn, a.session_id))
+    alert = _staff_alert(rt, a, await store_sessions.label(conn, a.session_id))
     if alert is not None:
         await outbox.enqueue(conn, [alert], now)
 
 
 async def create_ticket(
-    conn: AsyncConnection,
+    conn: Connection,
     rt: Runtime,
     *,
     section: str,
@@ -176,16 +171,14 @@ async def create_ticket(
     return a
 
 
-async def tickets_from_survey(conn: AsyncConnection, rt: Runtime, response: Response) -> None:
-    """Response hook: the free-text suggestion and each low-score follow-up become "Dari survei" tickets.
+async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response) -> None:
+    """In the transaction that stores a response: the free-text suggestion and each low-score follow-up
+    become "Dari survei" tickets.
 
     They carry the session and section but no route: a survey answer is anonymous by construction, so
     nobody (staff or bot) can link the ticket back to a person.
     """
-    from bot.domain.survey.engine import definition_for
-    from bot.store.sessions import get_session
-
-    session = await get_session(conn, response.session_id)
+    session = await store_sessions.get_session(conn, response.session_id)
     if session is None:
         return
     defn = definition_for(rt)
@@ -304,7 +297,7 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
                             [
                                 NewMessage(
                                     key=f"asp_update:{a.id}:v{changed.version}",
-                                    kind="aspiration_update",
+                                    kind=MessageKind.ASPIRATION_UPDATE,
                                     chat_id=route.chat_id,
                                     payload=_update_message(rt, changed, route.language),
                                     due_at=now,
@@ -324,79 +317,9 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
     return result
 
 
-# --- staff group: IKM alerts and the daily digest -------------------------------------------------------
+# --- staff group: the daily digest of waiting tickets --------------------------------------------------
 
 
-@register_periodic
-async def watch_ikm(rt: Runtime) -> int:
-    """Alert the staff group when a session's IKM falls below B (once per session and grade)."""
-    chat_id = rt.settings.staff_chat_id
-    if chat_id is None:
-        return 0
-    async with rt.store.connect() as conn:
-        since = await meta.get(conn, "ikm_watch_upto")
-        q = select(s.response.c.session_id, s.response.c.finished_at).where(
-            s.response.c.replaced_by.is_(None)
-        )
-        if since:
-            q = q.where(s.response.c.finished_at > datetime.fromisoformat(since))
-        rows = (await conn.execute(q)).all()
-    if not rows:
-        return 0
-    from bot.domain.reporting import responses_frame
-    from bot.domain.survey.engine import definition_for
-    from reports import NoAnswers, compute_ikm
-    from reports.report import number
-
-    upto = max(r.finished_at for r in rows)
-    queued = 0
-    lang = rt.settings.language
-    defn = definition_for(rt)
-    for session_id in sorted({r.session_id for r in rows}):
-        frame = await responses_frame(rt, session_id=session_id)
-        try:
-            result = compute_ikm(frame, disabled_unsur=tuple(defn.disabled_unsur))
-        except NoAnswers:
-            continue
-        grade = result.grade
-        if grade.mutu in ("A", "B"):
-            continue
-        weakest = result.weakest
-        async with rt.store.begin() as conn:
-            title = await _session_label(conn, session_id)
-            queued += await outbox.enqueue(
-                conn,
-                [
-                    NewMessage(
-                        key=f"ikm_low:{session_id}:{grade.mutu}",
-                        kind="staff_alert",
-                        chat_id=chat_id,
-                        session_id=session_id,
-                        payload={
-                            "text": t(
-                                "aspiration.staff_ikm_low",
-                                lang,
-                                session=html.escape(title),
-                                ikm=number(result.ikm_rounded, lang),
-                                mutu=grade.mutu,
-                                kinerja=grade.kinerja,
-                                respondents=result.respondents,
-                                weakest=html.escape(weakest.name) if weakest else "–",
-                            ),
-                            "parse_mode": "HTML",
-                            "buttons": [],
-                        },
-                        due_at=rt.clock.now(),
-                    )
-                ],
-                rt.clock.now(),
-            )
-    async with rt.store.begin() as conn:
-        await meta.put(conn, "ikm_watch_upto", upto.isoformat())
-    return queued
-
-
-@register_periodic
 async def daily_digest(rt: Runtime) -> int:
     """Once a day at `digest_hour`: tickets still Baru/Diproses after N days, for the staff group."""
     chat_id = rt.settings.staff_chat_id
@@ -443,7 +366,7 @@ async def daily_digest(rt: Runtime) -> int:
             [
                 NewMessage(
                     key=f"digest:{today}",
-                    kind="staff_digest",
+                    kind=MessageKind.STAFF_DIGEST,
                     chat_id=chat_id,
                     payload={"text": text, "parse_mode": "HTML", "buttons": []},
                     due_at=now,

@@ -11,17 +11,20 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from babel.dates import format_date
 
 from bot.base.i18n import t
-from bot.delivery.scheduler import register_periodic
+from bot.domain.kinds import MessageKind
+from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
+from bot.domain.survey.definition import definition_for
 from bot.store import aspirations as store
-from bot.store import meta, outbox
-from bot.store import schema as s
-from bot.store.chats import Chat
+from bot.store import chats, meta, outbox
+from bot.store import sessions as store_sessions
 from bot.store.outbox import NewMessage
+from reports.numbers import number
 
 MAX_ITEMS = 8
 
@@ -47,8 +50,6 @@ class Month:
         return start, datetime(nxt.year, nxt.month, 1, tzinfo=rt.tz)
 
     def label(self, lang: str) -> str:
-        from babel.dates import format_date
-
         return format_date(date(self.year, self.month, 1), "MMMM y", locale=lang)
 
     @classmethod
@@ -60,11 +61,9 @@ class Month:
         return value
 
 
-async def _month_ikm(rt: Runtime, start: datetime, end: datetime, session_id: int | None = None):  # noqa: ANN202
+async def _month_ikm(rt: Runtime, start: datetime, end: datetime, session_id: int | None = None) -> Any:
     """IKM of the responses finished in [start, end) (or of one session), or None without answers."""
-    from bot.domain.reporting import responses_frame
-    from bot.domain.survey.engine import definition_for
-    from reports import NoAnswers, compute_ikm
+    from reports.ikm import NoAnswers, compute_ikm
 
     frame = await responses_frame(rt, session_id=session_id)
     if frame.empty:
@@ -84,22 +83,11 @@ def _short(text: str, limit: int) -> str:
 
 async def render(rt: Runtime, month: Month, lang: str) -> str | None:
     """The post for `month` in `lang`, or None when nothing happened that month."""
-    from reports.report import number
 
     start, end = month.bounds(rt)
     async with rt.store.connect() as conn:
         tickets = await store.in_period(conn, start, end)
-        sessions = (
-            await conn.execute(
-                select(s.session)
-                .where(
-                    s.session.c.starts_at >= start,
-                    s.session.c.starts_at < end,
-                    s.session.c.status != "cancelled",
-                )
-                .order_by(s.session.c.starts_at)
-            )
-        ).all()
+        sessions = await store_sessions.list_sessions(conn, starts_from=start, starts_before=end)
     received = Counter(a.section for a in tickets if start <= a.created_at < end)
     resolved_tickets = [
         a
@@ -193,23 +181,11 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
     return "\n\n".join(parts)
 
 
-async def _groups(conn) -> list[Chat]:  # noqa: ANN001
-    from bot.store.chats import _chat
-
-    q = (
-        select(s.chat)
-        .where(s.chat.c.active.is_(True), s.chat.c.type.in_(("group", "supergroup")))
-        .where(s.chat.c.id.in_(select(s.subscription.c.chat_id)))
-        .order_by(s.chat.c.id)
-    )
-    return [_chat(r) for r in await conn.execute(q)]
-
-
 async def queue_month(rt: Runtime, month: Month) -> int:
     """Queue the post for `month` to every subscribed group (once per group and month)."""
     rendered: dict[str, str | None] = {}
     async with rt.store.connect() as conn:
-        groups = await _groups(conn)
+        groups = await chats.subscribed_groups(conn)
     for chat in groups:
         if chat.language not in rendered:
             rendered[chat.language] = await render(rt, month, chat.language)
@@ -217,7 +193,7 @@ async def queue_month(rt: Runtime, month: Month) -> int:
     batch = [
         NewMessage(
             key=f"monthly:{month.key}:{chat.id}",
-            kind="monthly_post",
+            kind=MessageKind.MONTHLY_POST,
             chat_id=chat.id,
             payload={"text": rendered[chat.language], "parse_mode": "HTML", "buttons": []},
             due_at=now,
@@ -231,7 +207,6 @@ async def queue_month(rt: Runtime, month: Month) -> int:
         return await outbox.enqueue(conn, batch, now)
 
 
-@register_periodic
 async def monthly_post(rt: Runtime) -> int:
     """Periodic: on the 1st (or the first run after it), post last month's figures once."""
     if not rt.settings.monthly_post:

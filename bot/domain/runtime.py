@@ -7,7 +7,6 @@ small object (instead of module globals) is what lets tests run several bots sid
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,8 +23,6 @@ class Runtime:
     clock: Clock
     bot_username: str | None = None
     outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
-    # Called inside the transaction that stores a finished response (Sheets rows, aspirations, ...).
-    response_hooks: list[Callable[..., Awaitable[None]]] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property

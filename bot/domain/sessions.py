@@ -12,21 +12,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.base.i18n import t
 from bot.domain.announcements import session_message
+from bot.domain.kinds import MessageKind, ScheduleKind
 from bot.domain.parsing import ParseError, clean_text, match_section, parse_optional_url, parse_when
 from bot.domain.runtime import Runtime
-from bot.store import chats, outbox, sessions, sheet_rows
+from bot.domain.worksheets import session_row
+from bot.store import Connection, chats, outbox, sessions, sheet_rows
 from bot.store.outbox import NewMessage
-from bot.store.sessions import Session
+from bot.store.sessions import ScheduleRow, Session
 
 TITLE_MAX = 200
 VENUE_MAX = 300
 SPEAKER_MAX = 200
 FIELDS = ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
-SESSION_KINDS = ("announce", "start", "changed")
+# Sent before announcements and reminders waiting in the queue: they change what people plan around.
+URGENT = (MessageKind.CANCELLED, MessageKind.CHANGED, MessageKind.START)
+# Messages tied to the session's time: withdrawn when the time changes (new ones are planned).
+TIMED = (MessageKind.REMINDER, MessageKind.START, MessageKind.SURVEY_INVITE, MessageKind.SURVEY_RESULT)
+# Withdrawn when the session is cancelled (the result post of answers already given may still go).
+WITHDRAWN_ON_CANCEL = (
+    MessageKind.ANNOUNCE,
+    MessageKind.REMINDER,
+    MessageKind.START,
+    MessageKind.CHANGED,
+    MessageKind.SURVEY_INVITE,
+)
 
 
 class SessionInputError(ValueError):
@@ -101,36 +112,47 @@ def validate_fields(raw: Mapping[str, str | None], rt: Runtime, lang: str = "id"
 def _plan(session: Session, rt: Runtime) -> list[tuple[str, datetime]]:
     """Schedule rows for a session: reminders before it, the "starting now" message at its start."""
     plan = [
-        (f"reminder:{m}", session.starts_at - timedelta(minutes=m))
+        (ScheduleKind.reminder(m), session.starts_at - timedelta(minutes=m))
         for m in rt.settings.reminder_offsets_minutes
     ]
-    plan.append(("start", session.starts_at))
-    plan.append(("survey_invite", session.ends_at))
-    plan.append(("survey_result", session.survey_closes_at))
+    plan.append((ScheduleKind.START, session.starts_at))
+    plan.append((ScheduleKind.SURVEY_INVITE, session.ends_at))
+    plan.append((ScheduleKind.SURVEY_RESULT, session.survey_closes_at))
     return plan
 
 
-async def _schedule(conn: AsyncConnection, session: Session, rt: Runtime) -> None:
+async def _schedule(conn: Connection, session: Session, rt: Runtime) -> None:
     now = rt.clock.now()
     for kind, due in _plan(session, rt):
         # A reminder whose moment passed before the session was created (e.g. a session tomorrow morning
         # created tonight) is simply not planned: the announcement already tells the time.
-        if due >= now or kind in ("start", "survey_invite", "survey_result"):
+        if due >= now or ScheduleKind.of(kind) != ScheduleKind.REMINDER:
             await sessions.add_schedule(conn, session.id, kind, session.rev, due)
 
 
-async def fan_out(conn: AsyncConnection, rt: Runtime, session: Session, kind: str, key: str) -> int:
-    """Queue `kind` about `session` to every active chat subscribed to its section, once per chat."""
+async def fan_out(conn: Connection, rt: Runtime, session: Session, kind: str, key: str) -> int:
+    """Queue the session message `kind` (`announce`, `reminder:60`, ...) to every active chat subscribed to
+    its section, once per chat."""
     return await fan_out_payload(
-        conn, rt, session, kind, key, lambda lang: session_message(kind, session, lang, rt.tz)
+        conn,
+        rt,
+        session,
+        MessageKind(kind.partition(":")[0]),
+        key,
+        lambda lang: session_message(kind, session, lang, rt.tz),
     )
 
 
+async def notify_subscribers(conn: Connection, rt: Runtime, session: Session, row: ScheduleRow) -> int:
+    """Scheduled job for reminders and the "starting now" message: one per chat and schedule revision."""
+    return await fan_out(conn, rt, session, row.kind, f"{row.kind}:{session.id}:r{row.rev}")
+
+
 async def fan_out_payload(
-    conn: AsyncConnection,
+    conn: Connection,
     rt: Runtime,
     session: Session,
-    kind: str,
+    kind: MessageKind,
     key: str,
     render: Callable[[str], dict[str, Any]],
 ) -> int:
@@ -145,21 +167,19 @@ async def fan_out_payload(
         batch.append(
             NewMessage(
                 key=f"{key}:{chat.id}",
-                kind=kind.split(":")[0],
+                kind=kind,
                 chat_id=chat.id,
                 payload=rendered[lang],
                 due_at=now,
                 session_id=session.id,
-                priority=3 if kind in ("cancelled", "changed", "start") else 5,
+                priority=3 if kind in URGENT else 5,
             )
         )
     return await outbox.enqueue(conn, batch, now)
 
 
-async def _mirror(conn: AsyncConnection, rt: Runtime, session: Session, *, op: str) -> None:
+async def _mirror(conn: Connection, rt: Runtime, session: Session, *, op: str) -> None:
     """Queue the session's Jadwal row for the office spreadsheet (same transaction as the change)."""
-    from bot.domain.worksheets import session_row
-
     await sheet_rows.queue(
         conn, "Jadwal", str(session.id), session_row(session, rt.tz), rt.clock.now(), op=op
     )
@@ -177,7 +197,7 @@ async def create_session(
         session = await sessions.insert_session(
             conn, {**row, "created_by": by, "source": source, "external_key": external_key}, now
         )
-        queued = await fan_out(conn, rt, session, "announce", f"announce:{session.id}")
+        queued = await fan_out(conn, rt, session, MessageKind.ANNOUNCE, f"announce:{session.id}")
         await _schedule(conn, session, rt)
         if source != "sheet":  # a row typed by staff in Jadwal gets its ID written back instead
             await _mirror(conn, rt, session, op="append")
@@ -204,14 +224,14 @@ async def edit_session(rt: Runtime, session_id: int, changes: Mapping[str, Any],
         session = await sessions.update_session(conn, session_id, updates, now)
         if time_changed:
             await sessions.cancel_schedule(conn, session_id)
-            await outbox.cancel_pending(
-                conn, session_id, ["reminder", "start", "survey_invite", "survey_result"]
-            )
+            await outbox.cancel_pending(conn, session_id, TIMED)
             await _schedule(conn, session, rt)
         await _mirror(conn, rt, session, op="update")
         queued = 0
         if session.status != "cancelled" and session.ends_at > now:
-            queued = await fan_out(conn, rt, session, "changed", f"changed:{session.id}:v{session.version}")
+            queued = await fan_out(
+                conn, rt, session, MessageKind.CHANGED, f"changed:{session.id}:v{session.version}"
+            )
     rt.wake_sender()
     return Change(session, queued)
 
@@ -229,10 +249,8 @@ async def cancel_session(rt: Runtime, session_id: int, *, by: int | None) -> Cha
             conn, session_id, {"status": "cancelled", "version": before.version + 1}, now
         )
         await sessions.cancel_schedule(conn, session_id)
-        await outbox.cancel_pending(
-            conn, session_id, ["announce", "reminder", "start", "changed", "survey_invite"]
-        )
-        queued = await fan_out(conn, rt, session, "cancelled", f"cancelled:{session.id}")
+        await outbox.cancel_pending(conn, session_id, WITHDRAWN_ON_CANCEL)
+        queued = await fan_out(conn, rt, session, MessageKind.CANCELLED, f"cancelled:{session.id}")
         await _mirror(conn, rt, session, op="update")
     rt.wake_sender()
     return Change(session, queued)
@@ -249,3 +267,11 @@ async def get_session(rt: Runtime, session_id: int) -> Session:
 async def upcoming(rt: Runtime, *, section: str | None = None) -> list[Session]:
     async with rt.store.connect() as conn:
         return await sessions.list_sessions(conn, ends_after=rt.clock.now(), section=section)
+
+
+async def listed(rt: Runtime, *, include_past: bool = False) -> list[Session]:
+    """Upcoming sessions; with `include_past`, every session, past and cancelled ones too."""
+    async with rt.store.connect() as conn:
+        return await sessions.list_sessions(
+            conn, ends_after=None if include_past else rt.clock.now(), include_cancelled=include_past
+        )

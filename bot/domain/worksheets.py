@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.runtime import Runtime
+from bot.domain.survey.definition import SurveyDefinition
+from bot.store import Connection, sheet_rows
+from bot.store import sessions as store_sessions
 from bot.store.sessions import Session
+from bot.store.surveys import Response
 from sheets.workbook import WorksheetSpec
 
 JADWAL = WorksheetSpec(
@@ -72,3 +77,56 @@ RINGKASAN = WorksheetSpec(
     "Ringkasan",
     ("Tingkat", "Kelompok", "Periode", "IKM", "Mutu", "Kinerja", "Responden", "Unsur Terlemah", "Diperbarui"),
 )
+
+
+def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
+    """One column per question (readable Indonesian header), plus follow-ups for every unsur."""
+    headers = ["ID Jawaban", "Sesi", "Judul Sesi", "Bidang", "Tanggal Isi"]
+    for q in defn.questions:
+        headers.append(column_header(q.key, defn))
+    for q in defn.questions:
+        if q.followup_on_low:
+            headers.append(f"Perbaikan: {column_header(q.key, defn)}")
+    headers += ["Versi Kuesioner", "Status"]
+    return WorksheetSpec("Jawaban", tuple(headers), key="ID Jawaban")
+
+
+def column_header(key: str, defn: SurveyDefinition) -> str:
+    names = getattr(defn, "column_names", None) or {}
+    return names.get(key) or key.replace("_", " ").capitalize()
+
+
+def response_row(
+    response: Response, session: Session, defn: SurveyDefinition, tz: ZoneInfo
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "ID Jawaban": response.id,
+        "Sesi": session.id,
+        "Judul Sesi": session.title,
+        "Bidang": session.section,
+        "Tanggal Isi": response.finished_at.astimezone(tz).strftime("%d/%m/%Y %H.%M"),
+        "Versi Kuesioner": f"{response.definition_id} v{response.definition_version}",
+        "Status": "Dihitung",
+    }
+    by_key = {q.key: q for q in defn.questions}
+    for key, value in response.answers.items():
+        q = by_key.get(key)
+        if q is None or value is None:
+            continue
+        numeric = defn.numeric_value(key, value) if q.kind in ("ikm", "scale") else None
+        row[column_header(key, defn)] = (
+            numeric if numeric is not None else (q.label(value, "id") if q.kind != "text" else value)
+        )
+    for key, text in response.followups.items():
+        row[f"Perbaikan: {column_header(key, defn)}"] = text
+    return row
+
+
+async def queue_response(conn: Connection, rt: Runtime, response: Response, defn: SurveyDefinition) -> None:
+    """The Jawaban row, queued in the same transaction that stores the answer."""
+    session = await store_sessions.get_session(conn, response.session_id)
+    if session is None:
+        return
+    await sheet_rows.queue(
+        conn, "Jawaban", response.id, response_row(response, session, defn, rt.tz), rt.clock.now()
+    )

@@ -1,10 +1,13 @@
 """The store: SQLite (or PostgreSQL) as the single source of truth.
 
 Every subscription, session, answer and outgoing message is committed here first; Telegram and Google
-Sheets are fed from it.  All SQL lives in this package so a move to PostgreSQL stays small.
+Sheets are fed from it.  All SQL lives in this package: the layers above call its functions with a
+`Connection` from `Store.begin()` (one write transaction) or `Store.connect()` (reads).
 """
 
-from bot.store.engine import Store
-from bot.store.migrations import DatabaseTooNew, apply_migrations
+from sqlalchemy.ext.asyncio import AsyncConnection as Connection
 
-__all__ = ["DatabaseTooNew", "Store", "apply_migrations"]
+from .engine import Store
+from .migrations import DatabaseTooNew, apply_migrations
+
+__all__ = ["Connection", "DatabaseTooNew", "Store", "apply_migrations"]

@@ -210,3 +210,14 @@ async def forget(conn: AsyncConnection, chat_id: int) -> bool:
     await conn.execute(delete(s.outbox).where(s.outbox.c.chat_id == chat_id))
     result = await conn.execute(delete(s.chat).where(s.chat.c.id == chat_id))
     return bool(result.rowcount)
+
+
+async def subscribed_groups(conn: AsyncConnection) -> list[Chat]:
+    """Active groups and supergroups with any subscription (the monthly community post goes to them)."""
+    q = (
+        select(s.chat)
+        .where(s.chat.c.active.is_(True), s.chat.c.type.in_(("group", "supergroup")))
+        .where(s.chat.c.id.in_(select(s.subscription.c.chat_id)))
+        .order_by(s.chat.c.id)
+    )
+    return [_chat(r) for r in await conn.execute(q)]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -123,10 +124,6 @@ class _HotWriter:
     """
 
     def __init__(self, url: URL) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from sqlalchemy import create_engine
-
         self._engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 30})
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="ngopas-sqlite-hot")

@@ -39,7 +39,7 @@ class Session:
 _FIELDS = [f.name for f in fields(Session)]
 
 
-def _session(row: Any) -> Session:
+def session_from_row(row: Any) -> Session:
     return Session(**{name: getattr(row, name) for name in _FIELDS})
 
 
@@ -75,12 +75,20 @@ async def update_session(
 
 async def get_session(conn: AsyncConnection, session_id: int) -> Session | None:
     row = (await conn.execute(select(s.session).where(s.session.c.id == session_id))).first()
-    return _session(row) if row else None
+    return session_from_row(row) if row else None
+
+
+async def label(conn: AsyncConnection, session_id: int | None) -> str:
+    """ "#12 Dialog Kerukunan" as staff see it in sheets and alerts ("" without a session)."""
+    if session_id is None:
+        return ""
+    row = (await conn.execute(select(s.session.c.title).where(s.session.c.id == session_id))).first()
+    return f"#{session_id} {row.title}" if row else f"#{session_id}"
 
 
 async def get_by_external_key(conn: AsyncConnection, key: str) -> Session | None:
     row = (await conn.execute(select(s.session).where(s.session.c.external_key == key))).first()
-    return _session(row) if row else None
+    return session_from_row(row) if row else None
 
 
 async def list_sessions(
@@ -89,19 +97,25 @@ async def list_sessions(
     ends_after: datetime | None = None,
     include_cancelled: bool = False,
     section: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Session]:
     q = select(s.session).order_by(s.session.c.starts_at, s.session.c.id)
     if ends_after is not None:
         q = q.where(s.session.c.ends_at > ends_after)
+    if starts_from is not None:
+        q = q.where(s.session.c.starts_at >= starts_from)
+    if starts_before is not None:
+        q = q.where(s.session.c.starts_at < starts_before)
     if not include_cancelled:
         q = q.where(s.session.c.status != "cancelled")
     if section:
         q = q.where(s.session.c.section == section)
     if limit is not None:
         q = q.limit(limit).offset(offset)
-    return [_session(r) for r in await conn.execute(q)]
+    return [session_from_row(r) for r in await conn.execute(q)]
 
 
 async def add_schedule(conn: AsyncConnection, session_id: int, kind: str, rev: int, due_at: datetime) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -15,7 +15,9 @@ from bot.store import schema as s
 
 
 @dataclass(frozen=True)
-class SheetRow:
+class QueuedRow:
+    """A row (or a cell update) waiting in the store to be written to the office spreadsheet."""
+
     id: int
     worksheet: str
     row_key: str
@@ -62,7 +64,7 @@ async def queue(
     await conn.execute(stmt)
 
 
-async def pending(conn: AsyncConnection, limit: int = 5000) -> list[SheetRow]:
+async def pending(conn: AsyncConnection, limit: int = 5000) -> list[QueuedRow]:
     q = (
         select(s.sheet_outbox)
         .where(s.sheet_outbox.c.flushed_at.is_(None))
@@ -70,7 +72,7 @@ async def pending(conn: AsyncConnection, limit: int = 5000) -> list[SheetRow]:
         .limit(limit)
     )
     return [
-        SheetRow(r.id, r.worksheet, r.row_key, r.op, r.values, r.created_at) for r in await conn.execute(q)
+        QueuedRow(r.id, r.worksheet, r.row_key, r.op, r.values, r.created_at) for r in await conn.execute(q)
     ]
 
 
@@ -99,7 +101,5 @@ async def lag(conn: AsyncConnection) -> tuple[int, datetime | None]:
     )
     count, oldest = (await conn.execute(q)).one()
     if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
         oldest = oldest.replace(tzinfo=UTC)
     return int(count), oldest

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import schema as s
+from bot.store.sessions import Session, session_from_row
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,8 @@ async def delete_draft(
 
 async def get_draft_and_session(
     conn: AsyncConnection, session_id: int, respondent: str
-) -> tuple[Draft | None, Any]:
+) -> tuple[Draft | None, Session | None]:
     """A survey press needs both: one query instead of two."""
-    from bot.store.sessions import _session
-
     columns = [s.survey_draft.c[name].label(f"d_{name}") for name in _DRAFT_FIELDS]
     q = (
         select(s.session, *columns)
@@ -143,7 +142,7 @@ async def get_draft_and_session(
     row = (await conn.execute(q)).first()
     if row is None:
         return None, None
-    session = _session(row)
+    session = session_from_row(row)
     values = row._mapping
     if values["d_respondent"] is None:
         return None, session
@@ -218,3 +217,51 @@ async def forget_drafts(conn: AsyncConnection, respondent: str, chat_id: int) ->
         )
     )
     return max(result.rowcount, 0)
+
+
+class CountedResponse(NamedTuple):
+    """A response that counts (not replaced), with its session's title and section, for reports."""
+
+    id: str
+    session_id: int
+    title: str
+    section: str
+    finished_at: datetime
+    channel: str
+    answers: dict[str, str | None]
+    followups: dict[str, str]
+
+
+async def counted_responses(
+    conn: AsyncConnection, *, session_id: int | None = None, section: str | None = None
+) -> list[CountedResponse]:
+    """Every counted response (of one session or section), oldest first: what the IKM is computed from."""
+    r = s.response.c
+    q = (
+        select(r.id, r.session_id, s.session.c.title, s.session.c.section, r.finished_at, r.channel)
+        .add_columns(r.answers, r.followups)
+        .join(s.session, s.session.c.id == r.session_id)
+        .where(r.replaced_by.is_(None))
+        .order_by(r.finished_at)
+    )
+    if session_id is not None:
+        q = q.where(r.session_id == session_id)
+    if section:
+        q = q.where(s.session.c.section == section)
+    return [CountedResponse(*row) for row in await conn.execute(q)]
+
+
+async def sessions_answered_since(
+    conn: AsyncConnection, since: datetime | None
+) -> tuple[list[int], datetime | None]:
+    """Sessions with a counted response finished after `since`, and the latest such finish time."""
+    q = select(s.response.c.session_id, func.max(s.response.c.finished_at)).where(
+        s.response.c.replaced_by.is_(None)
+    )
+    if since is not None:
+        q = q.where(s.response.c.finished_at > since)
+    rows = (await conn.execute(q.group_by(s.response.c.session_id))).all()
+    latest = max((row[1] for row in rows), default=None)
+    if latest is not None and latest.tzinfo is None:  # max() of a UTCDateTime comes back naive on SQLite
+        latest = latest.replace(tzinfo=UTC)
+    return sorted(row[0] for row in rows), latest

@@ -11,21 +11,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-IKM_KEYS = (
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "pengaduan",
-    "sarana",
-)
+from reports.instrument import UNSUR_KEYS
+
+if TYPE_CHECKING:
+    from bot.domain.runtime import Runtime
+
+IKM_KEYS = UNSUR_KEYS  # the regulation's nine unsur, named once in reports.instrument
 LANGS = ("id", "en")
 KINDS = ("ikm", "choice", "scale", "text")
 SECTIONS = ("ikm", "ngopas", "ipak", "profil", "saran")
@@ -309,3 +304,10 @@ def load_definition(path_or_name: str | Path) -> SurveyDefinition:
     except yaml.YAMLError as exc:
         raise SurveyDefinitionError(f"{name}: YAML tidak valid: {exc}") from None
     return parse_definition(data, name)
+
+
+def definition_for(rt: Runtime) -> SurveyDefinition:
+    """The survey this bot runs: the packaged `ngopas` definition, loaded once per runtime."""
+    if "definition:ngopas" not in rt.cache:
+        rt.cache["definition:ngopas"] = load_definition("ngopas")
+    return rt.cache["definition:ngopas"]

@@ -21,13 +21,11 @@ from telegram.ext import (
 )
 
 from bot.base.i18n import format_date, t
-from bot.domain import aspirations
+from bot.domain import aspirations, links
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.store import aspirations as store
 from bot.store.aspirations import AspirationDraft
 from bot.telegram.handlers.common import escape, lang_of, remember_chat, rt_of
-
-DEEP_LINK = "aspirasi"
 
 
 def _sections(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
@@ -71,7 +69,7 @@ async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE, comm
         return False
     rt = rt_of(context)
     lang = lang_of(update, context)
-    link = f"https://t.me/{rt.bot_username}?start={DEEP_LINK}" if rt.bot_username else "@bot"
+    link = links.deep_link(rt.bot_username, links.ASPIRATION) if rt.bot_username else "@bot"
     await update.effective_message.reply_html(
         t("common.private_only", lang, link=escape(link), command=command)
     )
@@ -118,7 +116,7 @@ async def aspiration_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 async def start_route(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> bool:
-    if payload != DEEP_LINK:
+    if payload != links.ASPIRATION:
         return False
     await aspiration_command(update, context)
     return True

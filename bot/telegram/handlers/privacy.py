@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot.base.i18n import t
 from bot.domain import aspirations
 from bot.domain.callbacks import Cb, pack, pattern, unpack
-from bot.domain.survey.engine import respondent_of
+from bot.domain.survey.flow import respondent_of
 from bot.store import aspirations as store_aspirations
 from bot.store import chats, sheet_rows, surveys
 from bot.telegram.handlers.common import lang_of, rt_of

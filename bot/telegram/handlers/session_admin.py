@@ -30,11 +30,14 @@ from bot.domain.sessions import (
     validate_field,
 )
 from bot.store import chats
+from bot.telegram.handlers.aspirations import cancel_aspiration
 from bot.telegram.handlers.common import escape, lang_of, refuse_non_staff, rt_of
+from bot.telegram.handlers.survey import cancel_survey
 
 TITLE, SECTION, WHEN, VENUE, ZOOM, YOUTUBE, SPEAKER, CONFIRM, EDIT_FIELD, EDIT_VALUE, CANCEL_CONFIRM = range(
     11
 )
+
 STEPS = [
     (TITLE, "title"),
     (SECTION, "section"),
@@ -312,9 +315,6 @@ async def edit_section_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 async def cancel_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/batal outside a conversation: a citizen's unfinished survey, or (staff) /batal N for a session."""
-    from bot.telegram.handlers.aspirations import cancel_aspiration
-    from bot.telegram.handlers.survey import cancel_survey
-
     if not context.args and (
         await cancel_aspiration(update, context) or await cancel_survey(update, context)
     ):

@@ -1,0 +1,83 @@
+"""`ngopas start | run | demo`: the product itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import EnvFile, Verbose, fail, load, run_async, setup_logging
+
+
+def start(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> None:
+    """Jalankan produk: bot sungguhan bila token diisi, jika tidak demo luring.
+
+    Example: ngopas start
+    """
+    settings = load(env_file)
+    if settings.offline:
+        typer.echo("NGOPAS_BOT_TOKEN belum diisi: menjalankan demo luring (tanpa Telegram/Google).\n")
+        demo(verbose=verbose)
+    else:
+        run(env_file=env_file, verbose=verbose)
+
+
+def run(
+    env_file: EnvFile = Path("settings.env"),
+    verbose: Verbose = False,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="Terima pembaruan lewat webhook di URL HTTPS ini (alamat lokal: NGOPAS_WEBHOOK_LISTEN/PORT).",
+        ),
+    ] = None,
+) -> None:
+    """Jalankan bot (butuh NGOPAS_BOT_TOKEN): long polling, atau webhook dengan --webhook.
+
+    Example: ngopas run --verbose
+    Example: ngopas run --webhook https://bot.kemenag-magelang.example/ngopas
+    """
+    setup_logging(verbose)
+    settings = load(env_file)
+    if settings.offline:
+        fail(
+            "NGOPAS_BOT_TOKEN belum diisi di settings.env. Isi token dari @BotFather, atau jalankan `ngopas demo`."
+        )
+    from bot.base.settings import SettingsError
+
+    try:
+        settings.require_salt()  # surveys must never start with a known salt: pseudonyms would be reversible
+        if webhook:
+            if not webhook.startswith("https://"):
+                fail("Alamat --webhook harus diawali https:// (Telegram hanya mengirim ke HTTPS).")
+            settings.webhook_secret_token()
+    except SettingsError as exc:
+        fail(str(exc))
+    from bot.telegram.app import run_bot
+    from bot.telegram.identity import TelegramProblem, TokenRejected
+
+    try:
+        run_async(settings, lambda rt: run_bot(rt, webhook_url=webhook))
+    except TokenRejected:
+        fail("Token bot ditolak Telegram (NGOPAS_BOT_TOKEN). Periksa token di @BotFather.")
+    except TelegramProblem as exc:
+        fail(
+            f"Tidak dapat menghubungi Telegram ({exc.message}). Periksa koneksi internet atau NGOPAS_BOT_API_BASE_URL."
+        )
+
+
+def demo(
+    verbose: Verbose = False,
+    keep: Annotated[
+        Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")
+    ] = None,
+) -> None:
+    """Demo luring: bot sungguhan melawan emulator Telegram lokal, warga simulasi, waktu dipercepat.
+
+    Example: ngopas demo
+    """
+    setup_logging(verbose)
+    from bot.dev.demo import run_demo
+
+    run_demo(keep_dir=keep, verbose=verbose)

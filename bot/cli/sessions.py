@@ -1,0 +1,186 @@
+"""`ngopas session add | list | edit | cancel | import`: staff manage sessions from a terminal.
+
+Each command parses and calls the same `bot.domain.sessions` functions `/sesi_baru`, `/ubah` and `/batal`
+call, so a session is validated and announced the same way whichever door it came through.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
+from bot.cli.progress import progress
+
+if TYPE_CHECKING:
+    from bot.domain.runtime import Runtime
+
+session_app = typer.Typer(
+    help="Kelola sesi NGOPAS (tambah, lihat, ubah, batal, impor).", no_args_is_help=True
+)
+
+
+@session_app.command("add")
+def session_add(
+    title: Annotated[str, typer.Option(help="Judul sesi.")],
+    section: Annotated[str, typer.Option(help="Bidang, mis. 'Bimas Islam'.")],
+    when: Annotated[str, typer.Option(help="Tanggal dan jam, mis. '23/03/2026 09.00-11.00'.")],
+    venue: Annotated[str, typer.Option(help="Tempat, atau - bila daring.")] = "-",
+    zoom: Annotated[str, typer.Option(help="Tautan Zoom, atau -.")] = "-",
+    youtube: Annotated[str, typer.Option(help="Tautan YouTube, atau -.")] = "-",
+    speaker: Annotated[str, typer.Option(help="Narasumber, atau -.")] = "-",
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Tambah sesi dan antrekan pengumumannya (terkirim saat bot berjalan).
+
+    Example: ngopas session add --title "Dialog KUB" --section "Bimas Islam" --when "23/03/2026 09.00"
+    """
+    settings = load(env_file)
+    from bot.domain.sessions import SessionInputError, create_session, validate_fields
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            values = validate_fields(
+                {
+                    "title": title,
+                    "section": section,
+                    "when": when,
+                    "venue": venue,
+                    "zoom": zoom,
+                    "youtube": youtube,
+                    "speaker": speaker,
+                },
+                rt,
+            )
+        except SessionInputError as exc:
+            fail("\n".join(exc.errors.values()))
+        if values["starts_at"] <= rt.clock.now():
+            fail("Waktu sesi sudah lewat; isi tanggal yang akan datang.")
+        return await create_session(rt, values, by=None, source="cli")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{change.session.id} disimpan; {change.queued} pengumuman diantrekan.")
+
+
+@session_app.command("list")
+def session_list(
+    all_: Annotated[bool, typer.Option("--all", help="Termasuk sesi lampau dan batal.")] = False,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Daftar sesi mendatang.
+
+    Example: ngopas session list --all
+    """
+    settings = load(env_file)
+    from bot.base.i18n import format_when
+    from bot.domain.sessions import listed
+
+    rows = run_async(settings, lambda rt: listed(rt, include_past=all_))
+    if not rows:
+        typer.echo("Belum ada sesi.")
+    for s in rows:
+        status = "" if s.status == "planned" else f" [{s.status}]"
+        typer.echo(f"#{s.id}  {format_when(s.starts_at, 'id', settings.tz)}  {s.section}  {s.title}{status}")
+
+
+@session_app.command("edit")
+def session_edit(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    title: Annotated[str | None, typer.Option()] = None,
+    section: Annotated[str | None, typer.Option()] = None,
+    when: Annotated[str | None, typer.Option()] = None,
+    venue: Annotated[str | None, typer.Option()] = None,
+    zoom: Annotated[str | None, typer.Option()] = None,
+    youtube: Annotated[str | None, typer.Option()] = None,
+    speaker: Annotated[str | None, typer.Option()] = None,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Ubah sesi; pelanggan diberi tahu perubahan, pengingat dijadwal ulang.
+
+    Example: ngopas session edit 3 --when "24/03/2026 10.00"
+    """
+    settings = load(env_file)
+    from bot.domain.sessions import SessionInputError, SessionNotFound, edit_session, validate_fields
+
+    raw = {
+        k: v
+        for k, v in {
+            "title": title,
+            "section": section,
+            "when": when,
+            "venue": venue,
+            "zoom": zoom,
+            "youtube": youtube,
+            "speaker": speaker,
+        }.items()
+        if v is not None
+    }
+    if not raw:
+        fail("Tidak ada yang diubah: beri minimal satu opsi, mis. --when.")
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            return await edit_session(rt, session_id, validate_fields(raw, rt), by=None)
+        except SessionInputError as exc:
+            fail("\n".join(exc.errors.values()))
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{session_id} diubah; {change.queued} pemberitahuan diantrekan.")
+
+
+@session_app.command("cancel")
+def session_cancel(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Batalkan sesi; pengingat ditarik dan pelanggan diberi tahu.
+
+    Example: ngopas session cancel 3
+    """
+    settings = load(env_file)
+    from bot.domain.sessions import SessionNotFound, cancel_session
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            return await cancel_session(rt, session_id, by=None)
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+
+    change = run_async(settings, body)
+    typer.echo(f"Sesi #{session_id} dibatalkan; {change.queued} pemberitahuan diantrekan.")
+
+
+@session_app.command("import")
+def session_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Berkas CSV atau XLSX dengan kolom Judul, Bidang, Waktu, Tempat, Zoom, YouTube, Narasumber."
+        ),
+    ],
+    env_file: EnvFile = Path("settings.env"),
+    quiet: Quiet = False,
+) -> None:
+    """Impor sesi dari CSV/XLSX; baris yang salah dilaporkan per baris, baris lain tetap diimpor.
+
+    Example: ngopas session import jadwal.xlsx
+    """
+    settings = load(env_file)
+    from bot.domain.session_import import import_sessions, read_rows
+
+    try:
+        rows = read_rows(file)
+    except (OSError, ValueError) as exc:
+        fail(f"Berkas {file} tidak dapat dibaca: {exc}")
+
+    with progress("Mengimpor sesi", total=len(rows), quiet=quiet) as steps:
+        report = run_async(settings, lambda rt: import_sessions(rt, rows, on_row=steps.advance))
+    for line in report.problems if quiet else report.lines:
+        typer.echo(line, err=quiet)
+    say(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.", quiet)
+    if report.failed:
+        raise typer.Exit(1)

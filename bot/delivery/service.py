@@ -1,0 +1,73 @@
+"""The bot's background work, started and stopped together: the outbox sender, the schedule sweep, the
+Sheets sync.  Channel-neutral: the channel gives the transport the sender sends with, and the pacer it
+shares with its own replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.delivery.outbox import OutboxSender, Transport
+from bot.delivery.pacing import Pacer
+from bot.delivery.scheduler import sweep
+from bot.delivery.sheets_sync import SheetsSync, open_sheets_sync
+from bot.domain.runtime import Runtime
+from sheets.errors import SheetsError
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 15.0  # how often due reminders and periodic jobs are looked for in production
+
+
+class Delivery:
+    def __init__(self, rt: Runtime, transport: Transport, pacer: Pacer) -> None:
+        self.rt = rt
+        self.sender = OutboxSender(rt, transport, pacer=pacer)
+        self.sheets: SheetsSync | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
+        self.sheets = open_sheets_sync(self.rt)
+        self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
+        self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
+        if sheets_loop:
+            self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+
+    async def _sheets_loop(self) -> None:
+        """Flush queued rows every few seconds; read staff edits in Jadwal and Aspirasi every few minutes."""
+        assert self.sheets is not None
+        settings = self.rt.settings
+        loop = asyncio.get_running_loop()
+        next_read = loop.time()
+        while True:
+            try:
+                await self.sheets.flush()
+                if loop.time() >= next_read:
+                    next_read = loop.time() + settings.sheets_read_minutes * 60
+                    await self.sheets.read_jadwal()
+                    await self.sheets.read_aspirasi()
+                    await self.sheets.flush()
+            except SheetsError as exc:
+                log.warning("Google Sheets: %s", exc)
+            except Exception:
+                log.exception("Sheets sync failed; will retry")
+            await asyncio.sleep(settings.sheets_flush_seconds)
+
+    async def _sweep_loop(self, every: float) -> None:
+        while True:
+            try:
+                await sweep(self.rt)
+            except Exception:
+                log.exception("schedule sweep failed; will retry")
+            await asyncio.sleep(every)
+
+    async def stop(self) -> None:
+        await self.sender.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()

@@ -1,0 +1,63 @@
+"""The outbox's Telegram transport: one payload becomes one Bot API request, its answer one outcome.
+
+Telegram's errors are told apart by type here, so the channel-neutral sender (`bot.delivery.outbox`) never
+sees a python-telegram-bot exception.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.delivery.outbox import Failed, Migrated, Outcome, Rejected, RetryLater, Sent, Unreachable
+from bot.telegram import keyboards
+from bot.telegram.rate_limit import PRE_PACED
+
+CAPTION_MAX = 1024  # Telegram's limit for a photo caption
+
+
+class TelegramTransport:
+    """Sends outbox payloads with the bot's own `Bot` (the sender holds the pacing slot: `PRE_PACED`)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, payload: dict[str, Any]) -> Outcome:
+        try:
+            if payload.get("photo"):
+                # A photo a citizen attached (Telegram file id); its caption holds 1,024 characters.
+                text = payload["text"]
+                message = await self.bot.send_photo(
+                    chat_id=chat_id,
+                    photo=payload["photo"],
+                    caption=text[:CAPTION_MAX],
+                    parse_mode=payload.get("parse_mode") if len(text) <= CAPTION_MAX else None,
+                    reply_markup=keyboards.from_payload(payload),
+                    rate_limit_args=PRE_PACED,
+                )
+            else:
+                message = await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=payload["text"],
+                    parse_mode=payload.get("parse_mode"),
+                    reply_markup=keyboards.from_payload(payload),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    rate_limit_args=PRE_PACED,
+                )
+        except RetryAfter as exc:
+            seconds = (
+                exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after
+            )
+            return RetryLater(float(seconds))
+        except ChatMigrated as exc:
+            return Migrated(exc.new_chat_id)
+        except Forbidden as exc:
+            return Unreachable(exc.message)
+        except BadRequest as exc:
+            return Rejected(exc.message, chat_gone="chat not found" in exc.message.lower())
+        except (NetworkError, TelegramError) as exc:  # TimedOut, NetworkError, Telegram's 5xx
+            return Failed(exc.message)
+        return Sent(message.message_id)
