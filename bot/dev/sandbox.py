@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from telegram.ext import Application
 
 from bot.base.clock import Clock, FakeClock
 from bot.base.settings import Settings
@@ -21,6 +24,7 @@ from bot.delivery.scheduler import sweep
 from bot.dev.emulator import FakeTelegram
 from bot.domain.runtime import Runtime
 from bot.store import Store, outbox
+from bot.store.engine import in_write_transaction
 from bot.telegram.app import Running, build_application, serve
 
 STAFF_ID = 1001
@@ -119,6 +123,24 @@ class Sandbox:
             await asyncio.sleep(0.02)
 
 
+def guard_transactions(app: Application) -> list[str]:
+    """Record every Bot API request made from inside `Store.begin()`, with where it was made.
+
+    A reply awaited while the write lock is held makes every other writer wait for Telegram (a 429 can
+    mean seconds); the sandbox turns that mistake into a failed test wherever it happens."""
+    found: list[str] = []
+    request = app.bot.request
+    send = request.do_request
+
+    async def guarded(url: str, *args: Any, **kwargs: Any) -> Any:
+        if in_write_transaction():
+            found.append(f"{url.rsplit('/', 1)[-1]} from\n" + "".join(traceback.format_stack(limit=14)[:-1]))
+        return await send(url, *args, **kwargs)
+
+    request.do_request = guarded  # type: ignore[method-assign]
+    return found
+
+
 @asynccontextmanager
 async def running_sandbox(
     workdir: Path,
@@ -144,6 +166,7 @@ async def running_sandbox(
     store = await Store.open(settings.database_url)
     rt = Runtime(settings, store, clock or Clock())
     app = build_application(rt, token=tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
+    calls_in_transactions = guard_transactions(app)
     started: asyncio.Future[Running] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
 
@@ -165,3 +188,8 @@ async def running_sandbox(
         await store.close()
         if own_tg:
             await tg.stop()
+    if calls_in_transactions:
+        raise AssertionError(
+            "Bot API called inside a write transaction (it holds the write lock for everyone):\n"
+            + "\n".join(calls_in_transactions)
+        )

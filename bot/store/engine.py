@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ def _sqlite_begin(conn: Any) -> None:
     if options.get("isolation_level") == "AUTOCOMMIT":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("ngopas_write") else "BEGIN")
+
+
+# True in the task (and the tasks it starts) while it is inside `Store.begin()`.
+_IN_WRITE: ContextVar[bool] = ContextVar("ngopas_in_write_transaction", default=False)
+
+
+def in_write_transaction() -> bool:
+    """Whether the current task is inside a write transaction (see `Store.begin`)."""
+    return _IN_WRITE.get()
 
 
 class Store:
@@ -77,17 +87,26 @@ class Store:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed on success, rolled back on any exception."""
-        if self._write_lock is None:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        # Check the connection out (and return it, with its reset) outside the lock: the lock covers only
-        # BEGIN IMMEDIATE .. COMMIT, which is what SQLite serialises anyway.
-        async with self.engine.connect() as base:
-            conn = await base.execution_options(ngopas_write=True)
-            async with self._write_lock, conn.begin():
-                yield conn
+        """One write transaction: committed on success, rolled back on any exception.
+
+        Never talk to Telegram or Google inside it: on SQLite it holds the one write lock, so a slow reply
+        (a 429 waits seconds) would stall every other writer, every survey press included.  The sandbox
+        fails any Bot API call made while `in_write_transaction()` is true.
+        """
+        token = _IN_WRITE.set(True)
+        try:
+            if self._write_lock is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            # Check the connection out (and return it, with its reset) outside the lock: the lock covers only
+            # BEGIN IMMEDIATE .. COMMIT, which is what SQLite serialises anyway.
+            async with self.engine.connect() as base:
+                conn = await base.execution_options(ngopas_write=True)
+                async with self._write_lock, conn.begin():
+                    yield conn
+        finally:
+            _IN_WRITE.reset(token)
 
     async def write_one(self, statement: Any, params: dict[str, Any] | None = None) -> int:
         """Run one write statement on its own (atomic by itself); returns the rows it changed.

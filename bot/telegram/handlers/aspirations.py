@@ -85,31 +85,33 @@ async def aspiration_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     lang = lang_of(update, context)
     person = aspirations.person_of(rt, update.effective_user.id)
     async with rt.store.begin() as conn:
-        if await aspirations.over_daily_limit(conn, rt, person):
-            await update.effective_message.reply_html(
-                t(
-                    "aspiration.limit",
-                    lang,
-                    max=rt.settings.aspiration_daily_limit,
-                    whatsapp=escape(rt.settings.whatsapp_number),
-                    hours=escape(rt.settings.service_hours),
-                )
+        limited = await aspirations.over_daily_limit(conn, rt, person)
+        if not limited:
+            await store.save_draft(
+                conn,
+                AspirationDraft(
+                    person=person,
+                    chat_id=update.effective_chat.id,
+                    language=lang,
+                    step="section",
+                    section=None,
+                    text=None,
+                    photo_file_id=None,
+                    sender_name=None,
+                    updated_at=rt.clock.now(),
+                ),
             )
-            return
-        await store.save_draft(
-            conn,
-            AspirationDraft(
-                person=person,
-                chat_id=update.effective_chat.id,
-                language=lang,
-                step="section",
-                section=None,
-                text=None,
-                photo_file_id=None,
-                sender_name=None,
-                updated_at=rt.clock.now(),
-            ),
+    if limited:  # replied after the transaction: never talk to Telegram while holding the write lock
+        await update.effective_message.reply_html(
+            t(
+                "aspiration.limit",
+                lang,
+                max=rt.settings.aspiration_daily_limit,
+                whatsapp=escape(rt.settings.whatsapp_number),
+                hours=escape(rt.settings.service_hours),
+            )
         )
+        return
     await update.effective_message.reply_html(
         t("aspiration.ask_section", lang), reply_markup=_section_keyboard(context, lang)
     )
