@@ -5,6 +5,6 @@ Sheets are fed from it.  All SQL lives in this package so a move to PostgreSQL s
 """
 
 from .engine import Store
-from .migrations import DatabaseTooNew, apply_migrations
+from .migrate import DatabaseTooNew, MigrationReport, head_revision, migrate, schema_revision
 
-__all__ = ["DatabaseTooNew", "Store", "apply_migrations"]
+__all__ = ["DatabaseTooNew", "MigrationReport", "Store", "head_revision", "migrate", "schema_revision"]
