@@ -712,11 +712,11 @@ def migrate(env_file: EnvFile = Path("settings.env")) -> None:
     """
     settings = load(env_file)
 
-    async def body(rt: Runtime) -> None:
-        return None
+    async def body(rt: Runtime) -> str:
+        assert rt.store.migration is not None  # run_async opens the store with migrate=True
+        return rt.store.migration.summary()  # e.g. "Basis data mutakhir (revisi 0005)."
 
-    run_async(settings, body)
-    typer.echo("Basis data mutakhir.")
+    typer.echo(run_async(settings, body))
 
 
 def main() -> None:  # pragma: no cover - console entry
