@@ -83,6 +83,9 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
         "bot/locales/id.yaml",
         "bot/locales/en.yaml",
         "bot/surveys/ngopas.yaml",
+        "bot/store/migrations/env.py",
+        "bot/store/migrations/script.py.mako",
+        "bot/store/migrations/versions/0001_chats_sessions_outbox.py",
         "bot/cli.py",
         "reports/ikm.py",
     ):
