@@ -16,10 +16,12 @@ revision this code does not have raises `DatabaseTooNew`, and revision 0005 writ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterable
-from contextlib import closing
+import threading
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -176,7 +178,7 @@ async def migrate(engine: AsyncEngine, script_location: ScriptLocation = None) -
     `script_location` is another migrations folder (tests point it at a copy with one more revision).
     """
     location = _location(script_location)
-    async with engine.connect() as conn:
+    async with _one_alembic_at_a_time(), engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             # BEGIN IMMEDIATE (see engine._sqlite_begin): a second process starting at the same moment waits
             # for this one's commit, then finds nothing to do, instead of failing on a stale read.
@@ -185,6 +187,23 @@ async def migrate(engine: AsyncEngine, script_location: ScriptLocation = None) -
     if report.adopted or report.upgraded:
         log.info(report.summary())  # an existing database changed: worth a line in the operator's log
     return report
+
+
+_ALEMBIC = threading.Lock()
+
+
+@asynccontextmanager
+async def _one_alembic_at_a_time() -> AsyncIterator[None]:
+    """Alembic's `op` and `context` are module-level proxies: two migrations interleaved in one process (two
+    stores opened at once, even on different databases) would run each other's operations.  The database
+    locks order processes; this orders the migrations inside one process, across tasks, loops and threads.
+    Polled rather than awaited in a thread, so a cancelled waiter never leaves the lock taken."""
+    while not _ALEMBIC.acquire(blocking=False):  # noqa: ASYNC110 - an Event cannot span loops and threads
+        await asyncio.sleep(0.01)
+    try:
+        yield
+    finally:
+        _ALEMBIC.release()
 
 
 def _migrate_sync(conn: Connection, location: str) -> MigrationReport:
@@ -206,7 +225,10 @@ def _migrate_sync(conn: Connection, location: str) -> MigrationReport:
         return report
     finally:
         if sqlite:
-            _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+            try:
+                _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+            except Exception:
+                conn.invalidate()  # never back into the pool with foreign keys off; keeps the first error
 
 
 def _sqlite_pragma(conn: Connection, statement: str) -> None:
