@@ -10,6 +10,7 @@ import asyncio
 import shutil
 import sqlite3
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -250,6 +251,9 @@ async def test_a_0_1_0_database_is_adopted_and_upgraded_without_loss(backend, tm
     before = await _on(url, _snapshot)
     assert {table: len(rows) for table, rows in before.items()} == ROWS_IN_FIXTURE
     assert await _on(url, lambda c: inspect(c).has_table("alembic_version")) is False
+    unmigrated = await Store.open(url, migrate=False)
+    assert await schema_revision(unmigrated.engine) is None
+    await unmigrated.close()
 
     st = await Store.open(url)
     try:
@@ -495,15 +499,57 @@ async def test_starting_again_changes_nothing(database_url):
     assert await _on(database_url, _snapshot) == before
 
 
+WORKER = """
+import asyncio, sys
+from bot.store import Store
+
+async def main():
+    store = await Store.open(sys.argv[1])
+    await store.close()
+    print(len(store.migration.applied))
+
+asyncio.run(main())
+"""
+
+
 @BOTH_DATABASES
-async def test_workers_starting_at_once_on_a_fresh_database_all_succeed(database_url):
-    """One migrates (PostgreSQL: under the advisory lock; SQLite: under its write lock), the rest wait and
-    then find nothing to do."""
+async def test_workers_starting_at_once_on_a_fresh_database_all_succeed(database_url, backend, tmp_path):
+    """Separate processes, as several workers of one deployment: one migrates (PostgreSQL: under the
+    advisory lock; SQLite: under the write lock BEGIN IMMEDIATE takes), the rest wait, then find nothing."""
+    if backend == "sqlite":
+        # The file in WAL mode first: switching a new file to WAL at once from several processes is a race of
+        # its own (engine._sqlite_pragmas), not the migration's.
+        with sqlite3.connect(tmp_path / "ngopas.db") as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", WORKER, database_url, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    results = [await asyncio.wait_for(w.communicate(), 120) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], [err.decode() for _out, err in results]
+    assert sorted(int(out) for out, _err in results) == [0, 0, int(head_revision())]
+    assert await _on(database_url, _drift) == []
+
+
+@BOTH_DATABASES
+async def test_stores_opened_at_once_in_one_process_all_succeed(database_url):
+    """Alembic's `op`/`context` are process-wide: concurrent migrations in one process take turns."""
     stores = await asyncio.gather(*(Store.open(database_url) for _ in range(4)))
     try:
-        applied = sorted(len(st.migration.applied) for st in stores)
-        assert applied == [0, 0, 0, int(head_revision())]
+        assert sorted(len(st.migration.applied) for st in stores) == [0, 0, 0, int(head_revision())]
     finally:
         for st in stores:
             await st.close()
     assert await _on(database_url, _drift) == []
+
+
+async def test_stores_of_different_databases_opened_at_once_all_migrate(tmp_path):
+    urls = [f"sqlite+aiosqlite:///{tmp_path / f'db{n}.sqlite'}" for n in range(3)]
+    stores = await asyncio.gather(*(Store.open(url) for url in urls))
+    for st in stores:
+        assert st.migration.revision == head_revision() and len(st.migration.applied) == int(head_revision())
+        await st.close()
+    for url in urls:
+        assert await _on(url, _drift) == []
