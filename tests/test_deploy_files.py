@@ -344,7 +344,8 @@ def test_image_keeps_every_path_of_the_settings_in_the_volume():
 
 def test_a_wheel_built_from_what_the_dockerfile_copies_loads_its_locales_and_survey(tmp_path):
     """Build as the image does (same files, regular install, no dev extras), then run the packaged code
-    from the wheel alone: the locales and the survey definition are data files, easy to leave out."""
+    from the wheel alone: the locales, the survey definition and the migrations (Alembic's env.py, template
+    and revisions, read as files) are data files, easy to leave out."""
     steps = dockerfile_steps()
     context = tmp_path / "context"
     context.mkdir()
@@ -373,10 +374,18 @@ def test_a_wheel_built_from_what_the_dockerfile_copies_loads_its_locales_and_sur
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = wheels.glob("ngopas_bot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    migrations = ROOT / "bot" / "store" / "migrations"
+    revisions = sorted(
+        f"bot/store/migrations/versions/{p.name}" for p in (migrations / "versions").glob("*.py")
+    )
+    assert len(revisions) >= 5
     for needed in (
         "bot/base/locales/id.yaml",
         "bot/base/locales/en.yaml",
         "bot/domain/survey/definitions/ngopas.yaml",
+        "bot/store/migrations/env.py",
+        "bot/store/migrations/script.py.mako",
+        *revisions,
     ):
         assert needed in names, needed
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
@@ -398,13 +407,26 @@ from bot.domain.survey.definition import load_definition
 for lang in LANGUAGES:
     assert has_key("status.sheets_ok", lang), lang
 print(len(load_definition("ngopas").questions))
+import asyncio
+from bot.store import Store, head_revision
+from bot.store.migrate import SCRIPT_LOCATION
+assert str(SCRIPT_LOCATION).startswith({str(site)!r}), SCRIPT_LOCATION
+async def migrate_a_fresh_database():
+    store = await Store.open("sqlite+aiosqlite:///" + {str(tmp_path / "wheel.db")!r})
+    await store.close()
+    return store.migration
+report = asyncio.run(migrate_a_fresh_database())
+assert report.revision == head_revision() and len(report.applied) == {len(revisions)}, report
+print(report.summary())
 """
     # -I: no current directory, PYTHONPATH or user site on sys.path, so nothing comes from this checkout
     result = subprocess.run(
         [sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout) >= 9  # the nine IKM elements at least
+    questions, migrated = result.stdout.splitlines()
+    assert int(questions) >= 9  # the nine IKM elements at least
+    assert migrated.startswith("Migrasi diterapkan: 0001,")  # the revisions ran from the wheel
 
 
 # --- operator guide -----------------------------------------------------------------------------------

@@ -85,6 +85,9 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
         "bot/base/locales/en.yaml",
         "bot/domain/survey/definitions/ngopas.yaml",
         "bot/telegram/handlers/session_admin.mmd",
+        "bot/store/migrations/env.py",
+        "bot/store/migrations/script.py.mako",
+        "bot/store/migrations/versions/0001_chats_sessions_outbox.py",
         "bot/cli/__init__.py",
         "reports/ikm.py",
     ):

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from bot.store import head_revision
+
 TOKEN = "123456789:SANDBOX-token-for-the-local-emulator"
 
 
@@ -39,7 +41,8 @@ async def test_doctor_all_good(tmp_path, tg):
     code, out = await _doctor(tmp_path, tg)
     assert code == 0, out
     assert "✅ Token bot: valid, bot @ngopas_bot" in out
-    assert "Mode privasi: aktif" in out and "Spreadsheet" in out and "Basis data" in out
+    assert "Mode privasi: aktif" in out and "Spreadsheet" in out
+    assert f"✅ Basis data: dapat ditulis, skema revisi {head_revision()} (terbaru)" in out
     assert "settings.env tidak ditemukan" in out  # a warning with its fix, not a failure
     assert TOKEN not in out
 

@@ -80,9 +80,11 @@ async def telegram_checks(settings: Settings) -> list[Check]:
 
 
 async def store_checks(rt: Runtime) -> list[Check]:
-    from bot.store import outbox, sheet_rows
+    from bot.store import head_revision, outbox, schema_revision, sheet_rows
 
-    checks = [Check("Basis data", "ok", "dapat ditulis dan termigrasi")]
+    revision = await schema_revision(rt.store.engine)
+    state = "terbaru" if revision == head_revision() else f"belum mutakhir, terbaru {head_revision()}"
+    checks = [Check("Basis data", "ok", f"dapat ditulis, skema revisi {revision} ({state})")]
     async with rt.store.connect() as conn:
         stats = await outbox.stats(conn)
         waiting, oldest = await sheet_rows.lag(conn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -84,8 +84,8 @@ def migrate(env_file: EnvFile = Path("settings.env")) -> None:
     """
     settings = load(env_file)
 
-    async def nothing(_rt: object) -> None:
-        return None  # opening the store applies the migrations
+    async def applied(rt: Any) -> str:
+        assert rt.store.migration is not None  # run_async opens the store with migrate=True
+        return rt.store.migration.summary()  # e.g. "Basis data mutakhir (revisi 0005)."
 
-    run_async(settings, nothing)
-    typer.echo("Basis data mutakhir.")
+    typer.echo(run_async(settings, applied))

@@ -8,6 +8,14 @@ Sheets are fed from it.  All SQL lives in this package: the layers above call it
 from sqlalchemy.ext.asyncio import AsyncConnection as Connection
 
 from .engine import Store
-from .migrations import DatabaseTooNew, apply_migrations
+from .migrate import DatabaseTooNew, MigrationReport, head_revision, migrate, schema_revision
 
-__all__ = ["Connection", "DatabaseTooNew", "Store", "apply_migrations"]
+__all__ = [
+    "Connection",
+    "DatabaseTooNew",
+    "MigrationReport",
+    "Store",
+    "head_revision",
+    "migrate",
+    "schema_revision",
+]

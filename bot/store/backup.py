@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.store.migrations import MIGRATIONS
+from bot.store.migrate import DatabaseTooNew, sqlite_file_revision
 
 
 class BackupError(Exception):
@@ -51,21 +51,19 @@ def backup(database_url: str, target: Path, on_progress: Progress | None = None)
     return target.stat().st_size
 
 
-def check_backup(path: Path) -> list[str]:
-    """The migrations recorded in a backup, refusing files that are not ours or are newer than this code."""
+def check_backup(path: Path) -> str | None:
+    """The schema revision of a backup (a pre-Alembic one's from its schema_migrations), refusing files that
+    are not ours or are newer than this code."""
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            names = [row[0] for row in conn.execute("SELECT name FROM schema_migrations")]
+        return sqlite_file_revision(path)
     except sqlite3.DatabaseError:
         raise BackupError(
             f"{path} bukan cadangan ngopas-bot (bukan basis data SQLite yang dikenal)."
         ) from None
-    unknown = sorted(set(names) - {name for name, _ in MIGRATIONS})
-    if unknown:
+    except DatabaseTooNew as exc:
         raise BackupError(
-            f"Cadangan {path} dibuat versi yang lebih baru (migrasi {unknown[-1]}); perbarui aplikasi dulu."
-        )
-    return names
+            f"Cadangan {path} dibuat versi yang lebih baru ({exc.found}); perbarui aplikasi dulu."
+        ) from None
 
 
 def restore(database_url: str, source: Path, on_progress: Progress | None = None) -> Path | None:

@@ -1,4 +1,4 @@
-"""Opening the database: one engine, WAL for SQLite, migrations applied on start."""
+"""Opening the database: one engine, WAL for SQLite, migrations (Alembic, see `migrate`) applied on start."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.store.migrations import apply_migrations
+from bot.store.migrate import MigrationReport
+from bot.store.migrate import migrate as _migrate
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,6 +61,7 @@ class Store:
         # connections race for the lock) avoids SQLite's busy handler, which waits in sleeps of up to 100 ms.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._hot: _HotWriter | None = None
+        self.migration: MigrationReport | None = None  # what `open(migrate=True)` found and applied
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:":
             self._hot = _HotWriter(engine.url.set(drivername="sqlite+pysqlite"))
@@ -69,7 +71,12 @@ class Store:
         return self.engine.dialect.name == "sqlite"
 
     @classmethod
-    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+    async def open(
+        cls, url: str, *, migrate: bool = True, script_location: str | Path | None = None
+    ) -> Store:
+        """Open the database; with `migrate`, adopt a pre-Alembic database and upgrade it to the head first
+        (raises `DatabaseTooNew` for a database a newer release upgraded).  `script_location`: another
+        migrations folder, for tests."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -82,7 +89,11 @@ class Store:
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
         store = cls(engine)
         if migrate:
-            await apply_migrations(engine)
+            try:
+                store.migration = await _migrate(engine, script_location)
+            except BaseException:
+                await store.close()  # nothing left open (the SQLite writer thread included) on a refusal
+                raise
         return store
 
     @asynccontextmanager

@@ -1,5 +1,8 @@
 """Table definitions (SQLAlchemy Core), shared by SQLite and PostgreSQL.
 
+These are the models; the database gets them only through the revisions in `migrations/versions`.  A change
+here needs a new revision too: tests/test_migrations.py fails while the two disagree.
+
 Times are stored as UTC (`UTCDateTime`) and come back aware, so nothing downstream ever compares a naive
 time with an aware one; display converts to the office's timezone.
 """
@@ -144,6 +147,10 @@ meta = Table(
     Column("value", JSON),
 )
 
+# The legacy marker: before Alembic (0.1.0) this listed the migrations a database had, and those releases
+# refuse a database that lists a name they do not know.  Kept, and written by revisions 0001-0005 (0005 adds
+# "0005_alembic"), so an older release refuses a database upgraded by Alembic; `alembic_version` now holds the
+# schema's revision (bot/store/migrate.py).
 schema_migrations = Table(
     "schema_migrations",
     metadata,
