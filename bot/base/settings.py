@@ -12,6 +12,7 @@ import hmac
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -153,6 +154,19 @@ class Settings(BaseSettings):
 
         token = self.bot_token.get_secret_value().encode()
         return hmac.new(token, b"ngopas-webhook", hashlib.sha256).hexdigest()
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, for the log filter to mask (see bot.base.logs)."""
+        values = [self.pseudonym_salt.get_secret_value()]
+        if self.webhook_secret is not None:
+            values.append(self.webhook_secret.get_secret_value())
+        if self.bot_token is not None:
+            token = self.bot_token.get_secret_value()
+            values += [token, hmac.new(token.encode(), b"ngopas-webhook", hashlib.sha256).hexdigest()]
+        password = urlsplit(self.database_url).password
+        if password:
+            values.append(password)
+        return values
 
     def has_salt(self) -> bool:
         """Whether a real salt is set (without one the bot refuses to run surveys at all)."""

@@ -23,6 +23,13 @@ T = TypeVar("T")
 DEFAULT_ENV_FILE = Path("settings.env")
 EnvFile = Annotated[Path, typer.Option("--env-file", help="Berkas pengaturan (default: settings.env).")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tampilkan log rinci untuk mencari masalah.")]
+PersonalLog = Annotated[
+    bool,
+    typer.Option(
+        "--log-personal-data",
+        help="Tampilkan juga isi pesan, nama dan ID chat di log (hanya untuk mencari masalah; hapus lognya).",
+    ),
+]
 Quiet = Annotated[
     bool,
     typer.Option(
@@ -43,10 +50,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def setup_logging(verbose: bool = False) -> None:
+def setup_logging(verbose: bool = False, personal: bool = False) -> None:
     from bot.base.logs import configure
 
-    configure(verbose)
+    configure(verbose, personal=personal)
 
 
 def missing_env_file(env_file: Path | None) -> str | None:
@@ -70,10 +77,15 @@ def load(env_file: Path | None) -> Settings:
     problem = missing_env_file(env_file)
     if problem:
         fail(problem)
+    from bot.base.logs import register_secret
+
     try:
-        return load_settings(env_file if env_file and env_file.is_file() else None)
+        settings = load_settings(env_file if env_file and env_file.is_file() else None)
     except SettingsError as exc:
         fail(str(exc))
+    for secret in settings.secret_values():
+        register_secret(secret)
+    return settings
 
 
 def run_async(settings: Settings, body: Callable[[Runtime], Awaitable[T]]) -> T:

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import EnvFile, Verbose, fail, load, run_async, setup_logging
+from bot.cli.common import EnvFile, PersonalLog, Verbose, fail, load, run_async, setup_logging
 
 
-def start(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) -> None:
+def start(
+    env_file: EnvFile = Path("settings.env"), verbose: Verbose = False, personal: PersonalLog = False
+) -> None:
     """Jalankan produk: bot sungguhan bila token diisi, jika tidak demo luring.
 
     Example: ngopas start
@@ -18,14 +20,15 @@ def start(env_file: EnvFile = Path("settings.env"), verbose: Verbose = False) ->
     settings = load(env_file)
     if settings.offline:
         typer.echo("NGOPAS_BOT_TOKEN belum diisi: menjalankan demo luring (tanpa Telegram/Google).\n")
-        demo(verbose=verbose)
+        demo(verbose=verbose, personal=personal)
     else:
-        run(env_file=env_file, verbose=verbose)
+        run(env_file=env_file, verbose=verbose, personal=personal)
 
 
 def run(
     env_file: EnvFile = Path("settings.env"),
     verbose: Verbose = False,
+    personal: PersonalLog = False,
     webhook: Annotated[
         str | None,
         typer.Option(
@@ -38,7 +41,7 @@ def run(
     Example: ngopas run --verbose
     Example: ngopas run --webhook https://bot.kemenag-magelang.example/ngopas
     """
-    setup_logging(verbose)
+    setup_logging(verbose, personal)
     settings = load(env_file)
     if settings.offline:
         fail(
@@ -69,6 +72,7 @@ def run(
 
 def demo(
     verbose: Verbose = False,
+    personal: PersonalLog = False,
     keep: Annotated[
         Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")
     ] = None,
@@ -77,7 +81,7 @@ def demo(
 
     Example: ngopas demo
     """
-    setup_logging(verbose)
+    setup_logging(verbose, personal)
     from bot.dev.demo import run_demo
 
     run_demo(keep_dir=keep, verbose=verbose)
