@@ -339,3 +339,22 @@ async def test_delete_me_removes_personal_data_but_keeps_answers(sb):
     sent = len(sb.tg.messages(SITI))
     await _sync(sb)
     assert len(sb.tg.messages(SITI)) == sent  # no route left: nothing is sent to her any more
+
+
+async def test_deleting_ones_data_does_not_reset_the_daily_limit(sb, clock):
+    """/hapus_data removes the routes the old count went through: 9 tickets (and 9 staff alerts) a day."""
+    for n in range(3):
+        await _write(sb, SITI, f"Aspirasi ke-{n + 1} hari ini.")
+    await sb.say(SITI, "/hapus_data")
+    await sb.press(SITI, SITI, "Ya, hapus")
+    await sb.say(SITI, "/aspirasi")
+    assert "sudah mengirim 3 aspirasi" in sb.texts(SITI)[-1]
+    async with sb.rt.store.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(s.aspiration))).scalar_one() == 3
+        # The count names no one: one opaque key per person and day, nothing else.
+        [row] = (await conn.execute(select(s.aspiration_quota))).all()
+    assert row.used == 3 and str(SITI) not in row.key
+    clock.advance(timedelta(days=1))
+    assert "ASP-2026-0004" in await _write(sb, SITI, "Besoknya boleh lagi.")
+    async with sb.rt.store.connect() as conn:
+        assert len((await conn.execute(select(s.aspiration_quota))).all()) == 1  # yesterday's is gone

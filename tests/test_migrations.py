@@ -45,6 +45,12 @@ from .conftest import BOTH_DATABASES
 FIXTURES = Path(__file__).parent / "fixtures"
 SQLITE_FIXTURE = FIXTURES / "ngopas-0.1.0.sqlite3"
 POSTGRES_FIXTURE = FIXTURES / "ngopas-0.1.0-postgresql.sql"
+# The revisions this release ships, the head, the ones a 0.1.0 database (at 0004) gets, and the id a new
+# revision written by a test takes: tests stay true as revisions are added.
+REVISIONS = sorted(path.name[:4] for path in (SCRIPT_LOCATION / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+HEAD = REVISIONS[-1]
+AFTER_0_1_0 = tuple(r for r in REVISIONS if r > "0004")
+NEXT = f"{int(HEAD) + 1:04d}"
 TABLES = [
     "chat",
     "subscription",
@@ -143,14 +149,14 @@ def _copy_migrations(tmp_path: Path) -> Path:
 
 SESSION_NOTE = '''"""A free-text note on a session.
 
-Revision ID: 0006
+Revision ID: {rev}
 Revises: {head}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "{rev}"
 down_revision = "{head}"
 branch_labels = None
 depends_on = None
@@ -195,7 +201,10 @@ async def test_revisions_0001_to_0004_write_the_same_sqlite_schema_as_0_1_0(tmp_
     url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
     await _on(url, _upgrade_to("0004"))
     query = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name != 'alembic_version'"
-    with sqlite3.connect(tmp_path / "new.db") as new, sqlite3.connect(f"file:{SQLITE_FIXTURE}?mode=ro", uri=True) as old:
+    with (
+        sqlite3.connect(tmp_path / "new.db") as new,
+        sqlite3.connect(f"file:{SQLITE_FIXTURE}?mode=ro", uri=True) as old,
+    ):
         made = sorted(new.execute(query).fetchall())
         legacy = sorted(old.execute(query).fetchall())
     assert {name for kind, name, _table, _sql in legacy if kind == "table"} == set(TABLES)
@@ -255,10 +264,10 @@ async def test_a_0_1_0_database_is_adopted_and_upgraded_without_loss(backend, tm
 
     st = await Store.open(url)
     try:
-        assert st.migration.adopted == "0004" and st.migration.applied == ("0005",)
+        assert st.migration.adopted == "0004" and st.migration.applied == AFTER_0_1_0
         assert st.migration.summary() == (
-            "Basis data versi lama diambil alih pada revisi 0004. Migrasi diterapkan: 0005. "
-            "Basis data mutakhir (revisi 0005)."
+            f"Basis data versi lama diambil alih pada revisi 0004. Migrasi diterapkan: {', '.join(AFTER_0_1_0)}. "
+            f"Basis data mutakhir (revisi {HEAD})."
         )
         assert await schema_revision(st.engine) == head_revision()
         await _the_store_reads_and_writes_the_old_rows(st)
@@ -348,10 +357,10 @@ async def test_adding_a_nullable_column_is_one_new_revision(backend, recreate, t
         pytest.skip("copying a table to change it is SQLite's way (batch mode); PostgreSQL alters in place")
     folder = _copy_migrations(tmp_path)
     head = head_revision()
-    (folder / "versions" / "0006_session_note.py").write_text(
-        SESSION_NOTE.format(head=head, recreate=recreate, after="")
+    (folder / "versions" / f"{NEXT}_session_note.py").write_text(
+        SESSION_NOTE.format(rev=NEXT, head=head, recreate=recreate, after="")
     )
-    assert head_revision(folder) == "0006" and head_revision() == head
+    assert head_revision(folder) == NEXT and head_revision() == head
 
     fresh = request.getfixturevalue("postgres_server").new_database() if backend == "postgresql" else None
     fresh = fresh or f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
@@ -359,11 +368,11 @@ async def test_adding_a_nullable_column_is_one_new_revision(backend, recreate, t
     before = await _on(old, _snapshot)
 
     st = await Store.open(fresh, script_location=folder)
-    assert st.migration.applied[-1] == "0006" and st.migration.revision == "0006"
+    assert st.migration.applied[-1] == NEXT and st.migration.revision == NEXT
     await st.close()
     st = await Store.open(old, script_location=folder)
-    assert st.migration.adopted == "0004" and st.migration.applied == ("0005", "0006")
-    assert await schema_revision(st.engine) == "0006"
+    assert st.migration.adopted == "0004" and st.migration.applied == (*AFTER_0_1_0, NEXT)
+    assert await schema_revision(st.engine) == NEXT
     async with st.connect() as conn:  # the store's own queries still work with the extra column there
         assert len(await sessions.list_sessions(conn, include_cancelled=True)) == 2
     await st.close()
@@ -379,7 +388,7 @@ async def test_adding_a_nullable_column_is_one_new_revision(backend, recreate, t
         elif table != "schema_migrations":
             assert after[table] == before[table], table
     # Opening with the package's own folder now refuses: the database is newer than this code.
-    with pytest.raises(DatabaseTooNew, match=r"\(revisi 0006\)"):
+    with pytest.raises(DatabaseTooNew, match=rf"\(revisi {NEXT}\)"):
         await Store.open(old)
 
 
@@ -389,8 +398,8 @@ async def test_a_failing_revision_leaves_the_database_at_the_revision_it_had(dat
     await (await Store.open(database_url)).close()
     folder = _copy_migrations(tmp_path)
     boom = "    raise RuntimeError('boom')\n"
-    (folder / "versions" / "0006_session_note.py").write_text(
-        SESSION_NOTE.format(head=head_revision(), recreate="auto", after=boom)
+    (folder / "versions" / f"{NEXT}_session_note.py").write_text(
+        SESSION_NOTE.format(rev=NEXT, head=head_revision(), recreate="auto", after=boom)
     )
     with pytest.raises(RuntimeError, match="boom"):
         await Store.open(database_url, script_location=folder)
@@ -405,10 +414,10 @@ def test_the_revision_template_writes_the_next_revision(tmp_path):
     """`script.py.mako` ships with the revisions: a developer's next revision starts from it."""
     folder = _copy_migrations(tmp_path)
     head = head_revision()
-    command.revision(alembic_config(folder), message="session note", rev_id="0006")
-    written = folder / "versions" / "0006_session_note.py"
+    command.revision(alembic_config(folder), message="session note", rev_id=NEXT)
+    written = folder / "versions" / f"{NEXT}_session_note.py"
     assert written.exists() and f"down_revision: str | None = {head!r}" in written.read_text()
-    assert head_revision(folder) == "0006"
+    assert head_revision(folder) == NEXT
 
 
 # --- refusing a newer database -------------------------------------------------------------------------
@@ -452,11 +461,10 @@ def test_ngopas_migrate_reports_what_it_applied_and_refuses_a_newer_database(tmp
     first = runner.invoke(app, ["migrate", "--env-file", str(env)])
     assert first.exit_code == 0, first.output
     assert (
-        first.stdout
-        == "Migrasi diterapkan: 0001, 0002, 0003, 0004, 0005. Basis data mutakhir (revisi 0005).\n"
+        first.stdout == f"Migrasi diterapkan: {', '.join(REVISIONS)}. Basis data mutakhir (revisi {HEAD}).\n"
     )
     again = runner.invoke(app, ["migrate", "--env-file", str(env)])
-    assert again.exit_code == 0 and again.stdout == "Basis data mutakhir (revisi 0005).\n"
+    assert again.exit_code == 0 and again.stdout == f"Basis data mutakhir (revisi {HEAD}).\n"
 
     asyncio.run(_on(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", _set_revision("0099")))
     refused = runner.invoke(app, ["migrate", "--env-file", str(env)])
@@ -478,8 +486,8 @@ def test_ngopas_migrate_adopts_a_0_1_0_database(tmp_path):
     result = CliRunner().invoke(app, ["migrate", "--env-file", str(env)])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Basis data versi lama diambil alih pada revisi 0004. Migrasi diterapkan: 0005. "
-        "Basis data mutakhir (revisi 0005).\n"
+        f"Basis data versi lama diambil alih pada revisi 0004. Migrasi diterapkan: {', '.join(AFTER_0_1_0)}. "
+        f"Basis data mutakhir (revisi {HEAD}).\n"
     )
 
 

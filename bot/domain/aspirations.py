@@ -12,7 +12,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from bot.base.i18n import t
@@ -64,14 +64,20 @@ def check_text(rt: Runtime, text: str, lang: str) -> str | None:
     return None
 
 
-def local_day_start(rt: Runtime, now: datetime) -> datetime:
-    local = now.astimezone(rt.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+def quota_key(rt: Runtime, person: str, day: date) -> str:
+    """The daily limit's key for one person and one day: without the salt it names no one, and the keys of
+    two days (or of the survey) cannot be linked.  It is kept apart from the ticket and its route, so
+    /hapus_data deletes the route and the name but the day's count stays."""
+    return pseudonym(rt.settings.require_salt(), f"{person}:{day.isoformat()}", purpose="kuota-aspirasi")
+
+
+def _today(rt: Runtime) -> date:
+    return rt.clock.now().astimezone(rt.tz).date()
 
 
 async def over_daily_limit(conn: Connection, rt: Runtime, person: str) -> bool:
-    since = local_day_start(rt, rt.clock.now())
-    return await store.count_since(conn, person, since) >= rt.settings.aspiration_daily_limit
+    used = await store.quota_used(conn, quota_key(rt, person, _today(rt)))
+    return used >= rt.settings.aspiration_daily_limit
 
 
 # --- creating tickets -----------------------------------------------------------------------------------
@@ -167,6 +173,7 @@ async def create_ticket(
         route=(person, chat_id, language),
     )
     assert a is not None  # only source-keyed tickets can already exist
+    await store.use_quota(conn, quota_key(rt, person, _today(rt)), _today(rt))
     await _announce_new(conn, rt, a)
     return a
 

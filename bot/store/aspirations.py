@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import schema as s
@@ -162,15 +164,22 @@ async def of_person(conn: AsyncConnection, person: str, limit: int = 10) -> list
     return [_aspiration(r) for r in await conn.execute(q)]
 
 
-async def count_since(conn: AsyncConnection, person: str, since: datetime) -> int:
-    q = (
-        select(func.count())
-        .select_from(
-            s.aspiration.join(s.aspiration_route, s.aspiration_route.c.aspiration_id == s.aspiration.c.id)
-        )
-        .where(s.aspiration_route.c.person == person, s.aspiration.c.created_at >= since)
+async def quota_used(conn: AsyncConnection, key: str) -> int:
+    """Tickets counted today under `key` (see bot.domain.aspirations.quota_key)."""
+    row = (
+        await conn.execute(select(s.aspiration_quota.c.used).where(s.aspiration_quota.c.key == key))
+    ).first()
+    return int(row.used) if row else 0
+
+
+async def use_quota(conn: AsyncConnection, key: str, day: date) -> None:
+    """One more ticket today under `key`; rows of earlier days are deleted on the way (they count nothing)."""
+    await conn.execute(delete(s.aspiration_quota).where(s.aspiration_quota.c.day < day))
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(s.aspiration_quota).values(key=key, day=day, used=1)
+    await conn.execute(
+        stmt.on_conflict_do_update(index_elements=["key"], set_={"used": s.aspiration_quota.c.used + 1})
     )
-    return int((await conn.execute(q)).scalar_one())
 
 
 async def apply_staff_change(

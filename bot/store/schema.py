@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -288,4 +289,15 @@ aspiration_draft = Table(
     Column("photo_file_id", String(200)),
     Column("sender_name", Text),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# How many tickets someone sent today (the daily limit), under a key made for that person and that day
+# (HMAC, see bot.domain.aspirations.quota_key): it names no one, survives /hapus_data (so deleting one's
+# data never resets the limit) and rows of past days are deleted.  Revision 0006.
+aspiration_quota = Table(
+    "aspiration_quota",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("used", Integer, nullable=False, default=0),
 )

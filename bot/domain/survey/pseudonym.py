@@ -10,6 +10,6 @@ import hashlib
 import hmac
 
 
-def pseudonym(salt: bytes, user_id: int, *, purpose: str = "telegram") -> str:
+def pseudonym(salt: bytes, subject: int | str, *, purpose: str = "telegram") -> str:
     """`purpose` separates uses: an aspiration writer's key must not match their survey pseudonym."""
-    return hmac.new(salt, f"{purpose}:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(salt, f"{purpose}:{subject}".encode(), hashlib.sha256).hexdigest()[:40]
