@@ -264,3 +264,23 @@ async def test_two_hundred_concurrent_respondents_stored_once(sb, clock):
     assert all(r.answers["persyaratan"] == "4" for r in stored)
     assert defn.version >= 1
     await asyncio.sleep(0)
+
+
+async def test_only_the_newest_survey_message_keeps_its_buttons(sb, people, clock):
+    """A typed answer brings the next question as a new message: the old one's buttons must go, or the
+    person presses an answer on a question already behind them."""
+    session = await _session(sb)
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await _open(sb, ALICE, session.id)
+    await _answer_all(sb, ALICE, low=True)  # each low score asks for a reason, typed: a new message each
+    with_buttons = [m for m in sb.tg.messages(ALICE) if m.reply_markup]
+    assert len(with_buttons) == 1 and "Ringkasan jawaban" in with_buttons[0].text
+
+
+async def test_the_introduction_counts_the_questions_really_asked(sb, people, clock):
+    session = await _session(sb)
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await _open(sb, ALICE, session.id)
+    intro, first = sb.tg.messages(ALICE)[-2:]
+    total = first.text.split(" dari ")[1].split()[0]  # "Pertanyaan 1 dari 16"
+    assert f"sekitar {total} pertanyaan" in intro.text

@@ -111,7 +111,10 @@ async def begin(rt: Runtime, session_id: int, user_id: int, chat_id: int, lang: 
             lang,
             title=escape(session.title),
             when=format_when(session.starts_at, lang, rt.tz),
-            intro=escape(defn.intro.get(lang) or defn.intro["id"]),
+            # "{count}" in the definition's intro: how many questions this person will be asked.
+            intro=escape(defn.intro.get(lang) or defn.intro["id"]).replace(
+                "{count}", str(len(engine.visible_questions(defn, draft)))
+            ),
         )
     return Opened(draft, session, intro, engine.render(defn, draft, session, draft.language))
 

@@ -8,6 +8,7 @@ current question.  Flow diagram: bot/domain/survey/survey.mmd.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -30,11 +31,16 @@ MAX_LISTED = 8  # /survei lists at most this many open surveys (one button each)
 async def _send_step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, view: View, draft: Draft, session: Session
 ) -> None:
-    """Send the current step as a new message and remember it as the one to edit."""
+    """Send the current step as a new message and remember it as the one to edit; the message that showed
+    the step before loses its buttons, so only the newest question can be answered."""
     sent = await context.bot.send_message(
         draft.chat_id, view.text, parse_mode="HTML", reply_markup=keyboards.survey_step(view, draft)
     )
     await flow.shown_in(rt_of(context), draft, session, sent.message_id)
+    if draft.message_id is not None and draft.message_id != sent.message_id:
+        # Already without buttons, or deleted by the person: nothing to take away.
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(draft.chat_id, draft.message_id, reply_markup=None)
 
 
 async def open_survey(update: Update, context: ContextTypes.DEFAULT_TYPE, session_id: int) -> None:
