@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.base.i18n import format_when, t
+from bot.domain import texts
 from bot.domain.kinds import MessageKind, ScheduleKind
 from bot.store.sessions import Session
 
@@ -77,3 +78,21 @@ def schedule_entry(session: Session, lang: str, tz: ZoneInfo) -> str:
         t("schedule.speaker", lang, speaker=escape(session.speaker)) if session.speaker else ""
     )
     return f"#{session.id} " + t("schedule.item", lang, **fields)
+
+
+def schedule_pages(entries: list[str], header: str, *, per_page: int = 5) -> list[list[str]]:
+    """/jadwal's entries in pages of at most `per_page` that each fit one message (with `header`, which
+    must be the longest header any page gets): long titles and venues make fewer entries per page."""
+    pages: list[list[str]] = []
+    page: list[str] = []
+    for entry in entries:
+        if page and (
+            len(page) == per_page
+            or texts.visible_length("\n\n".join([header, *page, entry])) > texts.TEXT_LIMIT
+        ):
+            pages.append(page)
+            page = []
+        page.append(entry)
+    if page:
+        pages.append(page)
+    return pages

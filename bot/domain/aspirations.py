@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.base.i18n import t
+from bot.base.i18n import format_date, t
+from bot.domain import texts
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
@@ -116,17 +118,21 @@ def _staff_alert(rt: Runtime, a: Aspiration, session_label: str) -> NewMessage |
     if chat_id is None:
         return None
     lang = rt.settings.language
-    limit = 600 if a.photo_file_id else 2000  # a photo caption holds 1,024 characters
-    body = a.text if len(a.text) <= limit else a.text[:limit] + "…"
-    text = t(
-        "aspiration.staff_new",
-        lang,
-        ticket=a.ticket,
-        section=html.escape(a.section),
-        category=t(f"aspiration.category_{a.category}", lang),
-        session=html.escape(session_label) if session_label else "–",
-        text=html.escape(body),
-    )
+
+    def alert(body: str) -> str:
+        return t(
+            "aspiration.staff_new",
+            lang,
+            ticket=a.ticket,
+            section=html.escape(a.section),
+            category=t(f"aspiration.category_{a.category}", lang),
+            session=html.escape(session_label) if session_label else "–",
+            text=html.escape(body),
+        )
+
+    # With a photo the alert is its caption (1,024 characters); the whole text stays in the Aspirasi sheet.
+    limit = texts.CAPTION_LIMIT if a.photo_file_id else texts.TEXT_LIMIT
+    text = alert(texts.shorten(a.text, limit - texts.visible_length(alert(""))))
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "buttons": []}
     if a.photo_file_id:
         payload["photo"] = a.photo_file_id
@@ -214,6 +220,29 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
             await _announce_new(conn, rt, a)
 
 
+def my_tickets_text(tickets: list[Aspiration], lang: str, tz: ZoneInfo) -> str:
+    """/aspirasiku: the person's latest tickets, newest first, with status and the staff reply (shortened:
+    the whole reply reached them when it was given); as many whole tickets as one message holds."""
+    items = []
+    for a in tickets:
+        reply = a.response.strip()
+        items.append(
+            t(
+                "aspiration.mine_item",
+                lang,
+                ticket=a.ticket,
+                date=format_date(a.created_at, lang, tz),
+                section=html.escape(a.section),
+                status=t(f"aspiration.status_{a.status}", lang),
+                excerpt=html.escape(texts.shorten(a.text, 80)),
+                reply=t("aspiration.mine_reply", lang, reply=html.escape(texts.shorten(reply, 300)))
+                if reply
+                else "",
+            )
+        )
+    return texts.fit_list(lambda joined: t("aspiration.mine", lang, items=joined), items, sep="\n\n")
+
+
 # --- staff changes read back from the sheet ----------------------------------------------------------------
 
 
@@ -240,21 +269,31 @@ def parse_public(raw: str) -> bool | None:
     return None
 
 
-def _update_message(rt: Runtime, a: Aspiration, lang: str) -> dict[str, Any]:
+def _update_messages(a: Aspiration, lang: str) -> list[dict[str, Any]]:
+    """What the citizen hears about a change: status, the staff reply and their own words.  The reply is
+    what they waited for, so a long one is sent whole, in as many messages as it takes."""
+
+    def first(reply: str) -> str:
+        return t(
+            "aspiration.update",
+            lang,
+            ticket=a.ticket,
+            status=t(f"aspiration.status_{a.status}", lang),
+            reply=html.escape(reply) if reply else t("aspiration.no_reply_yet", lang),
+            excerpt=html.escape(texts.shorten(a.text, 200)),
+        )
+
     reply = a.response.strip()
-    limit = 3000
-    if len(reply) > limit:
-        reply = reply[:limit] + "…"
-    excerpt = a.text if len(a.text) <= 200 else a.text[:200] + "…"
-    text = t(
-        "aspiration.update",
-        lang,
-        ticket=a.ticket,
-        status=t(f"aspiration.status_{a.status}", lang),
-        reply=html.escape(reply) if reply else t("aspiration.no_reply_yet", lang),
-        excerpt=html.escape(excerpt),
+    room = texts.TEXT_LIMIT - max(
+        texts.visible_length(first("")),
+        texts.visible_length(t("aspiration.update_more", lang, ticket=a.ticket, part=99, parts=99, reply="")),
     )
-    return {"text": text, "parse_mode": "HTML", "buttons": []}
+    parts = texts.split(reply, room) if reply else [""]
+    messages = [first(parts[0])] + [
+        t("aspiration.update_more", lang, ticket=a.ticket, part=n, parts=len(parts), reply=html.escape(part))
+        for n, part in enumerate(parts[1:], start=2)
+    ]
+    return [{"text": text, "parse_mode": "HTML", "buttons": []} for text in messages]
 
 
 async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult:
@@ -303,12 +342,16 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
                             conn,
                             [
                                 NewMessage(
-                                    key=f"asp_update:{a.id}:v{changed.version}",
+                                    # One key per change; a long reply's further parts keep its order.
+                                    key=f"asp_update:{a.id}:v{changed.version}" + (f":p{n}" if n > 1 else ""),
                                     kind=MessageKind.ASPIRATION_UPDATE,
                                     chat_id=route.chat_id,
-                                    payload=_update_message(rt, changed, route.language),
+                                    payload=payload,
                                     due_at=now,
                                     priority=4,
+                                )
+                                for n, payload in enumerate(
+                                    _update_messages(changed, route.language), start=1
                                 )
                             ],
                             now,
@@ -361,12 +404,15 @@ async def daily_digest(rt: Runtime) -> int:
         ]
         if len(waiting) > 30:
             lines.append(t("aspiration.digest_more", lang, count=len(waiting) - 30))
-        text = t(
-            "aspiration.digest",
-            lang,
-            count=len(waiting),
-            days=rt.settings.aspiration_overdue_days,
-            items="\n".join(lines),
+        text = texts.fit_list(
+            lambda items: t(
+                "aspiration.digest",
+                lang,
+                count=len(waiting),
+                days=rt.settings.aspiration_overdue_days,
+                items=items,
+            ),
+            lines,
         )
         return await outbox.enqueue(
             conn,

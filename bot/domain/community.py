@@ -16,6 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.base.i18n import t
+from bot.domain import texts
 from bot.domain.kinds import MessageKind
 from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
@@ -118,6 +119,7 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
                 resolved=sum(resolved.values()),
             )
         )
+    public_at: int | None = None
     public = [a for a in resolved_tickets if a.public and a.response.strip()]
     if public:
         items = [
@@ -130,6 +132,7 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
             )
             for a in public[:MAX_ITEMS]
         ]
+        public_at = len(parts)
         parts.append(t("monthly.public", lang, items="\n".join(items)))
     if sessions:
         lines = []
@@ -178,7 +181,15 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
                     )
                 )
     parts.append(t("monthly.footer", lang))
-    return "\n\n".join(parts)
+    if public_at is None:
+        return "\n\n".join(parts)
+    # What staff wrote back can be long: as many whole items as one message holds.
+    return texts.fit_list(
+        lambda joined: "\n\n".join(
+            [*parts[:public_at], t("monthly.public", lang, items=joined), *parts[public_at + 1 :]]
+        ),
+        items,
+    )
 
 
 async def queue_month(rt: Runtime, month: Month) -> int:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from bot.base.i18n import t
+from bot.domain.texts import echo
 
 MONTHS = {
     name: i
@@ -58,14 +59,14 @@ def _parse_date(text: str, lang: str) -> date:
             return date(int(m[3]), MONTHS[m[2]], int(m[1]))
     except ValueError:
         pass
-    raise ParseError(t("parse.date_unrecognized", lang, value=raw))
+    raise ParseError(t("parse.date_unrecognized", lang, value=echo(raw)))
 
 
 def _parse_time(text: str, lang: str) -> time:
     m = re.fullmatch(r"(\d{1,2})[.:](\d{2})(?:\s*(?:wib|wita|wit))?", text.strip().lower())
     if m and int(m[1]) < 24 and int(m[2]) < 60:
         return time(int(m[1]), int(m[2]))
-    raise ParseError(t("parse.time_unrecognized", lang, value=text.strip()))
+    raise ParseError(t("parse.time_unrecognized", lang, value=echo(text.strip())))
 
 
 def parse_when(text: str, tz: ZoneInfo, lang: str = "id") -> tuple[datetime, datetime]:
@@ -81,14 +82,14 @@ def parse_when(text: str, tz: ZoneInfo, lang: str = "id") -> tuple[datetime, dat
         if re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}", raw) and not re.search(
             r"\d[.:]\d{2}\b", raw[6:]
         ):
-            raise ParseError(t("parse.time_unrecognized", lang, value=raw))
-        raise ParseError(t("parse.date_unrecognized", lang, value=raw))
+            raise ParseError(t("parse.time_unrecognized", lang, value=echo(raw)))
+        raise ParseError(t("parse.date_unrecognized", lang, value=echo(raw)))
     day = _parse_date(m["date"], lang)
     start = datetime.combine(day, _parse_time(m["start"], lang), tzinfo=tz)
     if m["end"]:
         end = datetime.combine(day, _parse_time(m["end"], lang), tzinfo=tz)
         if end <= start:
-            raise ParseError(t("parse.end_before_start", lang, value=raw))
+            raise ParseError(t("parse.end_before_start", lang, value=echo(raw)))
     else:
         end = start + DEFAULT_DURATION
     return start, end

@@ -17,6 +17,7 @@ from bot.domain.announcements import session_message
 from bot.domain.kinds import MessageKind, ScheduleKind
 from bot.domain.parsing import ParseError, clean_text, match_section, parse_optional_url, parse_when
 from bot.domain.runtime import Runtime
+from bot.domain.texts import echo
 from bot.domain.worksheets import session_row
 from bot.store import Connection, chats, outbox, sessions, sheet_rows
 from bot.store.outbox import NewMessage
@@ -71,7 +72,7 @@ def validate_field(name: str, raw: str | None, rt: Runtime, lang: str = "id") ->
             section = match_section(value, rt.settings.sections)
             if section is None:
                 choices = ", ".join(rt.settings.sections)
-                raise ParseError(t("session.bad_section", lang, value=value.strip(), choices=choices))
+                raise ParseError(t("session.bad_section", lang, value=echo(value.strip()), choices=choices))
             return {"section": section}
         if name == "when":
             start, end = parse_when(value, rt.tz, lang)
@@ -82,7 +83,7 @@ def validate_field(name: str, raw: str | None, rt: Runtime, lang: str = "id") ->
             try:
                 return {f"{name}_url": parse_optional_url(value)}
             except ParseError as exc:
-                raise ParseError(t("session.bad_url", lang, value=str(exc))) from None
+                raise ParseError(t("session.bad_url", lang, value=echo(str(exc)))) from None
         if name == "speaker":
             return {"speaker": clean_text(value, max_length=SPEAKER_MAX, allow_dash_empty=True)}
     except ParseError as exc:

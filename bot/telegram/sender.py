@@ -13,10 +13,9 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.delivery.outbox import Failed, Migrated, Outcome, Rejected, RetryLater, Sent, Unreachable
+from bot.domain import texts
 from bot.telegram import keyboards
 from bot.telegram.rate_limit import PRE_PACED
-
-CAPTION_MAX = 1024  # Telegram's limit for a photo caption
 
 
 class TelegramTransport:
@@ -29,20 +28,21 @@ class TelegramTransport:
         try:
             if payload.get("photo"):
                 # A photo a citizen attached (Telegram file id); its caption holds 1,024 characters.
-                text = payload["text"]
+                caption, mode = texts.within(payload["text"], payload.get("parse_mode"), texts.CAPTION_LIMIT)
                 message = await self.bot.send_photo(
                     chat_id=chat_id,
                     photo=payload["photo"],
-                    caption=text[:CAPTION_MAX],
-                    parse_mode=payload.get("parse_mode") if len(text) <= CAPTION_MAX else None,
+                    caption=caption,
+                    parse_mode=mode,
                     reply_markup=keyboards.from_payload(payload),
                     rate_limit_args=PRE_PACED,
                 )
             else:
+                text, mode = texts.within(payload["text"], payload.get("parse_mode"), texts.TEXT_LIMIT)
                 message = await self.bot.send_message(
                     chat_id=chat_id,
-                    text=payload["text"],
-                    parse_mode=payload.get("parse_mode"),
+                    text=text,
+                    parse_mode=mode,
                     reply_markup=keyboards.from_payload(payload),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     rate_limit_args=PRE_PACED,

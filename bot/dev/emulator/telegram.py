@@ -17,6 +17,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
@@ -650,16 +651,17 @@ class FakeTelegram:
 
     def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._target(params)
-        if not params.get("text"):
-            raise _ApiError(400, "Bad Request: message text is empty")
-        if len(params["text"]) > 4096:
-            raise _ApiError(400, "Bad Request: message is too long")
+        _check_text(params)
+        _check_keyboard(params)
         return self._store(chat_id, "text", params)
 
     def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_caption(params)
+        _check_keyboard(params)
         return self._store(self._target(params), "photo", params)
 
     def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_caption(params)
         return self._store(self._target(params), "document", params)
 
     def _edited(self, params: dict[str, Any]) -> SentMessage:
@@ -670,6 +672,8 @@ class FakeTelegram:
         return msg
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        _check_text(params)
+        _check_keyboard(params)
         msg = self._edited(params)
         markup = params.get("reply_markup") or None
         if msg.text == params.get("text") and msg.reply_markup == markup:
@@ -693,6 +697,8 @@ class FakeTelegram:
         return True
 
     def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if len(params.get("text") or "") > CALLBACK_ANSWER_LIMIT:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers.append(
             {
                 "id": params.get("callback_query_id"),
@@ -795,3 +801,54 @@ class _ApiError(Exception):
         self.status = status
         self.description = description
         self.parameters = parameters
+
+
+# Telegram's limits on what a message carries, counted as Telegram counts them: after entity parsing (the
+# HTML tags do not count, `&amp;` is one character) and in UTF-16 code units (an emoji outside the BMP is
+# two).  The bot's own measure is bot.domain.texts.visible_length; this one is written independently.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_ANSWER_LIMIT = 200
+CALLBACK_DATA_BYTES = 64
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _parsed_length(text: str, parse_mode: str | None) -> int:
+    if parse_mode == "HTML":
+        parser = _Visible()
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_text(params: dict[str, Any]) -> None:
+    text = params.get("text") or ""
+    length = _parsed_length(text, params.get("parse_mode"))
+    if length == 0:
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if length > TEXT_LIMIT:
+        raise _ApiError(400, "Bad Request: message is too long")
+
+
+def _check_caption(params: dict[str, Any]) -> None:
+    if _parsed_length(params.get("caption") or "", params.get("parse_mode")) > CAPTION_LIMIT:
+        raise _ApiError(400, "Bad Request: message caption is too long")
+
+
+def _check_keyboard(params: dict[str, Any]) -> None:
+    for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
+        for button in row:
+            if not button.get("text"):
+                raise _ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_BYTES:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

@@ -16,6 +16,7 @@ from enum import StrEnum
 from html import escape
 
 from bot.base.i18n import t
+from bot.domain import texts
 from bot.domain.survey.definition import Question, SurveyDefinition
 from bot.store.sessions import Session
 from bot.store.surveys import Draft
@@ -286,25 +287,11 @@ def render(defn: SurveyDefinition, draft: Draft, session: Session, lang: str) ->
             ],
         )
     if draft.current == SUMMARY:
-        lines = []
-        for q in visible_questions(defn, draft):
-            value = draft.answers.get(q.key)
-            shown = (
-                t("survey.skipped", lang)
-                if value is None
-                else (q.label(value, lang) if q.kind != "text" else value)
-            )
-            lines.append(f"• {escape(_short(q.text.get(lang) or q.text['id']))}: <b>{escape(shown)}</b>")
-            if q.key in draft.followups:
-                lines.append(f"   ↳ {escape(draft.followups[q.key])}")
         actions = [
             (t("survey.send", lang), Action.SEND.code()),
             (t("survey.change", lang), Action.CHANGE.code()),
         ]
-        return View(
-            t("survey.summary", lang, title=title, answers="\n".join(lines)),
-            [actions, nav] if nav else [actions],
-        )
+        return View(_summary(defn, draft, title, lang), [actions, nav] if nav else [actions])
     if draft.current.startswith(FOLLOWUP):
         text = t(
             "survey.followup", lang, question=escape(defn.followup_text.get(lang) or defn.followup_text["id"])
@@ -329,6 +316,27 @@ def render(defn: SurveyDefinition, draft: Draft, session: Session, lang: str) ->
     if extra:
         buttons.append(extra)
     return View(body, buttons)
+
+
+def _summary(defn: SurveyDefinition, draft: Draft, title: str, lang: str) -> str:
+    """Every answer on one screen.  Typed reasons can be long (1,000 characters each, one per unsur): they
+    are shortened until the summary fits one Telegram message, or the person could never press Kirim."""
+    each = FOLLOWUP_MAX
+    while True:
+        lines = []
+        for q in visible_questions(defn, draft):
+            value = draft.answers.get(q.key)
+            if value is None:
+                shown = t("survey.skipped", lang)
+            else:
+                shown = q.label(value, lang) if q.kind != "text" else texts.shorten(value, each)
+            lines.append(f"• {escape(_short(q.text.get(lang) or q.text['id']))}: <b>{escape(shown)}</b>")
+            if q.key in draft.followups:
+                lines.append(f"   ↳ {escape(texts.shorten(draft.followups[q.key], each))}")
+        text = t("survey.summary", lang, title=title, answers="\n".join(lines))
+        if texts.visible_length(text) <= texts.TEXT_LIMIT or each <= 20:
+            return text
+        each //= 2
 
 
 def _short(text: str, limit: int = 60) -> str:

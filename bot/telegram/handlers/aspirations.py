@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.base.i18n import format_date, t
+from bot.base.i18n import t
 from bot.domain import aspirations, links
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.store import aspirations as store
@@ -291,28 +291,7 @@ async def my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not tickets:
         await update.effective_message.reply_text(t("aspiration.mine_empty", lang))
         return
-    items = []
-    for a in tickets:
-        reply = a.response.strip()
-        items.append(
-            t(
-                "aspiration.mine_item",
-                lang,
-                ticket=a.ticket,
-                date=format_date(a.created_at, lang, rt.tz),
-                section=escape(a.section),
-                status=t(f"aspiration.status_{a.status}", lang),
-                excerpt=escape(a.text if len(a.text) <= 80 else a.text[:80] + "…"),
-                reply=t(
-                    "aspiration.mine_reply",
-                    lang,
-                    reply=escape(reply if len(reply) <= 300 else reply[:300] + "…"),
-                )
-                if reply
-                else "",
-            )
-        )
-    await update.effective_message.reply_html(t("aspiration.mine", lang, items="\n\n".join(items)))
+    await update.effective_message.reply_html(aspirations.my_tickets_text(tickets, lang, rt.tz))
 
 
 def build_aspiration_handlers() -> list[tuple[object, int]]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
-from bot.domain.announcements import schedule_entry
+from bot.domain.announcements import schedule_entry, schedule_pages
 from bot.domain.callbacks import Cb, pack, unpack
 from bot.domain.sessions import upcoming
 from bot.telegram.handlers.common import lang_of, rt_of
@@ -24,12 +22,12 @@ async def _render(
     items = await upcoming(rt)
     if not items:
         return t("schedule.empty", lang), None
-    pages = math.ceil(len(items) / PAGE_SIZE)
+    entries = [schedule_entry(s, lang, rt.tz) for s in items]
+    widest = t("schedule.header", lang, page=len(entries), pages=len(entries))
+    chunks = schedule_pages(entries, widest, per_page=PAGE_SIZE)
+    pages = len(chunks)
     page = min(max(page, 1), pages)
-    chunk = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    text = "\n\n".join(
-        [t("schedule.header", lang, page=page, pages=pages), *(schedule_entry(s, lang, rt.tz) for s in chunk)]
-    )
+    text = "\n\n".join([t("schedule.header", lang, page=page, pages=pages), *chunks[page - 1]])
     nav = []
     if page > 1:
         nav.append(
