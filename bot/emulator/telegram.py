@@ -151,6 +151,10 @@ class FakeTelegram:
         # puts a fetched batch into its update queue before it asks again with the next offset.
         self.acknowledged_upto = 0
         self._request_hooks: list[Callable[[RecordedRequest], None]] = []
+        # When set, a long poll ends only when an update comes (or the emulator stops), never on its timeout:
+        # a test can then show that the bot does not wait for its open poll (to stop, say).
+        self.hold_long_polls = False
+        self.held_polls = 0  # long polls waiting right now under hold_long_polls
         self.limited_until = 0.0  # by `clock`: until then a client told to retry may still be waiting
         self._counts: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -666,8 +670,15 @@ class FakeTelegram:
         timeout = float(params.get("timeout") or 0)
         if not self._updates and timeout > 0 and not self._stopping:
             self._new_update.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), timeout)
+            if self.hold_long_polls:
+                self.held_polls += 1
+                try:
+                    await self._new_update.wait()
+                finally:
+                    self.held_polls -= 1
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
         limit = int(params.get("limit") or 100)
         batch = self._updates[:limit]
         if batch:
