@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import subprocess
@@ -45,6 +46,15 @@ async def _prepare(tmp_path: Path, tg) -> Runtime:
     return rt
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: a preexec_fn must not import (it runs after fork)
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the test process dies, so a worker ended by the hang guard (pytest-timeout)
+    leaves no bot behind polling an emulator that is gone."""
+    _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux, where the bot and its tests run)
+
+
 def _spawn(tmp_path: Path, tg, settings, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -64,6 +74,7 @@ def _spawn(tmp_path: Path, tg, settings, extra_env: dict[str, str] | None = None
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=tmp_path,
+        preexec_fn=_die_with_parent,
     )
     proc.log_path = tmp_path / "bot.log"  # type: ignore[attr-defined]
     return proc
