@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+import sys
+import threading
+import traceback
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +23,65 @@ from .postgres import PostgresServer, find_bin
 
 TZ = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 3, 20, 8, 0, tzinfo=TZ)  # a Friday morning in Magelang
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item, settings):
+    """The suite's hang guard (pytest-timeout, `timeout` in pyproject.toml), reporting where it can be read.
+
+    Same as pytest-timeout's thread method (dump, then end the worker, which pytest-xdist reports as that
+    test failing and replaces), but the dump goes to the real stderr, which xdist passes on, and it also
+    lists what each asyncio task is waiting on: a hung end-to-end test is a coroutine waiting for an event
+    that never comes, and the threads' stacks alone show only the event loop's select().
+    """
+    if settings.method != "thread" or not settings.timeout:
+        return None
+    timer = threading.Timer(settings.timeout, _hang_report, (item, settings.timeout))
+    timer.name = "hang-guard"
+    timer.daemon = True
+    timer.start()
+    item.cancel_timeout = timer.cancel  # what pytest-timeout's cancel hook calls
+    return True
+
+
+def _hang_report(item, seconds: float) -> None:
+    lines = [f"\n{'+' * 30} hang guard: {item.nodeid} still running after {seconds:g}s {'+' * 30}\n"]
+    loop = None
+    try:
+        for ident, frame in sys._current_frames().items():
+            if ident == threading.get_ident():
+                continue
+            name = next((t.name for t in threading.enumerate() if t.ident == ident), "?")
+            lines.append(f"--- thread {name} ---\n{''.join(traceback.format_stack(frame))}")
+            if ident == threading.main_thread().ident:
+                f = frame
+                while f is not None and loop is None:
+                    candidate = f.f_locals.get("self")
+                    loop = candidate if isinstance(candidate, asyncio.AbstractEventLoop) else None
+                    f = f.f_back
+        for task in list(asyncio.all_tasks(loop)) if loop is not None else []:
+            lines.append(f"--- asyncio task {task.get_name()} ---\n{''.join(_awaiting(task.get_coro()))}")
+    except Exception:
+        lines.append(traceback.format_exc())
+    finally:
+        capman = item.config.pluginmanager.getplugin("capturemanager")
+        if capman:
+            capman.suspend_global_capture(item)  # stderr is the real one again, not pytest's capture file
+        os.write(2, "".join(lines).encode(errors="replace"))
+        os._exit(1)
+
+
+def _awaiting(coro) -> list[str]:
+    """Where a suspended coroutine waits, outermost first, down its chain of awaits."""
+    where = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            where.append(
+                f'  File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}\n'
+            )
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return where
 
 
 @pytest.fixture(autouse=True)

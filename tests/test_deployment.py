@@ -23,9 +23,7 @@ def test_systemd_unit_passes_systemd_analyze_verify(tmp_path):
     ngopas = Path(sys.executable).with_name("ngopas")
     copy = tmp_path / "ngopas.service"
     copy.write_text(unit.replace("/opt/ngopas/.venv/bin/ngopas", str(ngopas)))
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "ngopas.service" not in result.stderr, result.stderr  # no warning about our unit
 
@@ -76,7 +74,6 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
         ],
         check=True,
         capture_output=True,
-        timeout=300,
     )
     [wheel] = tmp_path.glob("ngopas_bot-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -102,10 +99,8 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
 )
 def test_docker_image_builds_and_answers_help():
     tag = "ngopas-bot:test"
-    subprocess.run(["docker", "build", "-q", "-t", tag, str(ROOT)], check=True, timeout=1200)
-    result = subprocess.run(
-        ["docker", "run", "--rm", tag, "--help"], capture_output=True, text=True, timeout=120
-    )
+    subprocess.run(["docker", "build", "-q", "-t", tag, str(ROOT)], check=True)
+    result = subprocess.run(["docker", "run", "--rm", tag, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "ngopas" in result.stdout.lower()
 
 

@@ -33,7 +33,7 @@ async def _doctor(tmp_path, tg, **extra):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    out, _ = await proc.communicate()  # however long a busy machine takes; the hang guard is global
     return proc.returncode, out.decode()
 
 

@@ -1,5 +1,7 @@
 """The emulator speaks the Bot API as the real python-telegram-bot expects it, errors included."""
 
+import asyncio
+
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
@@ -123,3 +125,25 @@ async def test_updates_membership_and_buttons_reach_a_polling_bot(fake):
         await app.stop()
     assert seen == ["p:1", "member", "kicked"]
     assert fake.callback_answers[-1]["text"] == "ok"
+
+
+async def test_an_update_taken_by_an_abandoned_long_poll_is_not_acknowledged(fake):
+    """A bot stopped while long polling leaves its getUpdates open in the server; the next update wakes that
+    poll and is written into a closed connection.  It was handed out ("delivered"), but no live bot has it:
+    only a later getUpdates with a higher offset acknowledges it, and that is what `Sandbox.settle` waits for
+    (the restart race behind test_restart_mid_survey_keeps_answers_and_position failing under load)."""
+    fake.add_user(7, "Ani")
+    async with bot_for(fake) as gone:
+        poll = asyncio.create_task(gone.get_updates(offset=0, timeout=30))
+        await fake.wait_for(lambda: fake.count("getUpdates") == 1)  # counted once it waits for an update
+        poll.cancel()  # the bot stops: its request is abandoned, the server's long poll is not
+        with pytest.raises(asyncio.CancelledError):
+            await poll
+    update = fake.send_text(7, "/start")
+    await fake.wait_for(lambda: fake.undelivered == 0)  # the abandoned poll took it ...
+    assert fake.unacknowledged == 1  # ... but nobody acknowledged it
+    async with bot_for(fake) as live:
+        [got] = await live.get_updates(offset=0, timeout=0)
+        assert got.update_id == update["update_id"] and fake.unacknowledged == 1  # fetched, not yet confirmed
+        assert await live.get_updates(offset=got.update_id + 1, timeout=0) == ()
+    assert fake.unacknowledged == 0

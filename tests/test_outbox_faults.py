@@ -72,7 +72,7 @@ async def test_429_waits_retry_after_then_sends_once(sb, tg):
     tg.fail_next("sendMessage", status=429, retry_after=1, times=2)
     await _announce(sb)
     for _ in range(5):  # retry_after is honoured on the bot's clock
-        await sb.outbox_idle(limit_seconds=20)
+        await sb.outbox_idle()
         await sb.advance(timedelta(seconds=2))
     await sb.outbox_idle()
     for chat in (GROUP, OK_USER, BLOCKER):

@@ -122,9 +122,7 @@ def test_service_account_key_and_access_token_never_logged(tmp_path, capsys):
         key = tmp_path / "key.json"
         key.write_text(json.dumps(info))
         configure(verbose=True)  # the most talkative setting an operator can choose
-        workbook = GoogleWorkbook(
-            key, fake.spreadsheet_id, endpoint=fake.endpoint, sleep=lambda _: None, timeout=1.0
-        )
+        workbook = GoogleWorkbook(key, fake.spreadsheet_id, endpoint=fake.endpoint, sleep=lambda _: None)
         spec = WorksheetSpec("Jawaban", ("ID", "Isi"), key="ID")
         workbook.ensure([spec])
         fake.fail_next(3, status=500)

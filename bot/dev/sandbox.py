@@ -76,18 +76,24 @@ class Sandbox:
         self.rt.wake_sender()
         return queued
 
-    async def settle(self, quiet: float = 0.02, limit_seconds: float = 30.0) -> None:
-        """Wait until every injected update was fetched and fully handled (replies sent, retries done)."""
-        processor = self.running.app.update_processor
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit_seconds
-        calm = 0
-        while calm < 2:
-            busy = self.tg.undelivered or processor.in_flight  # type: ignore[attr-defined]
-            calm = 0 if busy else calm + 1
-            if loop.time() > deadline:
-                raise AssertionError(f"bot still busy after {limit_seconds}s")
+    async def settle(self, quiet: float = 0.02) -> None:
+        """Wait until every injected update was fetched and fully handled (replies sent, retries done).
+
+        Waits on events, not on a time budget (a loaded machine is slow, not wrong): the emulator's count of
+        updates the bot has not yet acknowledged, and PTB's update queue, each of whose items is marked done
+        only when its handlers have returned.  "Fetched" alone is not enough: after a restart, the stopped
+        bot's long poll may still be open in the emulator and take the update into a closed connection.
+        Then, after `quiet` seconds, nothing new may have started (a handler's follow-up); otherwise again.
+        A real hang is left to the suite's global guard (pytest-timeout), which dumps the stacks.
+        """
+        app = self.running.app
+        processor = app.update_processor
+        while True:
+            await self.tg.wait_for(lambda: not self.tg.unacknowledged)
+            await app.update_queue.join()
             await asyncio.sleep(quiet)
+            if not (self.tg.unacknowledged or app.update_queue.qsize() or processor.in_flight):  # type: ignore[attr-defined]
+                return
 
     async def say(self, user: int, text: str, chat: int | None = None) -> None:
         """A simulated person sends `text` (in `chat`, default their private chat); wait for the reply."""
@@ -108,9 +114,8 @@ class Sandbox:
     def texts(self, chat: int) -> list[str]:
         return [m.text or "" for m in self.tg.messages(chat)]
 
-    async def outbox_idle(self, limit_seconds: float = 30.0) -> None:
-        """Wait until nothing due is pending or being sent."""
-        deadline = asyncio.get_running_loop().time() + limit_seconds
+    async def outbox_idle(self) -> None:
+        """Wait until nothing due is pending or being sent (no time budget: see `settle`)."""
         while True:
             async with self.rt.store.connect() as conn:
                 stats = await outbox.stats(conn)
@@ -118,8 +123,6 @@ class Sandbox:
             if not due and not stats.by_state.get("sending"):
                 await self.running.sender.wait_idle()
                 return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"outbox not drained in {limit_seconds}s: {stats.by_state}")
             await asyncio.sleep(0.02)
 
 
@@ -184,7 +187,7 @@ async def running_sandbox(
     finally:
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 20)
+            await task  # a stop that never ends is a bug the suite's hang guard reports, with the stacks
         await store.close()
         if own_tg:
             await tg.stop()

@@ -147,7 +147,15 @@ class FakeTelegram:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] = {"url": ""}
         self.rate_limited = 0
-        self.delivered_upto = 0  # highest update_id handed to the bot by getUpdates
+        self.delivered_upto = 0  # highest update_id handed out by any getUpdates (even to a client now gone)
+        # Highest update_id the bot confirmed, as Telegram counts it: a getUpdates whose offset is past it.  PTB
+        # puts a fetched batch into its update queue before it asks again with the next offset.
+        self.acknowledged_upto = 0
+        self._request_hooks: list[Callable[[RecordedRequest], None]] = []
+        # When set, a long poll ends only when an update comes (or the emulator stops), never on its timeout:
+        # a test can then show that the bot does not wait for its open poll (to stop, say).
+        self.hold_long_polls = False
+        self.held_polls = 0  # long polls waiting right now under hold_long_polls
         self.limited_until = 0.0  # by `clock`: until then a client told to retry may still be waiting
         self._counts: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -394,17 +402,36 @@ class FakeTelegram:
 
     @property
     def undelivered(self) -> int:
-        """Updates injected but not yet fetched by the bot."""
+        """Updates injected but not yet handed out by any getUpdates.
+
+        Not "the bot has them": a long poll whose client is gone (a bot stopped or killed while polling) still
+        takes the next update and answers into a closed connection.  See `unacknowledged`.
+        """
         return sum(1 for u in self._updates if u["update_id"] > self.delivered_upto)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Updates injected but not yet confirmed by a live bot (a later getUpdates with a higher offset).
+
+        Zero means every injected update is in the bot's hands: PTB queues a fetched batch for its handlers
+        before it polls again with the next offset.
+        """
+        return sum(1 for u in self._updates if u["update_id"] > self.acknowledged_upto)
 
     def count(self, method: str) -> int:
         return self._counts[method]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    def on_request(self, hook: Callable[[RecordedRequest], None]) -> None:
+        """Call `hook` with each request as it arrives, before it is answered (to act at an exact moment)."""
+        self._request_hooks.append(hook)
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Wait until `predicate()` holds.  No time limit unless `timeout` is given (benchmarks): tests wait on
+        the event itself and leave hangs to the suite's global guard (pytest-timeout)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = None if timeout is None else loop.time() + timeout
         while not predicate():
-            if loop.time() > deadline:
+            if deadline is not None and loop.time() > deadline:
                 raise AssertionError(
                     f"condition not met within {timeout}s; last requests: {[r.method for r in self.requests[-10:]]}"
                 )
@@ -492,6 +519,8 @@ class FakeTelegram:
         record = RecordedRequest(method, params, self.clock())
         self.requests.append(record)
         self._counts[method] += 1
+        for hook in self._request_hooks:
+            hook(record)
         if self._delay and method != "getUpdates":
             await asyncio.sleep(self._delay)
         response = self._fault_for(method, params) or self._limit(method, params)
@@ -638,11 +667,19 @@ class FakeTelegram:
         offset = params.get("offset")
         if isinstance(offset, int):
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self.acknowledged_upto = max(self.acknowledged_upto, offset - 1)
         timeout = float(params.get("timeout") or 0)
         if not self._updates and timeout > 0 and not self._stopping:
             self._new_update.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), timeout)
+            if self.hold_long_polls:
+                self.held_polls += 1
+                try:
+                    await self._new_update.wait()
+                finally:
+                    self.held_polls -= 1
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
         limit = int(params.get("limit") or 100)
         batch = self._updates[:limit]
         if batch:
