@@ -18,17 +18,16 @@ from typing import Any
 from openpyxl import Workbook as XlsxBook
 from openpyxl import load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils.exceptions import IllegalCharacterError
 
-from .errors import WorkbookCorrupt
+from .errors import RowRejected, WorkbookBusy, WorkbookCorrupt
 from .workbook import (
     AppendResult,
     CellUpdate,
     SheetRow,
     Workbook,
     WorksheetSpec,
-    cell_value,
     merged_headers,
-    to_row,
 )
 
 
@@ -60,22 +59,31 @@ class LocalWorkbook(Workbook):
             raise WorkbookCorrupt(str(self.path)) from exc
 
     def _save(self, book: Any) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
+        except OSError as exc:
+            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
         os.close(fd)
         try:
             book.save(tmp)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
+        except OSError as exc:  # opened and locked by Excel on Windows, disk full, folder read-only
+            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
+        except (ValueError, TypeError) as exc:  # a value openpyxl could hold but not write out
+            raise RowRejected(str(exc)[:200]) from exc
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    @staticmethod
-    def _set(cell: Any, value: object) -> None:
-        value = cell_value(value)
-        cell.value = value
+    def _set(self, cell: Any, value: object) -> None:
+        value = self.cell(value)
+        try:
+            cell.value = value
+        except (IllegalCharacterError, ValueError, TypeError) as exc:
+            raise RowRejected(str(exc)[:200]) from exc
         if isinstance(value, str):
             cell.data_type = "s"  # literal text, never a formula
 
@@ -124,7 +132,7 @@ class LocalWorkbook(Workbook):
                 if key is not None and key in seen:
                     skipped += 1
                     continue
-                for col, value in enumerate(to_row(headers, values), start=1):
+                for col, value in enumerate(self.row(headers, values), start=1):
                     self._set(sheet.cell(row=next_row, column=col), value)
                 next_row += 1
                 written += 1
@@ -173,7 +181,7 @@ class LocalWorkbook(Workbook):
             if sheet.max_row > 1:
                 sheet.delete_rows(2, sheet.max_row - 1)
             for r, values in enumerate(rows, start=2):
-                for col, value in enumerate(to_row(headers, values), start=1):
+                for col, value in enumerate(self.row(headers, values), start=1):
                     self._set(sheet.cell(row=r, column=col), value)
             self._save(book)
 

@@ -39,6 +39,8 @@ def init(env_file: EnvFile = Path("settings.env")) -> None:
 def sync(env_file: EnvFile = Path("settings.env"), quiet: Quiet = False) -> None:
     """Kirim sekarang semua baris yang menunggu ke spreadsheet; baca perubahan di lembar Jadwal dan Aspirasi.
 
+    Baris yang pernah ditolak spreadsheet dicoba lagi.
+
     Example: ngopas sync
     """
     from bot.delivery.sheets_sync import SYNC_STEPS, open_sheets_sync, sync_now
@@ -60,4 +62,10 @@ def sync(env_file: EnvFile = Path("settings.env"), quiet: Quiet = False) -> None
         typer.echo(line, err=True)
     if done.error:
         fail(f"Sebagian belum terkirim ({done.pending} baris menunggu): {done.error}", code=1)
+    if done.parked:
+        fail(
+            f"{done.parked} baris ditahan karena ditolak spreadsheet (lihat di atas); baris lain sudah "
+            f"dikirim, {done.pending} baris menunggu.",
+            code=1,
+        )
     say(f"Selesai; {done.pending} baris menunggu.", quiet)

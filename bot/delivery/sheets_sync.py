@@ -5,6 +5,10 @@ response, a new session), then flushed in batches: one `append_rows` per workshe
 row key as the sheet's idempotency column, so a retried flush never writes a row twice.  gspread is
 blocking, so every workbook call runs in a worker thread; while Google is slow, down or over quota the
 rows simply wait in the store and citizens notice nothing.
+
+One bad row never blocks the others: a batch the spreadsheet refuses for its content is halved until the
+refused row stands alone, and that row is parked with the reason (/status, `ngopas sync`, `ngopas doctor`
+show it).
 """
 
 from __future__ import annotations
@@ -25,15 +29,18 @@ from bot.domain.runtime import Runtime
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
 from bot.domain.survey.definition import definition_for
-from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN, jawaban_spec
+from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN, jawaban_spec, session_row
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
-from sheets.errors import SheetsError
+from bot.store.sessions import Session
+from sheets.errors import RowRejected, SheetsError
 from sheets.workbook import CellUpdate, Workbook, WorksheetSpec, open_workbook
 
 log = logging.getLogger(__name__)
 
 WRITES_PER_MINUTE = 60  # Google's per-user write quota; we never plan to exceed it
+# What staff type in a Jadwal row (what the bot compares with the session it describes).
+JADWAL_FIELDS = ("Judul", "Bidang", "Tanggal", "Jam", "Tempat", "Zoom", "YouTube", "Narasumber")
 
 
 @dataclass
@@ -42,6 +49,7 @@ class FlushResult:
     skipped: int = 0
     requests: int = 0
     pending: int = 0
+    parked: int = 0  # rows the spreadsheet refused on their own in this flush, now waiting aside
     error: str | None = None
 
 
@@ -57,6 +65,7 @@ class SheetsSync:
         self._write_times: list[float] = []
         self._lock = asyncio.Lock()
         self._ensured = False
+        self._repaired = False
 
     def specs(self) -> list[WorksheetSpec]:
         return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
@@ -82,49 +91,91 @@ class SheetsSync:
         """Write every queued row: one request per worksheet (and op), then mark them flushed."""
         async with self._lock:
             result = FlushResult()
+            self._repaired = False
             try:
                 await self.ensure()
             except SheetsError as exc:
                 result.error = str(exc)
-                async with self.rt.store.connect() as conn:
-                    result.pending = (await sheet_rows.lag(conn))[0]
+                result.pending = await self._waiting()
                 return result
             async with self.rt.store.connect() as conn:
                 rows = await sheet_rows.pending(conn)
             groups: dict[tuple[str, str], list[sheet_rows.QueuedRow]] = defaultdict(list)
             for row in rows:
                 groups[(row.worksheet, row.op)].append(row)
-            for (worksheet, op), batch in groups.items():
-                if self._budget() <= 0:
-                    break
-                ids = [r.id for r in batch]
+            # Appends first: an update then finds the row its append has just written.
+            for (worksheet, op), batch in sorted(groups.items(), key=lambda group: group[0][1] != "append"):
                 try:
-                    spec = self.spec(worksheet)
-                    self._write_times.append(self.clock())
-                    result.requests += 1
-                    if op == "append":
-                        outcome = await asyncio.to_thread(
-                            self.workbook.append_rows, spec, [r.values for r in batch]
-                        )
-                        result.skipped += outcome.skipped
-                        result.written[worksheet] = result.written.get(worksheet, 0) + outcome.written
-                    else:
-                        await self._apply_updates(spec, batch)
-                        result.written[worksheet] = result.written.get(worksheet, 0) + len(batch)
+                    if not await self._write(worksheet, op, batch, result):
+                        break  # this minute's write budget is spent: the rest waits for the next round
                 except SheetsError as exc:
                     log.warning("Sheets flush of %s failed: %s", worksheet, exc)
                     result.error = str(exc)
+                    self._ensured = False  # a worksheet renamed or deleted is made again next round
                     async with self.rt.store.begin() as conn:
-                        await sheet_rows.mark_failed(conn, ids, str(exc))
-                    break  # Google is unhappy: stop this round, everything stays queued
-                async with self.rt.store.begin() as conn:
-                    await sheet_rows.mark_flushed(conn, ids, self.rt.clock.now())
+                        await sheet_rows.mark_failed(conn, [r.id for r in batch], str(exc))
+                    break  # the spreadsheet is unhappy: stop this round, everything stays queued
             if result.written.get("Jawaban") and result.error is None and self._budget() >= 2:
-                await self.refresh_summary()
-                result.requests += 2
-            async with self.rt.store.connect() as conn:
-                result.pending = (await sheet_rows.lag(conn))[0]
+                try:
+                    await self.refresh_summary()
+                    result.requests += 2
+                except SheetsError as exc:  # the summary is made again after the next answers
+                    log.warning("Sheets: Ringkasan not refreshed: %s", exc)
+            result.pending = await self._waiting()
             return result
+
+    async def _waiting(self) -> int:
+        async with self.rt.store.connect() as conn:
+            return (await sheet_rows.lag(conn))[0]
+
+    async def _write(
+        self, worksheet: str, op: str, batch: list[sheet_rows.QueuedRow], result: FlushResult
+    ) -> bool:
+        """Write one group in one request and mark it flushed; False when the write budget is spent.
+
+        A group the spreadsheet refuses for its content is halved until the refused row stands alone, and
+        that row is parked with the reason: one bad row costs a few requests, never the other rows."""
+        try:
+            spec = self.spec(worksheet)
+        except KeyError:
+            for row in batch:
+                await self._park(row, f"Lembar {worksheet} tidak dikenal bot.", result)
+            return True
+        if self._budget() <= 0:
+            return False
+        self._write_times.append(self.clock())
+        result.requests += 1
+        try:
+            if op == "append":
+                outcome = await asyncio.to_thread(self.workbook.append_rows, spec, [r.values for r in batch])
+                result.skipped += outcome.skipped
+                written = outcome.written
+            else:
+                await self._apply_updates(spec, batch)
+                written = len(batch)
+        except RowRejected as exc:
+            if not self._repaired:
+                # The worksheet itself may be at fault (renamed, its header row cleared): make it again once.
+                self._repaired = True
+                self._ensured = False
+                await self.ensure()
+            if len(batch) == 1:
+                await self._park(batch[0], str(exc), result)
+                return True
+            half = len(batch) // 2
+            return await self._write(worksheet, op, batch[:half], result) and await self._write(
+                worksheet, op, batch[half:], result
+            )
+        async with self.rt.store.begin() as conn:
+            await sheet_rows.mark_flushed(conn, [r.id for r in batch], self.rt.clock.now())
+        result.written[worksheet] = result.written.get(worksheet, 0) + written
+        return True
+
+    async def _park(self, row: sheet_rows.QueuedRow, reason: str, result: FlushResult) -> None:
+        log.warning("Sheets: row %s of %s parked: %s", row.row_key, row.worksheet, reason)
+        async with self.rt.store.begin() as conn:
+            await sheet_rows.park(conn, row.id, reason, self.rt.clock.now())
+        result.parked += 1
 
     async def refresh_summary(self) -> int:
         """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
@@ -194,6 +245,14 @@ class SheetsSync:
             await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
         return result
 
+    def _as_written(self, values: dict[str, str], session: Session) -> bool:
+        """Does this Jadwal row still read as the bot wrote the session?  Then staff changed nothing in it
+        (text the workbook could not hold as stored, e.g. a control character, reads back cleaned)."""
+        written = session_row(session, self.rt.tz)
+        return all(
+            str(self.workbook.cell(written[h])).strip() == values.get(h, "").strip() for h in JADWAL_FIELDS
+        )
+
     async def _apply_jadwal_row(self, values: dict[str, str]) -> tuple[str, int | None]:
         raw = normalise_row({k: v for k, v in values.items() if k not in ("Status Bot", "Status Sesi")})
         if not any(raw.get(k) for k in ("title", "when", "section")):
@@ -211,7 +270,7 @@ class SheetsSync:
                 session = await store_sessions.get_session(conn, int(ident))
             if session is None:
                 return f"ID sesi tidak dikenal: {ident}", None
-            if session.status == "cancelled":
+            if session.status == "cancelled" or self._as_written(values, session):
                 return "OK", session.id
             await edit_session(self.rt, session.id, parsed, by=None)
             return "OK", session.id
@@ -249,6 +308,7 @@ class SyncReport:
     problems: list[str]
     pending: int
     error: str | None
+    parked: int = 0
 
 
 SYNC_STEPS = (
@@ -260,7 +320,8 @@ SYNC_STEPS = (
 
 
 async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = None) -> SyncReport:
-    """One full round now: flush what waits, read staff edits in Jadwal and Aspirasi, flush what they caused.
+    """One full round now: flush what waits (parked rows are tried again), read staff edits in Jadwal and
+    Aspirasi, flush what they caused.
 
     `on_step(i)` is called before step i of `SYNC_STEPS` (and with len(SYNC_STEPS) at the end)."""
 
@@ -269,6 +330,8 @@ async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = N
             on_step(i)
 
     step(0)
+    async with sheets.rt.store.begin() as conn:
+        await sheet_rows.unpark(conn)
     first = await sheets.flush()
     step(1)
     problems = await sheets.read_jadwal()
@@ -279,7 +342,12 @@ async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = N
     step(len(SYNC_STEPS))
     if heard.notified:
         problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    async with sheets.rt.store.connect() as conn:
+        parked = await sheet_rows.parked(conn)
+    problems += [f"{row.worksheet} {row.row_key}: ditahan, {row.error}" for row in parked]
     written = {
         k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
     }
-    return SyncReport(written, problems + heard.problems, second.pending, second.error or first.error)
+    return SyncReport(
+        written, problems + heard.problems, second.pending, second.error or first.error, len(parked)
+    )
