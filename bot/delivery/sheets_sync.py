@@ -8,7 +8,9 @@ rows simply wait in the store and citizens notice nothing.
 
 One bad row never blocks the others: a batch the spreadsheet refuses for its content is halved until the
 refused row stands alone, and that row is parked with the reason (/status, `ngopas sync`, `ngopas doctor`
-show it).
+show it).  The store is the truth and the workbook its mirror: rows missing from the workbook (a stale copy
+saved over it, rows deleted, a new file) are written again on every read round, and `ngopas sheets rebuild`
+writes every worksheet again.
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ from typing import Any
 
 from bot.base.i18n import format_when
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
+from bot.domain.mirror import database_keys, database_rows
 from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
 from bot.domain.survey.definition import definition_for
-from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN, jawaban_spec, session_row
+from bot.domain.worksheets import (
+    ASPIRASI,
+    JADWAL,
+    KEYED_WORKSHEETS,
+    RINGKASAN,
+    jawaban_spec,
+    session_row,
+)
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
 from bot.store.sessions import Session
@@ -245,6 +255,69 @@ class SheetsSync:
             await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
         return result
 
+    async def restore_missing(self) -> dict[str, int]:
+        """Queue again, as they are now, the rows the store has and the workbook lacks: a stale copy saved
+        over the file, rows deleted by hand, a file moved away.  Returns how many per worksheet."""
+        await self.ensure()
+        restored: dict[str, int] = {}
+        for name in KEYED_WORKSHEETS:
+            spec = self.spec(name)
+            present = {
+                row.values.get(spec.key or "", "").strip()
+                for row in await asyncio.to_thread(self.workbook.read_rows, spec)
+            }
+            async with self.rt.store.connect() as conn:
+                unwritten = await sheet_rows.unwritten_keys(conn, name)  # on their way, or parked
+            missing = (await database_keys(self.rt, name)) - present - unwritten
+            if not missing:
+                continue
+            rows = await database_rows(self.rt, name, only=missing)
+            now = self.rt.clock.now()
+            async with self.rt.store.begin() as conn:
+                for key, values in rows.items():
+                    await sheet_rows.requeue(conn, name, key, values, now)
+            log.warning("Sheets: %d rows missing from %s are written again", len(rows), name)
+            restored[name] = len(rows)
+        return restored
+
+    async def rebuild(self) -> dict[str, int]:
+        """Write every worksheet again from the store (`ngopas sheets rebuild`).
+
+        Staff edits are read first, so none is lost; rows whose key the store does not know (a staff row
+        not yet valid, notes) are kept; every other row is written once, as the store has it now."""
+        await self.ensure()
+        await self.read_jadwal()
+        await self.read_aspirasi()
+        async with self.rt.store.connect() as conn:
+            before = await sheet_rows.last_id(conn)
+        counts: dict[str, int] = {}
+        for name in KEYED_WORKSHEETS:
+            spec = self.spec(name)
+            known = await database_keys(self.rt, name)
+            sheet = await asyncio.to_thread(self.workbook.read_rows, spec)
+            kept = [row.values for row in sheet if row.values.get(spec.key or "", "").strip() not in known]
+            self._write_times += [self.clock()] * 2  # clear, then write (Google)
+            await asyncio.to_thread(self.workbook.replace_rows, spec, kept)
+            # Queued only now, so a bot flushing meanwhile cannot write them just before the clearing.
+            rows = await database_rows(self.rt, name)
+            now = self.rt.clock.now()
+            async with self.rt.store.begin() as conn:
+                # What waited is in the rows queued afresh here (and flushed below).
+                await sheet_rows.settle_before(conn, name, before, now)
+                for key, values in rows.items():
+                    await sheet_rows.requeue(conn, name, key, values, now)
+            counts[name] = len(rows)
+        while True:
+            result = await self.flush()
+            if result.error or not result.pending or not result.requests:
+                break
+        if await self._waiting() == 0:
+            try:
+                await self.refresh_summary()
+            except SheetsError as exc:
+                log.warning("Sheets: Ringkasan not refreshed: %s", exc)
+        return counts
+
     def _as_written(self, values: dict[str, str], session: Session) -> bool:
         """Does this Jadwal row still read as the bot wrote the session?  Then staff changed nothing in it
         (text the workbook could not hold as stored, e.g. a control character, reads back cleaned)."""
@@ -315,13 +388,14 @@ SYNC_STEPS = (
     "Mengirim baris yang menunggu",
     "Membaca lembar Jadwal",
     "Membaca lembar Aspirasi",
+    "Memeriksa baris yang hilang",
     "Mengirim hasilnya",
 )
 
 
 async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = None) -> SyncReport:
     """One full round now: flush what waits (parked rows are tried again), read staff edits in Jadwal and
-    Aspirasi, flush what they caused.
+    Aspirasi, queue rows missing from the workbook again, flush what all that caused.
 
     `on_step(i)` is called before step i of `SYNC_STEPS` (and with len(SYNC_STEPS) at the end)."""
 
@@ -338,10 +412,14 @@ async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = N
     step(2)
     heard = await sheets.read_aspirasi()
     step(3)
+    restored = await sheets.restore_missing()
+    step(4)
     second = await sheets.flush()
     step(len(SYNC_STEPS))
     if heard.notified:
         problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    for worksheet, count in sorted(restored.items()):
+        problems.append(f"{worksheet}: {count} baris yang hilang dari spreadsheet ditulis ulang.")
     async with sheets.rt.store.connect() as conn:
         parked = await sheet_rows.parked(conn)
     problems += [f"{row.worksheet} {row.row_key}: ditahan, {row.error}" for row in parked]

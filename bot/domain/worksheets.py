@@ -78,6 +78,10 @@ RINGKASAN = WorksheetSpec(
     ("Tingkat", "Kelompok", "Periode", "IKM", "Mutu", "Kinerja", "Responden", "Unsur Terlemah", "Diperbarui"),
 )
 
+# The worksheets whose rows carry a key: a row missing from one is written again, `ngopas sheets rebuild`
+# writes them again from the store (bot/domain/mirror.py).
+KEYED_WORKSHEETS = (JADWAL.name, "Jawaban", ASPIRASI.name)
+
 
 def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
     """One column per question (readable Indonesian header), plus follow-ups for every unsur."""

@@ -86,6 +86,10 @@ async def label(conn: AsyncConnection, session_id: int | None) -> str:
     return f"#{session_id} {row.title}" if row else f"#{session_id}"
 
 
+async def all_ids(conn: AsyncConnection) -> list[int]:
+    return [r.id for r in await conn.execute(select(s.session.c.id).order_by(s.session.c.id))]
+
+
 async def get_by_external_key(conn: AsyncConnection, key: str) -> Session | None:
     row = (await conn.execute(select(s.session).where(s.session.c.external_key == key))).first()
     return session_from_row(row) if row else None

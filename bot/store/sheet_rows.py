@@ -89,6 +89,29 @@ async def queue(
     await conn.execute(stmt)
 
 
+async def requeue(
+    conn: AsyncConnection, worksheet: str, row_key: str, values: dict[str, Any], now: datetime
+) -> None:
+    """Write this row (again) with these values: a row missing from the workbook, or a rebuild."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(s.sheet_outbox).values(
+        worksheet=worksheet, row_key=row_key, op="append", values=values, created_at=now, attempts=0
+    )
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["worksheet", "row_key", "op"],
+            set_={
+                "values": values,
+                "flushed_at": None,
+                "parked_at": None,
+                "error": None,
+                "attempts": 0,
+                "created_at": now,
+            },
+        )
+    )
+
+
 _WAITING = (s.sheet_outbox.c.flushed_at.is_(None)) & (s.sheet_outbox.c.parked_at.is_(None))
 
 
@@ -96,6 +119,33 @@ async def pending(conn: AsyncConnection, limit: int = 5000) -> list[QueuedRow]:
     """Rows waiting to be written, oldest first (parked rows wait aside and are not among them)."""
     q = select(s.sheet_outbox).where(_WAITING).order_by(s.sheet_outbox.c.id).limit(limit)
     return [_queued(r) for r in await conn.execute(q)]
+
+
+async def unwritten_keys(conn: AsyncConnection, worksheet: str) -> set[str]:
+    """Keys of rows of `worksheet` not written yet, waiting or parked."""
+    q = select(s.sheet_outbox.c.row_key).where(
+        s.sheet_outbox.c.worksheet == worksheet,
+        s.sheet_outbox.c.op == "append",
+        s.sheet_outbox.c.flushed_at.is_(None),
+    )
+    return {r.row_key for r in await conn.execute(q)}
+
+
+async def settle_before(conn: AsyncConnection, worksheet: str, last_id: int, now: datetime) -> None:
+    """Mark every row of `worksheet` queued up to `last_id` as written (a rebuild wrote their content)."""
+    await conn.execute(
+        update(s.sheet_outbox)
+        .where(
+            s.sheet_outbox.c.worksheet == worksheet,
+            s.sheet_outbox.c.id <= last_id,
+            s.sheet_outbox.c.flushed_at.is_(None),
+        )
+        .values(flushed_at=now, parked_at=None, error=None)
+    )
+
+
+async def last_id(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.coalesce(func.max(s.sheet_outbox.c.id), 0)))).scalar_one())
 
 
 async def park(conn: AsyncConnection, row_id: int, reason: str, now: datetime) -> None:
