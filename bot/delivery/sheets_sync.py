@@ -10,7 +10,7 @@ One bad row never blocks the others: a batch the spreadsheet refuses for its con
 refused row stands alone, and that row is parked with the reason (/status, `ngopas sync`, `ngopas doctor`
 show it).  The store is the truth and the workbook its mirror: rows missing from the workbook (a stale copy
 saved over it, rows deleted, a new file) are written again on every read round, and `ngopas sheets rebuild`
-writes every worksheet again.
+writes every worksheet again.  Staff rows sharing one ID or ticket are flagged and applied at most once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.base.i18n import format_when
+from bot.base.i18n import format_when, t
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
 from bot.domain.mirror import database_keys, database_rows
 from bot.domain.reporting import responses_frame
@@ -37,6 +37,7 @@ from bot.domain.worksheets import (
     JADWAL,
     KEYED_WORKSHEETS,
     RINGKASAN,
+    duplicated_keys,
     jawaban_spec,
     session_row,
 )
@@ -44,7 +45,7 @@ from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
 from bot.store.sessions import Session
 from sheets.errors import RowRejected, SheetsError
-from sheets.workbook import CellUpdate, Workbook, WorksheetSpec, open_workbook
+from sheets.workbook import CellUpdate, SheetRow, Workbook, WorksheetSpec, open_workbook
 
 log = logging.getLogger(__name__)
 
@@ -232,10 +233,16 @@ class SheetsSync:
         """Create/update sessions from staff rows in Jadwal; write "OK" or the reason per row."""
         await self.ensure()
         rows = await asyncio.to_thread(self.workbook.read_rows, JADWAL)
+        duplicates = duplicated_keys(
+            rows, _jadwal_key, _jadwal_content, label="ID", hint=t("sheet.hint_jadwal", "id")
+        )
         report: list[str] = []
         updates: list[CellUpdate] = []
         for row in rows:
-            status, session_id = await self._apply_jadwal_row(row.values)
+            if row.row_number in duplicates:
+                status, session_id = duplicates[row.row_number], None
+            else:
+                status, session_id = await self._apply_jadwal_row(row.values)
             if session_id is not None and not row.values.get("ID", "").strip():
                 updates.append(CellUpdate(row.row_number, "ID", session_id))
             if row.values.get("Status Bot", "") != status:
@@ -360,6 +367,15 @@ class SheetsSync:
             return f"Waktu sudah lewat: {format_when(parsed['starts_at'], 'id', self.rt.tz)}", None
         change = await create_session(self.rt, parsed, by=None, source="sheet", external_key=key)
         return "OK", change.session.id
+
+
+def _jadwal_key(row: SheetRow) -> str:
+    ident = row.values.get("ID", "").strip()
+    return str(int(ident)) if ident.isdigit() else ident
+
+
+def _jadwal_content(row: SheetRow) -> tuple[str, ...]:
+    return tuple(row.values.get(h, "").strip() for h in JADWAL_FIELDS)
 
 
 def open_sheets_sync(rt: Runtime) -> SheetsSync:
