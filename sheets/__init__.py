@@ -5,10 +5,12 @@ This package never imports `bot` and knows nothing about Telegram.
 
 from .errors import (
     BadCredentials,
+    RowRejected,
     SheetsAccessDenied,
     SheetsError,
     SheetsUnavailable,
     SpreadsheetNotFound,
+    WorkbookBusy,
     WorkbookCorrupt,
 )
 from .workbook import AppendResult, CellUpdate, SheetRow, Workbook, WorksheetSpec, open_workbook
@@ -17,12 +19,14 @@ __all__ = [
     "AppendResult",
     "BadCredentials",
     "CellUpdate",
+    "RowRejected",
     "SheetRow",
     "SheetsAccessDenied",
     "SheetsError",
     "SheetsUnavailable",
     "SpreadsheetNotFound",
     "Workbook",
+    "WorkbookBusy",
     "WorkbookCorrupt",
     "WorksheetSpec",
     "open_workbook",

@@ -40,6 +40,28 @@ class BadCredentials(SheetsError):
     """Key file missing, unreadable, malformed, not a service-account key, or revoked."""
 
 
+class RowRejected(SheetsError):
+    """The spreadsheet refused what one request wrote (a value it cannot hold), not the request itself: the
+    rows of that request are tried in smaller groups, and a row refused on its own waits aside."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"Spreadsheet menolak isi baris ini ({detail}).")
+
+
+class WorkbookBusy(SheetsError):
+    """The local .xlsx cannot be written now (opened and locked by another program, another ngopas process
+    holding it too long, a full disk); rows stay queued and are written on a later round."""
+
+    def __init__(self, path: str, detail: str = "") -> None:
+        self.path = path
+        super().__init__(
+            f"Berkas spreadsheet lokal {path} sedang tidak dapat ditulis"
+            + (f" ({detail})" if detail else "")
+            + "; data tetap tersimpan dan akan ditulis ulang otomatis."
+        )
+
+
 class WorkbookCorrupt(SheetsError):
     def __init__(self, path: str) -> None:
         self.path = path

@@ -2,7 +2,8 @@
 
 It drives the real gspread + google-auth stack: the service-account key's `token_uri` points here, and
 `GoogleWorkbook(endpoint=...)` sends every Sheets request here.  Values are kept as given (RAW), so a test
-can see that "=1+1" arrived as text.  Faults: `fail_next`, `down`, `timeout_after_write_next`, revoked keys,
+can see that "=1+1" arrived as text.  Like Google it refuses (400) a write with a cell over 50,000
+characters.  Faults: `fail_next`, `down`, `timeout_after_write_next`, `reject_cells_containing`, revoked keys,
 unshared or unknown spreadsheets.
 """
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 TOKEN = "fake-access-token"  # noqa: S105 - not a secret: the fake's own token
+CELL_LIMIT = 50_000  # Google's limit of characters in one cell
 
 
 @cache
@@ -90,6 +92,7 @@ class FakeGoogleSheets:
         self._faults: list[list[Any]] = []
         self._down = False
         self._timeout_after_write = 0
+        self._reject: str | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -162,6 +165,25 @@ class FakeGoogleSheets:
         """The next write is applied, but its answer never comes back in time."""
         self._timeout_after_write = seconds
 
+    def reject_cells_containing(self, text: str | None) -> None:
+        """Refuse (400 INVALID_ARGUMENT) every write with a cell containing `text`, as Google refuses a
+        value it cannot take; None stops refusing."""
+        self._reject = text
+
+    def _refused(self, values: list[list[Any]]) -> tuple[int, Any] | None:
+        for row in values:
+            for cell in row:
+                text = "" if cell is None else str(cell)
+                if len(text) > CELL_LIMIT:
+                    return 400, _error(
+                        400,
+                        "INVALID_ARGUMENT",
+                        f"Your input contains more than the maximum of {CELL_LIMIT} characters in a single cell.",
+                    )
+                if self._reject and self._reject in text:
+                    return 400, _error(400, "INVALID_ARGUMENT", f"Invalid value in a cell: {self._reject}")
+        return None
+
     def count(self, kind: str) -> int:
         """Requests whose path contains `kind` (e.g. ':append', ':batchUpdate', '/token')."""
         return sum(1 for _, path, _ in self.requests_log if kind in path)
@@ -211,6 +233,10 @@ class FakeGoogleSheets:
             }
         if rest == "/values:batchUpdate":
             for item in body.get("data", []):
+                refused = self._refused(item.get("values", []))
+                if refused:
+                    return refused
+            for item in body.get("data", []):
                 self._write(item["range"], item["values"])
             return 200, {"spreadsheetId": self.spreadsheet_id, "totalUpdatedCells": 0}
         if rest == "/values:batchClear":
@@ -225,6 +251,9 @@ class FakeGoogleSheets:
         m = re.match(r"^/values/(.+?)(:append|:clear)?$", rest)
         if m:
             rng = unquote(m[1])
+            refused = self._refused(body.get("values", []) if isinstance(body, dict) else [])
+            if refused and (m[2] == ":append" or method == "PUT"):
+                return refused
             if m[2] == ":append":
                 return 200, self._append(rng, body.get("values", []))
             if m[2] == ":clear":

@@ -23,8 +23,15 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.utils import rowcol_to_a1
 
-from .errors import BadCredentials, SheetsAccessDenied, SheetsError, SheetsUnavailable, SpreadsheetNotFound
-from .workbook import AppendResult, CellUpdate, SheetRow, Workbook, WorksheetSpec, merged_headers, to_row
+from .errors import (
+    BadCredentials,
+    RowRejected,
+    SheetsAccessDenied,
+    SheetsError,
+    SheetsUnavailable,
+    SpreadsheetNotFound,
+)
+from .workbook import AppendResult, CellUpdate, SheetRow, Workbook, WorksheetSpec, merged_headers
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 GOOGLE_API = "https://sheets.googleapis.com"
@@ -112,6 +119,8 @@ def quote_sheet(name: str) -> str:
 
 
 class GoogleWorkbook(Workbook):
+    CELL_LIMIT = 50_000  # characters in one cell; Google refuses the whole request beyond it
+
     def __init__(
         self,
         key_file: Path,
@@ -150,8 +159,11 @@ class GoogleWorkbook(Workbook):
 
     # --- errors ---------------------------------------------------------------------------------------
 
-    def _call(self, fn: Callable[[], Any]) -> Any:
-        """Run one gspread call, translating its failures into errors an operator can act on."""
+    def _call(self, fn: Callable[[], Any], *, writing_rows: bool = False) -> Any:
+        """Run one gspread call, translating its failures into errors an operator can act on.
+
+        A 400 to a request writing rows means Google refused something in them (`RowRejected`: the caller
+        retries them in smaller groups); to any other request it is a problem with the request itself."""
         try:
             return fn()
         except SheetsError:
@@ -169,6 +181,11 @@ class GoogleWorkbook(Workbook):
                 raise SheetsAccessDenied(self.service_account_email) from None
             if exc.code == 404:
                 raise SpreadsheetNotFound(self.spreadsheet_id) from None
+            if exc.code == 400 and writing_rows:
+                message = exc.error.get("message", "") if isinstance(exc.error, dict) else ""
+                raise RowRejected(
+                    f"Google Sheets, HTTP 400: {message[:300]}" if message else "Google Sheets, HTTP 400"
+                ) from None
             raise SheetsError(f"Google Sheets menolak permintaan (HTTP {exc.code}).") from None
 
     @property
@@ -254,12 +271,13 @@ class GoogleWorkbook(Workbook):
                 continue
             if key is not None:
                 seen.add(key)
-            out.append(to_row(headers, row))
+            out.append(self.row(headers, row))
         if out:
             self._call(
                 lambda: ws.append_rows(
                     out, value_input_option="RAW", insert_data_option="INSERT_ROWS", table_range="A1"
-                )
+                ),
+                writing_rows=True,
             )
         return AppendResult(len(out), skipped)
 
@@ -283,17 +301,20 @@ class GoogleWorkbook(Workbook):
         data = [
             {
                 "range": rowcol_to_a1(u.row_number, headers.index(u.header) + 1),
-                "values": [to_row([u.header], {u.header: u.value})],
+                "values": [self.row([u.header], {u.header: u.value})],
             }
             for u in updates
             if u.header in headers
         ]
         if data:
-            self._call(lambda: ws.batch_update(data, value_input_option="RAW"))
+            self._call(lambda: ws.batch_update(data, value_input_option="RAW"), writing_rows=True)
 
     def replace_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> None:
         ws = self._worksheet(spec)
         headers = self._headers(ws)
         self._call(lambda: ws.batch_clear(["A2:ZZ"]))
         if rows:
-            self._call(lambda: ws.update([to_row(headers, r) for r in rows], "A2", value_input_option="RAW"))
+            self._call(
+                lambda: ws.update([self.row(headers, r) for r in rows], "A2", value_input_option="RAW"),
+                writing_rows=True,
+            )

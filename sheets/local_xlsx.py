@@ -3,33 +3,78 @@
 Saved atomically (temp file, fsync, rename) so a crash mid-save never leaves a half-written workbook, and
 every text cell is forced to be a string: openpyxl would otherwise turn a citizen's "=HYPERLINK(...)" into a
 live formula.
+
+Every read-change-save runs under a lock file beside the workbook (`.ngopas.xlsx.lock`), held by one process
+at a time: `ngopas run` and `ngopas sync` each load the file, add their rows and save it, and without the
+lock the later save would drop the rows the other wrote.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
+import time
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook as XlsxBook
 from openpyxl import load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils.exceptions import IllegalCharacterError
 
-from .errors import WorkbookCorrupt
+from .errors import RowRejected, WorkbookBusy, WorkbookCorrupt
 from .workbook import (
     AppendResult,
     CellUpdate,
     SheetRow,
     Workbook,
     WorksheetSpec,
-    cell_value,
     merged_headers,
-    to_row,
 )
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
+LOCK_WAIT_SECONDS = 60.0  # a save takes well under a second; longer means the other process is stuck
+
+
+@contextmanager
+def exclusive(lock_path: Path, workbook: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold `workbook`'s lock file (between processes, and between two opens in one process)."""
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_file = open(lock_path, "a+b")  # noqa: SIM115 - closed by the `with` below
+    except OSError as exc:  # a read-only folder: nothing can be written there
+        raise WorkbookBusy(str(workbook), exc.strerror or type(exc).__name__) from exc
+    deadline = time.monotonic() + wait
+    with lock_file as fh:
+        while True:
+            try:
+                if sys.platform == "win32":
+                    fh.seek(0)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+                else:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise WorkbookBusy(str(workbook), "dipakai proses lain") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            if sys.platform == "win32":
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 class LocalWorkbook(Workbook):
@@ -38,13 +83,22 @@ class LocalWorkbook(Workbook):
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.url = str(self.path.resolve())
+        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
         self._lock = threading.Lock()
-        self._remove_orphans()
+        self._orphans_removed = False
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock, exclusive(self.lock_path, self.path):
+            if not self._orphans_removed:
+                self._remove_orphans()
+                self._orphans_removed = True
+            yield
 
     def _remove_orphans(self) -> None:
         """A process killed while saving leaves its temp file (the workbook itself is intact: it is only
-        ever replaced by a finished file).  One bot owns the workbook, so at start-up any such file is an
-        orphan of an earlier run."""
+        ever replaced by a finished file).  Saves happen under the lock, so while we hold it any such file
+        is an orphan of an earlier run."""
         if self.path.parent.is_dir():
             for orphan in self.path.parent.glob(f"{self.TEMP_PREFIX}*.xlsx"):
                 orphan.unlink(missing_ok=True)
@@ -60,22 +114,31 @@ class LocalWorkbook(Workbook):
             raise WorkbookCorrupt(str(self.path)) from exc
 
     def _save(self, book: Any) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
+        except OSError as exc:
+            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
         os.close(fd)
         try:
             book.save(tmp)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
+        except OSError as exc:  # opened and locked by Excel on Windows, disk full, folder read-only
+            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
+        except (ValueError, TypeError) as exc:  # a value openpyxl could hold but not write out
+            raise RowRejected(str(exc)[:200]) from exc
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    @staticmethod
-    def _set(cell: Any, value: object) -> None:
-        value = cell_value(value)
-        cell.value = value
+    def _set(self, cell: Any, value: object) -> None:
+        value = self.cell(value)
+        try:
+            cell.value = value
+        except (IllegalCharacterError, ValueError, TypeError) as exc:
+            raise RowRejected(str(exc)[:200]) from exc
         if isinstance(value, str):
             cell.data_type = "s"  # literal text, never a formula
 
@@ -94,7 +157,7 @@ class LocalWorkbook(Workbook):
         return sheet, headers
 
     def ensure(self, specs: Sequence[WorksheetSpec]) -> None:
-        with self._lock:
+        with self._locked():
             book = self._load()
             for spec in specs:
                 self._sheet(book, spec)
@@ -111,7 +174,7 @@ class LocalWorkbook(Workbook):
         }
 
     def append_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> AppendResult:
-        with self._lock:
+        with self._locked():
             book = self._load()
             sheet, headers = self._sheet(book, spec)
             seen = self._keys(sheet, headers, spec.key)
@@ -124,7 +187,7 @@ class LocalWorkbook(Workbook):
                 if key is not None and key in seen:
                     skipped += 1
                     continue
-                for col, value in enumerate(to_row(headers, values), start=1):
+                for col, value in enumerate(self.row(headers, values), start=1):
                     self._set(sheet.cell(row=next_row, column=col), value)
                 next_row += 1
                 written += 1
@@ -141,7 +204,7 @@ class LocalWorkbook(Workbook):
         return 1
 
     def read_rows(self, spec: WorksheetSpec) -> list[SheetRow]:
-        with self._lock:
+        with self._locked():
             book = self._load()
             if spec.name not in book.sheetnames:
                 return []
@@ -158,7 +221,7 @@ class LocalWorkbook(Workbook):
     def update_cells(self, spec: WorksheetSpec, updates: Sequence[CellUpdate]) -> None:
         if not updates:
             return
-        with self._lock:
+        with self._locked():
             book = self._load()
             sheet, headers = self._sheet(book, spec)
             for u in updates:
@@ -167,13 +230,13 @@ class LocalWorkbook(Workbook):
             self._save(book)
 
     def replace_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> None:
-        with self._lock:
+        with self._locked():
             book = self._load()
             sheet, headers = self._sheet(book, spec)
             if sheet.max_row > 1:
                 sheet.delete_rows(2, sheet.max_row - 1)
             for r, values in enumerate(rows, start=2):
-                for col, value in enumerate(to_row(headers, values), start=1):
+                for col, value in enumerate(self.row(headers, values), start=1):
                     self._set(sheet.cell(row=r, column=col), value)
             self._save(book)
 

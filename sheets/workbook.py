@@ -2,11 +2,16 @@
 
 Synchronous on purpose: gspread is blocking, so the bot calls these from a worker thread.  Rows are dicts
 keyed by header, mapped to the sheet's *current* column order, so staff may reorder or add columns.
+
+Text is made fit for the backend before it is written (`Workbook.row`): control characters a citizen pasted
+from a word processor would make openpyxl refuse the whole workbook, and a cell has a length limit (32,767
+characters in .xlsx, 50,000 in Google Sheets).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,11 +46,24 @@ class AppendResult:
     skipped: int
 
 
+# Characters no spreadsheet cell may hold (XML 1.0 forbids them in .xlsx): C0 controls but tab and line
+# breaks, lone surrogates, U+FFFE/U+FFFF.  A vertical tab or form feed (Word's line and page breaks) is a
+# line break; anything else goes.
+_LINE_BREAKS = re.compile(r"[\x0b\x0c]")
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str, limit: int) -> str:
+    """`text` as a cell can hold it: without the characters above, at most `limit` characters (cut with …)."""
+    text = _UNWRITABLE.sub("", _LINE_BREAKS.sub("\n", text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def cell_value(value: object) -> Cell:
-    """None/NaN become empty; everything else keeps its type (text stays literal text)."""
+    """None/NaN/infinity become empty; everything else keeps its type (text stays literal text)."""
     if value is None:
         return ""
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return ""
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
@@ -60,12 +78,17 @@ def merged_headers(existing: Sequence[str], wanted: Sequence[str]) -> list[str]:
     return current + [h for h in wanted if h not in current]
 
 
-def to_row(headers: Sequence[str], values: Mapping[str, object]) -> list[Cell]:
-    return [cell_value(values.get(h)) for h in headers]
-
-
 class Workbook(ABC):
     url: str
+    CELL_LIMIT = 32_767  # characters in one cell (.xlsx); Google Sheets allows 50,000
+
+    def cell(self, value: object) -> Cell:
+        """A value as this backend stores it: text cleaned and cut to the cell limit."""
+        value = cell_value(value)
+        return printable(value, self.CELL_LIMIT) if isinstance(value, str) else value
+
+    def row(self, headers: Sequence[str], values: Mapping[str, object]) -> list[Cell]:
+        return [self.cell(values.get(h)) for h in headers]
 
     @abstractmethod
     def ensure(self, specs: Sequence[WorksheetSpec]) -> None:

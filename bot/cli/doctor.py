@@ -88,6 +88,8 @@ async def store_checks(rt: Runtime) -> list[Check]:
     async with rt.store.connect() as conn:
         stats = await outbox.stats(conn)
         waiting, oldest = await sheet_rows.lag(conn)
+        parked = await sheet_rows.parked(conn, limit=5)
+        held = await sheet_rows.count_parked(conn) if parked else 0
     now = rt.clock.now()
     pending = stats.by_state.get("pending", 0)
     if stats.oldest_pending_due and (now - stats.oldest_pending_due).total_seconds() > 600:
@@ -117,6 +119,16 @@ async def store_checks(rt: Runtime) -> list[Check]:
         )
     else:
         checks.append(Check("Sinkron Sheets", "ok", f"{waiting} baris menunggu"))
+    if parked:
+        rows = "; ".join(f"{row.worksheet} {row.row_key}: {row.error}" for row in parked)
+        checks.append(
+            Check(
+                "Baris ditahan",
+                "warn",
+                f"{held} baris ditahan karena ditolak spreadsheet (baris lain tetap dikirim): {rows}",
+                "Jalankan `ngopas sync` untuk mencoba lagi; bila tetap ditolak, `ngopas sheets rebuild`.",
+            )
+        )
     return checks
 
 

@@ -167,6 +167,9 @@ def session_import(
 ) -> None:
     """Impor sesi dari CSV/XLSX; baris yang salah dilaporkan per baris, baris lain tetap diimpor.
 
+    Baris dicocokkan dengan sesi yang sudah ada lewat kolom ID/Kode (atau judul, bidang dan waktu bila tanpa
+    ID): perbaiki baris yang salah lalu impor lagi berkas yang sama; yang sudah ada tidak dibuat dua kali.
+
     Example: ngopas session import jadwal.xlsx
     """
     settings = load(env_file)
@@ -181,6 +184,10 @@ def session_import(
         report = run_async(settings, lambda rt: import_sessions(rt, rows, on_row=steps.advance))
     for line in report.problems if quiet else report.lines:
         typer.echo(line, err=quiet)
-    say(f"{report.created} sesi dibuat, {report.failed} baris bermasalah.", quiet)
+    say(
+        f"{report.created} sesi dibuat, {report.updated} diubah, {report.unchanged} tidak berubah, "
+        f"{report.failed} baris bermasalah.",
+        quiet,
+    )
     if report.failed:
         raise typer.Exit(1)

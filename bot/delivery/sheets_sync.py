@@ -5,6 +5,12 @@ response, a new session), then flushed in batches: one `append_rows` per workshe
 row key as the sheet's idempotency column, so a retried flush never writes a row twice.  gspread is
 blocking, so every workbook call runs in a worker thread; while Google is slow, down or over quota the
 rows simply wait in the store and citizens notice nothing.
+
+One bad row never blocks the others: a batch the spreadsheet refuses for its content is halved until the
+refused row stands alone, and that row is parked with the reason (/status, `ngopas sync`, `ngopas doctor`
+show it).  The store is the truth and the workbook its mirror: rows missing from the workbook (a stale copy
+saved over it, rows deleted, a new file) are written again on every read round, and `ngopas sheets rebuild`
+writes every worksheet again.  Staff rows sharing one ID or ticket are flagged and applied at most once.
 """
 
 from __future__ import annotations
@@ -18,22 +24,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.base.i18n import format_when
+from bot.base.i18n import format_when, t
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
+from bot.domain.mirror import database_keys, database_rows
 from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
 from bot.domain.survey.definition import definition_for
-from bot.domain.worksheets import ASPIRASI, JADWAL, RINGKASAN, jawaban_spec
+from bot.domain.worksheets import (
+    ASPIRASI,
+    JADWAL,
+    KEYED_WORKSHEETS,
+    RINGKASAN,
+    duplicated_keys,
+    jawaban_spec,
+    session_row,
+)
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
-from sheets.errors import SheetsError
-from sheets.workbook import CellUpdate, Workbook, WorksheetSpec, open_workbook
+from bot.store.sessions import Session
+from sheets.errors import RowRejected, SheetsError
+from sheets.workbook import CellUpdate, SheetRow, Workbook, WorksheetSpec, open_workbook
 
 log = logging.getLogger(__name__)
 
 WRITES_PER_MINUTE = 60  # Google's per-user write quota; we never plan to exceed it
+# What staff type in a Jadwal row (what the bot compares with the session it describes).
+JADWAL_FIELDS = ("Judul", "Bidang", "Tanggal", "Jam", "Tempat", "Zoom", "YouTube", "Narasumber")
 
 
 @dataclass
@@ -42,6 +60,7 @@ class FlushResult:
     skipped: int = 0
     requests: int = 0
     pending: int = 0
+    parked: int = 0  # rows the spreadsheet refused on their own in this flush, now waiting aside
     error: str | None = None
 
 
@@ -57,6 +76,7 @@ class SheetsSync:
         self._write_times: list[float] = []
         self._lock = asyncio.Lock()
         self._ensured = False
+        self._repaired = False
 
     def specs(self) -> list[WorksheetSpec]:
         return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
@@ -82,49 +102,91 @@ class SheetsSync:
         """Write every queued row: one request per worksheet (and op), then mark them flushed."""
         async with self._lock:
             result = FlushResult()
+            self._repaired = False
             try:
                 await self.ensure()
             except SheetsError as exc:
                 result.error = str(exc)
-                async with self.rt.store.connect() as conn:
-                    result.pending = (await sheet_rows.lag(conn))[0]
+                result.pending = await self._waiting()
                 return result
             async with self.rt.store.connect() as conn:
                 rows = await sheet_rows.pending(conn)
             groups: dict[tuple[str, str], list[sheet_rows.QueuedRow]] = defaultdict(list)
             for row in rows:
                 groups[(row.worksheet, row.op)].append(row)
-            for (worksheet, op), batch in groups.items():
-                if self._budget() <= 0:
-                    break
-                ids = [r.id for r in batch]
+            # Appends first: an update then finds the row its append has just written.
+            for (worksheet, op), batch in sorted(groups.items(), key=lambda group: group[0][1] != "append"):
                 try:
-                    spec = self.spec(worksheet)
-                    self._write_times.append(self.clock())
-                    result.requests += 1
-                    if op == "append":
-                        outcome = await asyncio.to_thread(
-                            self.workbook.append_rows, spec, [r.values for r in batch]
-                        )
-                        result.skipped += outcome.skipped
-                        result.written[worksheet] = result.written.get(worksheet, 0) + outcome.written
-                    else:
-                        await self._apply_updates(spec, batch)
-                        result.written[worksheet] = result.written.get(worksheet, 0) + len(batch)
+                    if not await self._write(worksheet, op, batch, result):
+                        break  # this minute's write budget is spent: the rest waits for the next round
                 except SheetsError as exc:
                     log.warning("Sheets flush of %s failed: %s", worksheet, exc)
                     result.error = str(exc)
+                    self._ensured = False  # a worksheet renamed or deleted is made again next round
                     async with self.rt.store.begin() as conn:
-                        await sheet_rows.mark_failed(conn, ids, str(exc))
-                    break  # Google is unhappy: stop this round, everything stays queued
-                async with self.rt.store.begin() as conn:
-                    await sheet_rows.mark_flushed(conn, ids, self.rt.clock.now())
+                        await sheet_rows.mark_failed(conn, [r.id for r in batch], str(exc))
+                    break  # the spreadsheet is unhappy: stop this round, everything stays queued
             if result.written.get("Jawaban") and result.error is None and self._budget() >= 2:
-                await self.refresh_summary()
-                result.requests += 2
-            async with self.rt.store.connect() as conn:
-                result.pending = (await sheet_rows.lag(conn))[0]
+                try:
+                    await self.refresh_summary()
+                    result.requests += 2
+                except SheetsError as exc:  # the summary is made again after the next answers
+                    log.warning("Sheets: Ringkasan not refreshed: %s", exc)
+            result.pending = await self._waiting()
             return result
+
+    async def _waiting(self) -> int:
+        async with self.rt.store.connect() as conn:
+            return (await sheet_rows.lag(conn))[0]
+
+    async def _write(
+        self, worksheet: str, op: str, batch: list[sheet_rows.QueuedRow], result: FlushResult
+    ) -> bool:
+        """Write one group in one request and mark it flushed; False when the write budget is spent.
+
+        A group the spreadsheet refuses for its content is halved until the refused row stands alone, and
+        that row is parked with the reason: one bad row costs a few requests, never the other rows."""
+        try:
+            spec = self.spec(worksheet)
+        except KeyError:
+            for row in batch:
+                await self._park(row, f"Lembar {worksheet} tidak dikenal bot.", result)
+            return True
+        if self._budget() <= 0:
+            return False
+        self._write_times.append(self.clock())
+        result.requests += 1
+        try:
+            if op == "append":
+                outcome = await asyncio.to_thread(self.workbook.append_rows, spec, [r.values for r in batch])
+                result.skipped += outcome.skipped
+                written = outcome.written
+            else:
+                await self._apply_updates(spec, batch)
+                written = len(batch)
+        except RowRejected as exc:
+            if not self._repaired:
+                # The worksheet itself may be at fault (renamed, its header row cleared): make it again once.
+                self._repaired = True
+                self._ensured = False
+                await self.ensure()
+            if len(batch) == 1:
+                await self._park(batch[0], str(exc), result)
+                return True
+            half = len(batch) // 2
+            return await self._write(worksheet, op, batch[:half], result) and await self._write(
+                worksheet, op, batch[half:], result
+            )
+        async with self.rt.store.begin() as conn:
+            await sheet_rows.mark_flushed(conn, [r.id for r in batch], self.rt.clock.now())
+        result.written[worksheet] = result.written.get(worksheet, 0) + written
+        return True
+
+    async def _park(self, row: sheet_rows.QueuedRow, reason: str, result: FlushResult) -> None:
+        log.warning("Sheets: row %s of %s parked: %s", row.row_key, row.worksheet, reason)
+        async with self.rt.store.begin() as conn:
+            await sheet_rows.park(conn, row.id, reason, self.rt.clock.now())
+        result.parked += 1
 
     async def refresh_summary(self) -> int:
         """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
@@ -171,10 +233,16 @@ class SheetsSync:
         """Create/update sessions from staff rows in Jadwal; write "OK" or the reason per row."""
         await self.ensure()
         rows = await asyncio.to_thread(self.workbook.read_rows, JADWAL)
+        duplicates = duplicated_keys(
+            rows, _jadwal_key, _jadwal_content, label="ID", hint=t("sheet.hint_jadwal", "id")
+        )
         report: list[str] = []
         updates: list[CellUpdate] = []
         for row in rows:
-            status, session_id = await self._apply_jadwal_row(row.values)
+            if row.row_number in duplicates:
+                status, session_id = duplicates[row.row_number], None
+            else:
+                status, session_id = await self._apply_jadwal_row(row.values)
             if session_id is not None and not row.values.get("ID", "").strip():
                 updates.append(CellUpdate(row.row_number, "ID", session_id))
             if row.values.get("Status Bot", "") != status:
@@ -194,6 +262,77 @@ class SheetsSync:
             await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
         return result
 
+    async def restore_missing(self) -> dict[str, int]:
+        """Queue again, as they are now, the rows the store has and the workbook lacks: a stale copy saved
+        over the file, rows deleted by hand, a file moved away.  Returns how many per worksheet."""
+        await self.ensure()
+        restored: dict[str, int] = {}
+        for name in KEYED_WORKSHEETS:
+            spec = self.spec(name)
+            present = {
+                row.values.get(spec.key or "", "").strip()
+                for row in await asyncio.to_thread(self.workbook.read_rows, spec)
+            }
+            async with self.rt.store.connect() as conn:
+                unwritten = await sheet_rows.unwritten_keys(conn, name)  # on their way, or parked
+            missing = (await database_keys(self.rt, name)) - present - unwritten
+            if not missing:
+                continue
+            rows = await database_rows(self.rt, name, only=missing)
+            now = self.rt.clock.now()
+            async with self.rt.store.begin() as conn:
+                for key, values in rows.items():
+                    await sheet_rows.requeue(conn, name, key, values, now)
+            log.warning("Sheets: %d rows missing from %s are written again", len(rows), name)
+            restored[name] = len(rows)
+        return restored
+
+    async def rebuild(self) -> dict[str, int]:
+        """Write every worksheet again from the store (`ngopas sheets rebuild`).
+
+        Staff edits are read first, so none is lost; rows whose key the store does not know (a staff row
+        not yet valid, notes) are kept; every other row is written once, as the store has it now."""
+        await self.ensure()
+        await self.read_jadwal()
+        await self.read_aspirasi()
+        async with self.rt.store.connect() as conn:
+            before = await sheet_rows.last_id(conn)
+        counts: dict[str, int] = {}
+        for name in KEYED_WORKSHEETS:
+            spec = self.spec(name)
+            known = await database_keys(self.rt, name)
+            sheet = await asyncio.to_thread(self.workbook.read_rows, spec)
+            kept = [row.values for row in sheet if row.values.get(spec.key or "", "").strip() not in known]
+            self._write_times += [self.clock()] * 2  # clear, then write (Google)
+            await asyncio.to_thread(self.workbook.replace_rows, spec, kept)
+            # Queued only now, so a bot flushing meanwhile cannot write them just before the clearing.
+            rows = await database_rows(self.rt, name)
+            now = self.rt.clock.now()
+            async with self.rt.store.begin() as conn:
+                # What waited is in the rows queued afresh here (and flushed below).
+                await sheet_rows.settle_before(conn, name, before, now)
+                for key, values in rows.items():
+                    await sheet_rows.requeue(conn, name, key, values, now)
+            counts[name] = len(rows)
+        while True:
+            result = await self.flush()
+            if result.error or not result.pending or not result.requests:
+                break
+        if await self._waiting() == 0:
+            try:
+                await self.refresh_summary()
+            except SheetsError as exc:
+                log.warning("Sheets: Ringkasan not refreshed: %s", exc)
+        return counts
+
+    def _as_written(self, values: dict[str, str], session: Session) -> bool:
+        """Does this Jadwal row still read as the bot wrote the session?  Then staff changed nothing in it
+        (text the workbook could not hold as stored, e.g. a control character, reads back cleaned)."""
+        written = session_row(session, self.rt.tz)
+        return all(
+            str(self.workbook.cell(written[h])).strip() == values.get(h, "").strip() for h in JADWAL_FIELDS
+        )
+
     async def _apply_jadwal_row(self, values: dict[str, str]) -> tuple[str, int | None]:
         raw = normalise_row({k: v for k, v in values.items() if k not in ("Status Bot", "Status Sesi")})
         if not any(raw.get(k) for k in ("title", "when", "section")):
@@ -211,7 +350,7 @@ class SheetsSync:
                 session = await store_sessions.get_session(conn, int(ident))
             if session is None:
                 return f"ID sesi tidak dikenal: {ident}", None
-            if session.status == "cancelled":
+            if session.status == "cancelled" or self._as_written(values, session):
                 return "OK", session.id
             await edit_session(self.rt, session.id, parsed, by=None)
             return "OK", session.id
@@ -228,6 +367,15 @@ class SheetsSync:
             return f"Waktu sudah lewat: {format_when(parsed['starts_at'], 'id', self.rt.tz)}", None
         change = await create_session(self.rt, parsed, by=None, source="sheet", external_key=key)
         return "OK", change.session.id
+
+
+def _jadwal_key(row: SheetRow) -> str:
+    ident = row.values.get("ID", "").strip()
+    return str(int(ident)) if ident.isdigit() else ident
+
+
+def _jadwal_content(row: SheetRow) -> tuple[str, ...]:
+    return tuple(row.values.get(h, "").strip() for h in JADWAL_FIELDS)
 
 
 def open_sheets_sync(rt: Runtime) -> SheetsSync:
@@ -249,18 +397,21 @@ class SyncReport:
     problems: list[str]
     pending: int
     error: str | None
+    parked: int = 0
 
 
 SYNC_STEPS = (
     "Mengirim baris yang menunggu",
     "Membaca lembar Jadwal",
     "Membaca lembar Aspirasi",
+    "Memeriksa baris yang hilang",
     "Mengirim hasilnya",
 )
 
 
 async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = None) -> SyncReport:
-    """One full round now: flush what waits, read staff edits in Jadwal and Aspirasi, flush what they caused.
+    """One full round now: flush what waits (parked rows are tried again), read staff edits in Jadwal and
+    Aspirasi, queue rows missing from the workbook again, flush what all that caused.
 
     `on_step(i)` is called before step i of `SYNC_STEPS` (and with len(SYNC_STEPS) at the end)."""
 
@@ -269,17 +420,28 @@ async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = N
             on_step(i)
 
     step(0)
+    async with sheets.rt.store.begin() as conn:
+        await sheet_rows.unpark(conn)
     first = await sheets.flush()
     step(1)
     problems = await sheets.read_jadwal()
     step(2)
     heard = await sheets.read_aspirasi()
     step(3)
+    restored = await sheets.restore_missing()
+    step(4)
     second = await sheets.flush()
     step(len(SYNC_STEPS))
     if heard.notified:
         problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    for worksheet, count in sorted(restored.items()):
+        problems.append(f"{worksheet}: {count} baris yang hilang dari spreadsheet ditulis ulang.")
+    async with sheets.rt.store.connect() as conn:
+        parked = await sheet_rows.parked(conn)
+    problems += [f"{row.worksheet} {row.row_key}: ditahan, {row.error}" for row in parked]
     written = {
         k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
     }
-    return SyncReport(written, problems + heard.problems, second.pending, second.error or first.error)
+    return SyncReport(
+        written, problems + heard.problems, second.pending, second.error or first.error, len(parked)
+    )

@@ -22,6 +22,7 @@ from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.domain.survey.pseudonym import pseudonym
+from bot.domain.worksheets import duplicated_keys
 from bot.store import Connection, meta, outbox, sheet_rows
 from bot.store import aspirations as store
 from bot.store import sessions as store_sessions
@@ -296,11 +297,28 @@ def _update_messages(a: Aspiration, lang: str) -> list[dict[str, Any]]:
     return [{"text": text, "parse_mode": "HTML", "buttons": []} for text in messages]
 
 
+def _staff_cells(row: SheetRow) -> tuple[str, ...]:
+    """What staff set in an Aspirasi row, as the bot reads it (two copies saying this are the same)."""
+    values = row.values
+    return (
+        str(parse_status(values.get("Status", "")) or values.get("Status", "").strip()),
+        values.get("Tanggapan", "").strip(),
+        str(parse_public(values.get("Publik", ""))),
+    )
+
+
 async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult:
     """Staff edits in Aspirasi: record each change, tell the citizen once per change, report bad cells."""
     result = SheetReadResult([], 0, [])
     now = rt.clock.now()
     stamp = now.astimezone(rt.tz).strftime("%d/%m/%Y %H.%M")
+    duplicates = duplicated_keys(
+        rows,
+        lambda row: row.values.get("Tiket", "").strip(),
+        _staff_cells,
+        label="Tiket",
+        hint=t("sheet.hint_aspirasi", "id"),
+    )
     for row in rows:
         values = row.values
         ticket = values.get("Tiket", "").strip()
@@ -310,6 +328,12 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
         public = parse_public(values.get("Publik", ""))
         bot_status: str | None = None
         problem = True
+        if row.row_number in duplicates:  # copies of one ticket: applied once, or not at all
+            bot_status = duplicates[row.row_number]
+            if values.get("Status Bot", "") != bot_status:
+                result.updates.append(CellUpdate(row.row_number, "Status Bot", bot_status))
+            result.problems.append(f"Aspirasi baris {row.row_number}: {bot_status}")
+            continue
         async with rt.store.begin() as conn:
             a = await store.by_ticket(conn, ticket)
             if a is None:

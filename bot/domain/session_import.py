@@ -3,6 +3,10 @@
 Headers are matched loosely ("Judul"/"Title", "Tanggal" + "Jam" or one "Waktu" column); each row is
 validated with the same rules as /sesi_baru, and a bad row is reported with its number and reason without
 stopping the others.
+
+A row is the same session every time the file is imported: matched by its ID/Kode column, or by title,
+section and start when it has none.  So "fix the bad rows and import again" creates only what is new and
+changes only what changed (subscribers hear of a real change once); an import run twice changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.base.i18n import format_when
 from bot.domain.runtime import Runtime
-from bot.domain.sessions import SessionInputError, create_session, validate_fields
+from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
+from bot.store import sessions as store_sessions
+from bot.store.sessions import Session
 
 HEADER_ALIASES = {
     "title": ("judul", "title", "nama sesi", "tema"),
@@ -28,6 +35,7 @@ HEADER_ALIASES = {
     "speaker": ("narasumber", "speaker", "pemateri"),
     "key": ("id", "kode"),
 }
+KEY_MAX = 100  # the key is stored as "import:<key>" in a 120-character column
 
 
 def canonical(header: str) -> str | None:
@@ -84,9 +92,29 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 @dataclass
 class ImportReport:
     created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     failed: int = 0
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the failed rows' lines (also in `lines`)
+
+    def add(self, number: int, text: str, *, problem: bool = False) -> None:
+        self.lines.append(f"Baris {number}: {text}")
+        if problem:
+            self.failed += 1
+            self.problems.append(self.lines[-1])
+
+
+async def _existing(rt: Runtime, key: str, values: dict) -> Session | None:
+    """The session an import row stands for: by its key, else by title, section and start."""
+    async with rt.store.connect() as conn:
+        if key:
+            found = await store_sessions.get_by_external_key(conn, f"import:{key}")
+            if found is not None:
+                return found
+        return await store_sessions.find(
+            conn, title=values["title"], section=values["section"], starts_at=values["starts_at"]
+        )
 
 
 async def import_sessions(
@@ -97,20 +125,52 @@ async def import_sessions(
     on_row: Callable[[], None] | None = None,
 ) -> ImportReport:
     report = ImportReport()
+    keys: dict[str, int] = {}  # key -> the row that used it first
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         if on_row is not None:
             on_row()
+        key = row.get("key", "").strip()
+        if key in keys:
+            report.add(
+                number, f"ID {key} sudah dipakai di baris {keys[key]}; baris ini dilewati.", problem=True
+            )
+            continue
+        if len(key) > KEY_MAX:
+            report.add(number, f"ID terlalu panjang (paling banyak {KEY_MAX} karakter).", problem=True)
+            continue
+        if key:
+            keys[key] = number
         fields = {
             k: row.get(k, "") for k in ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
         }
         try:
             values = validate_fields(fields, rt)
         except SessionInputError as exc:
-            report.failed += 1
-            report.lines.append(f"Baris {number}: " + "; ".join(exc.errors.values()))
-            report.problems.append(report.lines[-1])
+            report.add(number, "; ".join(exc.errors.values()), problem=True)
             continue
-        change = await create_session(rt, values, by=None, source=source)
-        report.created += 1
-        report.lines.append(f"Baris {number}: sesi #{change.session.id} dibuat ({change.queued} pengumuman).")
+        now = rt.clock.now()
+        past = f"Waktu {format_when(values['starts_at'], 'id', rt.tz)} sudah lewat; isi tanggal yang akan datang."
+        session = await _existing(rt, key, values)
+        if session is None:
+            if values["starts_at"] <= now:
+                report.add(number, past, problem=True)
+                continue
+            change = await create_session(
+                rt, values, by=None, source=source, external_key=f"import:{key}" if key else None
+            )
+            report.created += 1
+            report.add(number, f"sesi #{change.session.id} dibuat ({change.queued} pengumuman).")
+            continue
+        changes = {k: v for k, v in values.items() if getattr(session, k) != v}
+        if session.cancelled or not changes:
+            report.unchanged += 1
+            note = "sudah dibatalkan, tidak diubah" if session.cancelled and changes else "tidak berubah"
+            report.add(number, f"sesi #{session.id} {note}.")
+            continue
+        if "starts_at" in changes and values["starts_at"] <= now:
+            report.add(number, past, problem=True)
+            continue
+        change = await edit_session(rt, session.id, changes, by=None)
+        report.updated += 1
+        report.add(number, f"sesi #{session.id} diubah ({change.queued} pemberitahuan).")
     return report

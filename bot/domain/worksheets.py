@@ -1,17 +1,21 @@
-"""The staff-facing worksheet layouts the bot writes (Indonesian headers), shared by sessions and sync."""
+"""The staff-facing worksheet layouts the bot writes (Indonesian headers), shared by sessions and sync;
+duplicated keys in the rows staff edit."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.base.i18n import t
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import SurveyDefinition
 from bot.store import Connection, sheet_rows
 from bot.store import sessions as store_sessions
 from bot.store.sessions import Session
 from bot.store.surveys import Response
-from sheets.workbook import WorksheetSpec
+from sheets.workbook import SheetRow, WorksheetSpec
 
 JADWAL = WorksheetSpec(
     "Jadwal",
@@ -78,6 +82,10 @@ RINGKASAN = WorksheetSpec(
     ("Tingkat", "Kelompok", "Periode", "IKM", "Mutu", "Kinerja", "Responden", "Unsur Terlemah", "Diperbarui"),
 )
 
+# The worksheets whose rows carry a key: a row missing from one is written again, `ngopas sheets rebuild`
+# writes them again from the store (bot/domain/mirror.py).
+KEYED_WORKSHEETS = (JADWAL.name, "Jawaban", ASPIRASI.name)
+
 
 def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
     """One column per question (readable Indonesian header), plus follow-ups for every unsur."""
@@ -130,3 +138,43 @@ async def queue_response(conn: Connection, rt: Runtime, response: Response, defn
     await sheet_rows.queue(
         conn, "Jawaban", response.id, response_row(response, session, defn, rt.tz), rt.clock.now()
     )
+
+
+# --- staff rows -----------------------------------------------------------------------------------------
+
+
+def duplicated_keys(
+    rows: list[SheetRow],
+    key: Callable[[SheetRow], str],
+    content: Callable[[SheetRow], Hashable],
+    *,
+    label: str,
+    hint: str,
+) -> dict[int, str]:
+    """Staff rows sharing one key (a row copied with its ID or ticket): the Status Bot text of each row
+    that must not be applied, by row number.
+
+    Copies that say the same thing are applied once, through the first; copies that disagree are none of
+    them applied, since applying each in turn would flip the record (and message people) on every read.
+    """
+    by_key: dict[str, list[SheetRow]] = defaultdict(list)
+    for row in rows:
+        value = key(row)
+        if value:
+            by_key[value].append(row)
+    skip: dict[int, str] = {}
+    for value, group in by_key.items():
+        if len(group) < 2:
+            continue
+        numbers = ", ".join(str(row.row_number) for row in group)
+        if len({content(row) for row in group}) == 1:
+            for row in group[1:]:
+                skip[row.row_number] = t(
+                    "sheet.duplicate_same", "id", label=label, key=value, first=group[0].row_number
+                )
+        else:
+            for row in group:
+                skip[row.row_number] = t(
+                    "sheet.duplicate_conflict", "id", label=label, key=value, rows=numbers, hint=hint
+                )
+    return skip

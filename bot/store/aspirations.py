@@ -144,6 +144,15 @@ async def by_ticket(conn: AsyncConnection, ticket: str) -> Aspiration | None:
     return _aspiration(row) if row else None
 
 
+async def tickets(conn: AsyncConnection) -> list[str]:
+    return [r.ticket for r in await conn.execute(select(s.aspiration.c.ticket).order_by(s.aspiration.c.id))]
+
+
+async def every(conn: AsyncConnection) -> list[Aspiration]:
+    """Every ticket, oldest first (the Aspirasi sheet written again from the store)."""
+    return [_aspiration(r) for r in await conn.execute(select(s.aspiration).order_by(s.aspiration.c.id))]
+
+
 async def route_of(conn: AsyncConnection, aspiration_id: int) -> Route | None:
     row = (
         await conn.execute(

@@ -229,6 +229,9 @@ sheet_outbox = Table(
     Column("flushed_at", UTCDateTime),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text),
+    # Set when the spreadsheet refused this row on its own (revision 0007): it waits aside, with its reason
+    # in `error`, until `ngopas sync` or `ngopas sheets rebuild` tries it again; other rows flow on.
+    Column("parked_at", UTCDateTime),
     UniqueConstraint("worksheet", "row_key", "op", name="uq_sheet_row"),
 )
 Index("ix_sheet_pending", sheet_outbox.c.flushed_at, sheet_outbox.c.id)

@@ -86,8 +86,24 @@ async def label(conn: AsyncConnection, session_id: int | None) -> str:
     return f"#{session_id} {row.title}" if row else f"#{session_id}"
 
 
+async def all_ids(conn: AsyncConnection) -> list[int]:
+    return [r.id for r in await conn.execute(select(s.session.c.id).order_by(s.session.c.id))]
+
+
 async def get_by_external_key(conn: AsyncConnection, key: str) -> Session | None:
     row = (await conn.execute(select(s.session).where(s.session.c.external_key == key))).first()
+    return session_from_row(row) if row else None
+
+
+async def find(conn: AsyncConnection, *, title: str, section: str, starts_at: datetime) -> Session | None:
+    """The session with this title, section and start (a planned one before a cancelled one), if any."""
+    q = (
+        select(s.session)
+        .where(s.session.c.title == title, s.session.c.section == section, s.session.c.starts_at == starts_at)
+        .order_by((s.session.c.status == "cancelled"), s.session.c.id)
+        .limit(1)
+    )
+    row = (await conn.execute(q)).first()
     return session_from_row(row) if row else None
 
 

@@ -200,6 +200,11 @@ async def responses(
     return [_response(r) for r in await conn.execute(q)]
 
 
+async def response_ids(conn: AsyncConnection) -> list[str]:
+    """Every response's id, replaced ones too (each has its Jawaban row)."""
+    return [r.id for r in await conn.execute(select(s.response.c.id).order_by(s.response.c.finished_at))]
+
+
 async def count_responses(conn: AsyncConnection, session_id: int) -> int:
     q = (
         select(func.count())

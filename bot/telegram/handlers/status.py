@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -20,6 +22,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with rt.store.connect() as conn:
         stats = await outbox.stats(conn)
         waiting, oldest = await sheet_rows.lag(conn)
+        parked = await sheet_rows.parked(conn, limit=1)
+        held = await sheet_rows.count_parked(conn) if parked else 0
         subscribers = await chats.count_subscribers(conn)
     pending = stats.by_state.get("pending", 0)
     lag = (
@@ -32,6 +36,15 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             minutes=max(0, int((now - oldest).total_seconds() // 60)) if oldest else 0,
         )
     )
+    if parked:
+        lag += "\n" + t(
+            "status.sheets_parked",
+            lang,
+            rows=held,
+            worksheet=parked[0].worksheet,
+            key=html.escape(parked[0].row_key),
+            reason=html.escape(parked[0].error or ""),
+        )
     text = t(
         "status.text",
         lang,
