@@ -30,6 +30,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not left in free space: an abandoned survey draft (a chat next
+    # to a pseudonym and what was typed) must not survive its deletion in the file or in a backup of it.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

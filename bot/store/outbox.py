@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, case, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -202,6 +202,34 @@ async def cancel_pending(conn: AsyncConnection, session_id: int, kinds: Sequence
             )
         )
         .values(state="cancelled")
+    )
+    return max(result.rowcount, 0)
+
+
+# What a row keeps once it no longer needs its chat: no person, no text.  Its kind, session, state and times
+# stay (counts in /status and `ngopas doctor`); its key becomes "purged:<id>", unique and naming nobody.
+NO_CHAT = 0
+
+
+def _anonymized() -> dict[str, Any]:
+    return {
+        "chat_id": NO_CHAT,
+        "payload": {},
+        "key": literal("purged:") + cast(s.outbox.c.id, String),
+        "state": case((s.outbox.c.state == "pending", "cancelled"), else_=s.outbox.c.state),
+    }
+
+
+async def anonymize(conn: AsyncConnection, keys: Sequence[str]) -> int:
+    """These messages are no longer wanted by anyone (e.g. the reminder of a survey that ended): a pending
+    one is cancelled, and each forgets its chat, text and key.  A row being sent right now is left alone;
+    the retention purge gets it later."""
+    if not keys:
+        return 0
+    result = await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.key.in_(list(keys)), s.outbox.c.state != "sending")
+        .values(**_anonymized())
     )
     return max(result.rowcount, 0)
 

@@ -14,7 +14,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot.base.i18n import t
 from bot.domain import aspirations
 from bot.domain.callbacks import Cb, pack, pattern, unpack
-from bot.domain.survey.flow import respondent_of
 from bot.store import aspirations as store_aspirations
 from bot.store import chats, sheet_rows, surveys
 from bot.telegram.handlers.common import lang_of, rt_of
@@ -50,7 +49,7 @@ async def delete_me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     chat_id = update.effective_chat.id
     now = rt.clock.now()
     async with rt.store.begin() as conn:
-        await surveys.forget_drafts(conn, respondent_of(rt, user_id), chat_id)
+        await surveys.forget_drafts(conn, chat_id)
         renamed = await store_aspirations.forget_person(conn, aspirations.person_of(rt, user_id))
         for ticket in renamed:
             await sheet_rows.queue(

@@ -1,0 +1,259 @@
+"""Pseudonymous answers (issue 15): once a survey is finished or its window closed, nothing the bot keeps
+links a response to a chat or a Telegram user: no table, no backup, no log line.
+
+The reviewer's attack is written out as `links_to_responses`: starting from a person's Telegram id it follows
+every identifier the rows share (any column, JSON payloads and outbox keys included) through every table,
+and also looks for a row of that person stamped within minutes of an answer.  It must find nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect, text
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey import flow
+from bot.domain.survey.definition import definition_for
+from bot.store import surveys
+
+from .conftest import BOTH_DATABASES, TZ
+from .test_survey import _answer_all
+
+ALICE = 5_200_000_001  # Telegram ids of real people are this long
+BOB = 5_200_000_002
+GROUP = -1_005_200_000_000
+SECRET = "Kamar mandi masjid kotor sekali, Pak RT"  # what Alice typed in the survey she left unfinished
+
+runner = CliRunner()
+
+# --- the attack -------------------------------------------------------------------------------------------
+
+# Identifiers worth joining on: pseudonyms and other hex keys, response ids, Telegram ids of people.  Short
+# numbers (session ids, message ids) and words are shared by everything and link nobody; a group's id (always
+# negative) names a group, whose broadcasts all its members get at the same moment, so it is not followed.
+_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z-])(?:[0-9a-f]{16,}|R[0-9a-f]{16}|\d{8,})(?![0-9A-Za-z])")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+NEAR = timedelta(minutes=10)
+
+
+def _identifiers(row: dict[str, Any]) -> set[str]:
+    return set(_IDENTIFIER.findall(" ".join(str(v) for v in row.values() if v is not None)))
+
+
+def _times(row: dict[str, Any], columns: tuple[str, ...] | None = None) -> list[datetime]:
+    found = []
+    for name, value in row.items():
+        if columns is not None and name not in columns:
+            continue
+        if isinstance(value, datetime):
+            found.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+        elif isinstance(value, str) and _TIME.match(value):
+            found.append(datetime.fromisoformat(value[:19]).replace(tzinfo=UTC))  # stored as naive UTC
+    return found
+
+
+def links_to_responses(tables: dict[str, list[dict[str, Any]]], person: int) -> list[str]:
+    """What joins a response to `person`: rows reached from their id through shared identifiers (in any
+    column, key or JSON payload, over as many tables as it takes), and rows of theirs stamped near an answer."""
+    known = {str(person)}
+    reached: dict[tuple[str, int], dict[str, Any]] = {}
+    grew = True
+    while grew:
+        grew = False
+        for table, rows in tables.items():
+            for index, row in enumerate(rows):
+                if (table, index) not in reached and _identifiers(row) & known:
+                    reached[(table, index)] = row
+                    known |= _identifiers(row)
+                    grew = True
+    found = []
+    for response in tables.get("response", []):
+        shared = {response["id"], response["respondent"]} & known
+        if shared:
+            found.append(f"response {response['id']} shares {shared} with a row of {person}")
+        answered = _times(response, ("started_at", "finished_at"))
+        for (table, _index), row in reached.items():
+            for stamp in _times(row):
+                if any(abs(stamp - moment) < NEAR for moment in answered):
+                    found.append(f"{table} row {row} is stamped {stamp} near response {response['id']}")
+    return found
+
+
+def _rows_of(sync_conn) -> dict[str, list[dict[str, Any]]]:
+    names = inspect(sync_conn).get_table_names()
+    return {n: [dict(r._mapping) for r in sync_conn.execute(text(f'SELECT * FROM "{n}"'))] for n in names}
+
+
+async def database_rows(sb) -> dict[str, list[dict[str, Any]]]:
+    async with sb.rt.store.connect() as conn:
+        return await conn.run_sync(_rows_of)
+
+
+def backup_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
+    with closing(sqlite3.connect(path)) as db:
+        db.row_factory = sqlite3.Row
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: [dict(r) for r in db.execute(f'SELECT * FROM "{n}"')] for n in names}
+
+
+async def ngopas_backup(sb, tmp_path: Path) -> Path:
+    """What the operator's nightly cron runs while the bot is up."""
+    env = tmp_path / "cadangan.env"
+    env.write_text(f"NGOPAS_DATABASE_URL={sb.rt.settings.database_url}\n")
+    target = tmp_path / "cadangan" / "ngopas.db"
+    result = await asyncio.to_thread(runner.invoke, app, ["backup", str(target), "--env-file", str(env)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+# --- the scenario -----------------------------------------------------------------------------------------
+
+
+async def _session(sb, title: str, when: str):
+    values = validate_fields({"title": title, "section": "Bimas Islam", "when": when}, sb.rt)
+    return (await create_session(sb.rt, values, by=None, source="test")).session
+
+
+async def _leave_unfinished(sb, user: int, session_id: int) -> None:
+    """Open the survey, answer how she followed it, give the first unsur a 1 and explain why, then stop."""
+    await sb.say(user, f"/start sv{session_id}")
+    await sb.press(user, user, "Zoom")
+    defn = definition_for(sb.rt)
+    first = next(q for q in defn.questions if q.kind == "ikm")
+    await sb.press(user, user, first.options[0].label["id"])
+    await sb.say(user, SECRET)
+
+
+@BOTH_DATABASES
+async def test_no_join_over_the_database_or_a_backup_links_an_answer_to_its_chat(
+    sb, clock, backend, tmp_path
+):
+    sb.tg.add_user(ALICE, "Alice")
+    sb.tg.add_group(GROUP, "Majelis Taklim", supergroup=True, admins=[ALICE])
+    await sb.say(ALICE, "/langganan", GROUP)  # invitations go to her group, as for most citizens
+    await sb.press(ALICE, GROUP, "Semua")
+    await sb.press(ALICE, GROUP, "Selesai")
+    first = await _session(sb, "Dialog Kerukunan", "20/03/2026 09.00-10.00")
+    second = await _session(sb, "Dialog Zakat", "21/03/2026 09.00-10.00")
+
+    # Alice starts the first survey, is reminded in the afternoon, and finishes it.
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await sb.say(ALICE, f"/start sv{first.id}")
+    await sb.press(ALICE, ALICE, "Zoom")
+    await sb.advance(timedelta(hours=4))
+    await sb.outbox_idle()
+    assert "belum selesai" in sb.texts(ALICE)[-1]
+    clock.advance(timedelta(minutes=3))
+    await sb.press(ALICE, ALICE, "Lanjutkan survei")
+    await _answer_all(sb, ALICE)
+    await sb.press(ALICE, ALICE, "Kirim")
+    assert "sudah kami terima" in sb.texts(ALICE)[-1]
+    assert links_to_responses(await database_rows(sb), ALICE) == []
+
+    # The next day she leaves the second survey unfinished (and is reminded of it): her open draft and its
+    # reminder name her chat, but nothing of that reaches the answers she already sent.
+    clock.set(datetime(2026, 3, 21, 10, 5, tzinfo=TZ))
+    await _leave_unfinished(sb, ALICE, second.id)
+    await sb.advance(timedelta(hours=4))
+    await sb.outbox_idle()
+    assert "belum selesai" in sb.texts(ALICE)[-1]
+    assert links_to_responses(await database_rows(sb), ALICE) == []
+
+    # The second window closes: the draft (her chat, what she typed) is gone from the store and the backup.
+    await sb.advance(to=second.survey_closes_at + timedelta(minutes=1))
+    tables = await database_rows(sb)
+    assert tables["survey_draft"] == []
+    assert links_to_responses(tables, ALICE) == []
+    assert len(tables["response"]) == 1
+    if backend == "sqlite":
+        saved = await ngopas_backup(sb, tmp_path)
+        assert links_to_responses(backup_rows(saved), ALICE) == []
+        assert SECRET.encode() not in saved.read_bytes()  # not even in the file's free pages
+
+
+async def test_the_attack_finds_an_answer_whose_pseudonym_sits_beside_a_chat():
+    """The attack itself: a reminder keyed by the respondent, or a row stamped at the answer, is found."""
+    response = {
+        "id": "R0123456789abcdef",
+        "respondent": "ab" * 20,
+        "started_at": "2026-03-20 03:05:00.000000",
+        "finished_at": "2026-03-20 07:08:00.000000",
+    }
+    keyed = {"key": f"survey_reminder:1:{'ab' * 20}", "chat_id": ALICE, "created_at": "2026-03-19 00:00:00"}
+    assert links_to_responses({"response": [response], "outbox": [keyed]}, ALICE)
+    stamped = {"id": ALICE, "type": "private", "updated_at": datetime(2026, 3, 20, 3, 5, 30)}
+    assert links_to_responses({"response": [response], "chat": [stamped]}, ALICE)
+    unrelated = {"id": ALICE, "type": "private", "updated_at": datetime(2026, 3, 19)}
+    assert links_to_responses({"response": [response], "chat": [unrelated]}, ALICE) == []
+
+
+@BOTH_DATABASES
+async def test_one_persons_answers_in_two_sessions_cannot_be_joined(sb, clock):
+    sb.tg.add_user(BOB, "Bob")
+    first = await _session(sb, "Dialog Kerukunan", "20/03/2026 09.00-10.00")
+    second = await _session(sb, "Dialog Zakat", "20/03/2026 10.00-11.00")
+    clock.set(datetime(2026, 3, 20, 11, 5, tzinfo=TZ))
+    for session in (first, second):
+        await sb.say(BOB, f"/start sv{session.id}")
+        await _answer_all(sb, BOB)
+        await sb.press(BOB, BOB, "Kirim")
+    async with sb.rt.store.connect() as conn:
+        answers = {r.session_id: r.respondent for r in await surveys.responses(conn)}
+    assert len(answers) == 2 and answers[first.id] != answers[second.id]
+    assert answers[first.id] == flow.respondent_of(sb.rt, first.id, BOB)
+    # ...yet within one session he is still one person: answering again offers to replace, never a second.
+    await sb.say(BOB, f"/start sv{first.id}")
+    assert "sudah mengisi survei" in sb.texts(BOB)[-1]
+
+
+async def _as_before_the_upgrade(sb, session_id: int, user: int) -> None:
+    """Put a person's rows of a session back under the pseudonym releases before revision 0007 gave them
+    (the same in every session), as an upgraded database holds them."""
+    async with sb.rt.store.begin() as conn:
+        moved = await surveys.rekey(
+            conn,
+            session_id,
+            flow.respondent_of(sb.rt, session_id, user),
+            flow.legacy_respondent_of(sb.rt, user),
+        )
+    assert moved
+
+
+async def test_answers_given_before_the_upgrade_are_replaced_not_counted_twice(sb, clock):
+    sb.tg.add_user(BOB, "Bob")
+    session = await _session(sb, "Dialog Kerukunan", "20/03/2026 09.00-10.00")
+    other = await _session(sb, "Dialog Zakat", "20/03/2026 10.00-11.00")
+    clock.set(datetime(2026, 3, 20, 11, 5, tzinfo=TZ))
+    await sb.say(BOB, f"/start sv{session.id}")
+    await _answer_all(sb, BOB)
+    await sb.press(BOB, BOB, "Kirim")
+    await sb.say(BOB, f"/start sv{other.id}")
+    await sb.press(BOB, BOB, "Zoom")
+    await _as_before_the_upgrade(sb, session.id, BOB)
+    await _as_before_the_upgrade(sb, other.id, BOB)
+
+    # His survey left half way continues where it was...
+    await sb.say(BOB, f"/start sv{other.id}")
+    assert "Pertanyaan 2 dari" in sb.texts(BOB)[-1]
+    # ...and his earlier answer is recognised: replaced, never a second one counted.
+    await sb.say(BOB, f"/start sv{session.id}")
+    assert "sudah mengisi survei" in sb.texts(BOB)[-1]
+    await sb.press(BOB, BOB, "isi ulang")
+    await _answer_all(sb, BOB, low=True)
+    await sb.press(BOB, BOB, "Kirim")
+    async with sb.rt.store.connect() as conn:
+        counted = await surveys.responses(conn, session_id=session.id)
+        everything = await surveys.responses(conn, session_id=session.id, include_replaced=True)
+    assert len(counted) == 1 and counted[0].answers["persyaratan"] == "1"
+    assert len(everything) == 2
+    # Both now carry the session's own pseudonym: the old one, shared by all his sessions, is gone from them.
+    assert {r.respondent for r in everything} == {flow.respondent_of(sb.rt, session.id, BOB)}
