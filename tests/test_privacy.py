@@ -23,9 +23,11 @@ from bot.cli import app
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey import flow
 from bot.domain.survey.definition import definition_for
-from bot.store import surveys
+from bot.store import Store, surveys
+from bot.store import schema as s
 
 from .conftest import BOTH_DATABASES, TZ
+from .test_migrations import _on, _upgrade_to
 from .test_survey import _answer_all
 
 ALICE = 5_200_000_001  # Telegram ids of real people are this long
@@ -257,3 +259,54 @@ async def test_answers_given_before_the_upgrade_are_replaced_not_counted_twice(s
     assert len(everything) == 2
     # Both now carry the session's own pseudonym: the old one, shared by all his sessions, is gone from them.
     assert {r.respondent for r in everything} == {flow.respondent_of(sb.rt, session.id, BOB)}
+
+
+@BOTH_DATABASES
+async def test_reminders_queued_before_the_upgrade_lose_the_pseudonym_from_their_key(database_url):
+    """Revision 0007: a database upgraded with reminders in it (one sent, one still waiting)."""
+    await _on(database_url, _upgrade_to("0006"))
+    legacy = "ab" * 20
+    stamp = datetime(2026, 3, 20, 7, 5, tzinfo=UTC)
+
+    def reminders(conn) -> None:
+        conn.execute(
+            s.session.insert().values(
+                id=1,
+                title="Dialog",
+                section="PHU",
+                venue="",
+                starts_at=stamp,
+                ends_at=stamp,
+                survey_closes_at=stamp,
+                rev=1,
+                version=1,
+                status="planned",
+                source="cli",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
+        for row_id, state in ((1, "sent"), (2, "pending")):
+            conn.execute(
+                s.outbox.insert().values(
+                    id=row_id,
+                    key=f"survey_reminder:1:{legacy}{row_id}",
+                    kind="survey_reminder",
+                    chat_id=ALICE + row_id,
+                    session_id=1,
+                    payload={"text": "Survei belum selesai"},
+                    priority=5,
+                    due_at=stamp,
+                    state=state,
+                    attempts=0,
+                    created_at=stamp,
+                )
+            )
+
+    await _on(database_url, reminders)
+    await (await Store.open(database_url)).close()
+    rows = await _on(database_url, lambda c: c.execute(s.outbox.select().order_by(s.outbox.c.id)).all())
+    assert [(r.key, r.chat_id, r.payload, r.state) for r in rows] == [
+        ("purged:1", 0, {}, "sent"),
+        (f"survey_reminder:1:{ALICE + 2}:o2", ALICE + 2, {"text": "Survei belum selesai"}, "pending"),
+    ]
