@@ -9,6 +9,7 @@ and also looks for a row of that person stamped within minutes of an answer.  It
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from contextlib import closing
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from bot.base.logs import configure
 from bot.cli import app
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey import flow
@@ -310,3 +312,27 @@ async def test_reminders_queued_before_the_upgrade_lose_the_pseudonym_from_their
         ("purged:1", 0, {}, "sent"),
         (f"survey_reminder:1:{ALICE + 2}:o2", ALICE + 2, {"text": "Survei belum selesai"}, "pending"),
     ]
+
+
+async def test_a_database_error_in_a_survey_logs_no_pseudonym_beside_the_chat(sb, clock, capsys):
+    """The error handler logs the traceback: the failed statement's values (pseudonym, chat id) stay out."""
+    sb.tg.add_user(ALICE, "Alice")
+    session = await _session(sb, "Dialog Kerukunan", "20/03/2026 09.00-10.00")
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    async with sb.rt.store.begin() as conn:  # the disk fills up, say: the draft cannot be written
+        await conn.execute(
+            text(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON survey_draft "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+        )
+    configure(verbose=False)
+    try:
+        await sb.say(ALICE, f"/start sv{session.id}")
+    finally:
+        logging.getLogger().handlers[:] = []
+    out = capsys.readouterr().out
+    assert "disk is full" in out and "INSERT INTO survey_draft" in out  # the operator sees what failed...
+    assert flow.respondent_of(sb.rt, session.id, ALICE) not in out  # ...never whose answers they were
+    assert str(ALICE) not in out
+    assert "Maaf" in sb.texts(ALICE)[-1]  # and Alice gets the polite sentence
