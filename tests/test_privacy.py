@@ -25,10 +25,12 @@ from bot.cli import app
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey import flow
 from bot.domain.survey.definition import definition_for
-from bot.store import Store, surveys
+from bot.store import Store, meta, outbox, surveys
 from bot.store import schema as s
+from bot.store.outbox import NewMessage
 
 from .conftest import BOTH_DATABASES, TZ
+from .test_aspirations import _write as write_ticket
 from .test_migrations import _on, _upgrade_to
 from .test_survey import _answer_all
 
@@ -336,3 +338,48 @@ async def test_a_database_error_in_a_survey_logs_no_pseudonym_beside_the_chat(sb
     assert flow.respondent_of(sb.rt, session.id, ALICE) not in out  # ...never whose answers they were
     assert str(ALICE) not in out
     assert "Maaf" in sb.texts(ALICE)[-1]  # and Alice gets the polite sentence
+
+
+SITI = 5_200_000_003
+
+
+@BOTH_DATABASES
+async def test_delivered_messages_and_sheet_rows_lose_their_contents_after_the_retention_period(sb, clock):
+    sb.tg.add_user(SITI, "Siti", last_name="Aminah", username="sitiaminah")
+    sb.tg.add_group(GROUP, "Majelis Taklim", supergroup=True, admins=[SITI])
+    for chat in (SITI, GROUP):
+        await sb.say(SITI, "/langganan", chat)
+        await sb.press(SITI, chat, "Semua")
+        await sb.press(SITI, chat, "Selesai")
+    await _session(sb, "Dialog Kerukunan", "23/03/2026 09.00-10.00")
+    await write_ticket(sb, SITI, "Mohon jadwal manasik diumumkan lebih awal.")
+    await sb.outbox_idle()
+    await sb.running.sheets.flush()
+    group_key = f"announce:1:{GROUP}"
+
+    async def outbox_rows():
+        async with sb.rt.store.connect() as conn:
+            return (await conn.execute(s.outbox.select().order_by(s.outbox.c.id))).all()
+
+    async def sheet_values():
+        async with sb.rt.store.connect() as conn:
+            return [r.values for r in (await conn.execute(s.sheet_outbox.select())).all()]
+
+    await sb.advance(timedelta(days=29))  # within the period: everything is still there to look into
+    assert any(r.chat_id == SITI and "Dialog Kerukunan" in str(r.payload) for r in await outbox_rows())
+    assert any("Siti Aminah" in str(v) for v in await sheet_values())
+
+    await sb.advance(timedelta(days=2))
+    rows = await outbox_rows()
+    old = [r for r in rows if r.created_at < clock.now() - timedelta(days=30)]
+    assert {r.state for r in old} == {"sent"} and all(r.payload == {} for r in old)
+    assert not [r for r in old if str(SITI) in f"{r.key} {r.chat_id}"]  # no old row names her any more
+    assert [r.key for r in old if r.chat_id == GROUP] == [group_key]  # a group keeps its keys...
+    async with sb.rt.store.begin() as conn:  # ...so it is still never sent the same message twice
+        again = NewMessage(
+            key=group_key, kind="announce", chat_id=GROUP, payload={"text": "x"}, due_at=clock.now()
+        )
+        assert await outbox.enqueue(conn, [again], clock.now()) == 0
+    assert all(v == {} for v in await sheet_values())  # the spreadsheet has them
+    async with sb.rt.store.connect() as conn:
+        assert await meta.get(conn, "retention_date") == clock.now().astimezone(TZ).date().isoformat()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -92,6 +92,21 @@ async def mark_failed(conn: AsyncConnection, ids: list[int], error: str) -> None
             .where(s.sheet_outbox.c.id.in_(chunk))
             .values(attempts=s.sheet_outbox.c.attempts + 1, error=error[:500])
         )
+
+
+async def purge_flushed(conn: AsyncConnection, before: datetime) -> int:
+    """Rows written to the spreadsheet before `before` lose their values: the spreadsheet has them, and a
+    copy here (names of ticket writers, answers) would outlive a deletion there."""
+    result = await conn.execute(
+        update(s.sheet_outbox)
+        .where(
+            s.sheet_outbox.c.flushed_at.isnot(None),
+            s.sheet_outbox.c.flushed_at < before,
+            cast(s.sheet_outbox.c["values"], Text) != "{}",
+        )
+        .values({"values": {}})
+    )
+    return max(result.rowcount, 0)
 
 
 async def lag(conn: AsyncConnection) -> tuple[int, datetime | None]:
