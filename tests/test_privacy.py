@@ -17,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from bot.base.logs import configure
 from bot.cli import app
+from bot.dev.sandbox import running_sandbox
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey import flow
 from bot.domain.survey.definition import definition_for
@@ -383,3 +385,77 @@ async def test_delivered_messages_and_sheet_rows_lose_their_contents_after_the_r
     assert all(v == {} for v in await sheet_values())  # the spreadsheet has them
     async with sb.rt.store.connect() as conn:
         assert await meta.get(conn, "retention_date") == clock.now().astimezone(TZ).date().isoformat()
+
+
+# --- /hapus_data -------------------------------------------------------------------------------------------
+
+
+def _workbook_rows(path, sheet="Aspirasi"):
+    ws = load_workbook(path)[sheet]
+    headers = [c.value for c in ws[1]]
+    return [dict(zip(headers, [c.value for c in row], strict=False)) for row in ws.iter_rows(min_row=2)]
+
+
+async def test_delete_me_reaches_rows_queued_for_the_sheet_and_says_what_it_cannot_reach(sb):
+    sb.tg.add_user(SITI, "Siti", last_name="Aminah", username="sitiaminah")
+    await write_ticket(sb, SITI, "Mohon jadwal manasik diumumkan lebih awal.")
+    await sb.running.sheets.flush()  # the first ticket is in the office's spreadsheet already...
+    await write_ticket(sb, SITI, "Mohon tambah kursi untuk lansia di aula.")  # ...the second still queued
+    await sb.say(SITI, "/hapus_data")
+    await sb.press(SITI, SITI, "Ya, hapus")
+
+    reply = sb.texts(SITI)[-1]
+    assert "sudah dihapus" in reply and "ASP-2026-0001" in reply and "ASP-2026-0002" in reply
+    assert "spreadsheet" in reply and "cadangan" in reply  # what the bot cannot reach...
+    assert sb.rt.settings.whatsapp_number in reply  # ...and whom to ask to remove it
+    async with sb.rt.store.connect() as conn:
+        queued = [r.values for r in (await conn.execute(s.sheet_outbox.select())).all()]
+    assert queued and not [v for v in queued if "Aminah" in str(v) or "sitiaminah" in str(v)]
+    await sb.running.sheets.flush()
+    rows = _workbook_rows(sb.rt.settings.workbook_path)
+    assert [r["Pengirim"] for r in rows] == ["(dihapus atas permintaan)"] * 2
+    assert "Aminah" not in str(rows)
+
+
+def _holding(tables: dict[str, list[dict[str, Any]]], person: int) -> list[str]:
+    """Every cell that holds `person`'s Telegram id, as a number or inside a text (a key, a JSON payload)."""
+    pattern = re.compile(rf"(?<!\d){person}(?!\d)")
+    return [
+        f"{table}.{column} = {value!r}"
+        for table, rows in tables.items()
+        for row in rows
+        for column, value in row.items()
+        if value == person or (isinstance(value, str) and pattern.search(value))
+    ]
+
+
+@BOTH_DATABASES
+async def test_delete_me_leaves_the_telegram_id_in_no_table(tmp_path, tg, clock, database_url):
+    staff = 5_200_000_009
+    tg.add_user(SITI, "Siti")
+    tg.add_user(staff, "Petugas")
+    tg.add_group(GROUP, "Majelis Taklim", supergroup=True, admins=[SITI])
+    async with running_sandbox(
+        tmp_path, clock=clock, tg=tg, database_url=database_url, admin_ids=[staff]
+    ) as sb:
+        tg.add_bot_to_group(GROUP, SITI)  # she brought the bot into her group...
+        await sb.settle()
+        await sb.say(SITI, "/langganan", GROUP)  # ...and subscribed it
+        await sb.press(SITI, GROUP, "Semua")
+        await sb.press(SITI, GROUP, "Selesai")
+        values = validate_fields(
+            {"title": "Dialog", "section": "PHU", "when": "23/03/2026 09.00-10.00"}, sb.rt
+        )
+        await create_session(sb.rt, values, by=staff, source="telegram")  # what /sesi_baru does for staff
+        await sb.outbox_idle()
+        before = await database_rows(sb)
+        assert _holding(before, SITI) and _holding(before, staff)
+        for person in (SITI, staff):
+            await sb.say(person, "/hapus_data")
+            await sb.press(person, person, "Ya, hapus")
+            assert "sudah dihapus" in sb.texts(person)[-1]
+        after = await database_rows(sb)
+        assert _holding(after, SITI) == [] and _holding(after, staff) == []
+        # The group keeps its subscription and the session stays; they just no longer say who made them.
+        assert [r["chat_id"] for r in after["subscription"]] == [GROUP] * len(after["subscription"])
+        assert [r["title"] for r in after["session"]] == ["Dialog"]

@@ -221,6 +221,14 @@ async def forget(conn: AsyncConnection, chat_id: int) -> bool:
     return bool(result.rowcount)
 
 
+async def forget_user(conn: AsyncConnection, user_id: int) -> None:
+    """/hapus_data: the groups this person brought the bot into or subscribed keep both, without their id."""
+    await conn.execute(update(s.chat).where(s.chat.c.added_by == user_id).values(added_by=None))
+    await conn.execute(
+        update(s.subscription).where(s.subscription.c.created_by == user_id).values(created_by=None)
+    )
+
+
 async def subscribed_groups(conn: AsyncConnection) -> list[Chat]:
     """Active groups and supergroups with any subscription (the monthly community post goes to them)."""
     q = (

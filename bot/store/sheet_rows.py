@@ -64,6 +64,27 @@ async def queue(
     await conn.execute(stmt)
 
 
+async def overwrite(
+    conn: AsyncConnection, worksheet: str, row_keys: list[str], values: dict[str, Any]
+) -> int:
+    """Put `values` into every copy of these rows this store holds, queued or already written (only where the
+    copy has that column); returns how many copies changed.  The sheet itself needs an "update" queued."""
+    if not row_keys:
+        return 0
+    q = select(s.sheet_outbox.c.id, s.sheet_outbox.c["values"]).where(
+        s.sheet_outbox.c.worksheet == worksheet, s.sheet_outbox.c.row_key.in_(row_keys)
+    )
+    changed = 0
+    for row in (await conn.execute(q)).all():
+        kept = {**row.values, **{k: v for k, v in values.items() if k in row.values}}
+        if kept != row.values:
+            await conn.execute(
+                update(s.sheet_outbox).where(s.sheet_outbox.c.id == row.id).values({"values": kept})
+            )
+            changed += 1
+    return changed
+
+
 async def pending(conn: AsyncConnection, limit: int = 5000) -> list[QueuedRow]:
     q = (
         select(s.sheet_outbox)
