@@ -459,3 +459,21 @@ async def test_delete_me_leaves_the_telegram_id_in_no_table(tmp_path, tg, clock,
         # The group keeps its subscription and the session stays; they just no longer say who made them.
         assert [r["chat_id"] for r in after["subscription"]] == [GROUP] * len(after["subscription"])
         assert [r["title"] for r in after["session"]] == ["Dialog"]
+
+
+async def test_an_aspiration_left_unfinished_is_deleted_after_the_retention_period(sb, clock):
+    sb.tg.add_user(SITI, "Siti", last_name="Aminah")
+    await sb.say(SITI, "/aspirasi")
+    await sb.press(SITI, SITI, "Bimas Islam")
+    await sb.say(SITI, "Nomor saya 0812-3456-7890, mohon ditelepon soal nikah.")  # then she never chooses
+
+    async def drafts():
+        async with sb.rt.store.connect() as conn:
+            return (await conn.execute(s.aspiration_draft.select())).all()
+
+    await sb.advance(timedelta(days=29))
+    assert len(await drafts()) == 1  # she may still come back to it
+    await sb.advance(timedelta(days=2))
+    assert await drafts() == []
+    await sb.press(SITI, SITI, "Boleh")  # the old buttons now say so politely
+    assert sb.tg.callback_answers[-1]["text"] == "Tombol ini sudah tidak berlaku."

@@ -7,7 +7,8 @@
   default) after they were queued, long enough to look into a complaint.  Then a message keeps what delivery
   still needs (kind, session, state, times; a group's key, so a group never gets it twice) and loses its
   text; a message to a person also loses their chat and its key.  A row already in the spreadsheet loses its
-  values there (the spreadsheet has them).  This part runs once a day.
+  values there (the spreadsheet has them).  An /aspirasi conversation left unfinished that long is deleted
+  (it holds a chat, a text and maybe a name).  This part runs once a day.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import timedelta
 
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
+from bot.store import aspirations as store_aspirations
 from bot.store import meta, outbox, sheet_rows, surveys
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ async def forget_closed_surveys(rt: Runtime) -> int:
 
 async def forget_delivered(rt: Runtime) -> int:
     """Once a day: messages and spreadsheet rows delivered more than the retention period ago lose their
-    contents; returns how many rows changed."""
+    contents, and /aspirasi conversations left that long are deleted; returns how many rows changed."""
     now = rt.clock.now()
     today = now.astimezone(rt.tz).date().isoformat()
     async with rt.store.connect() as conn:
@@ -56,6 +58,12 @@ async def forget_delivered(rt: Runtime) -> int:
         before = now - timedelta(days=rt.settings.outbox_retention_days)
         messages = await outbox.purge_delivered(conn, before)
         rows = await sheet_rows.purge_flushed(conn, before)
-    if messages or rows:
-        log.info("retention: %d sent message(s) and %d spreadsheet row(s) emptied", messages, rows)
-    return messages + rows
+        drafts = await store_aspirations.delete_drafts_untouched_since(conn, before)
+    if messages or rows or drafts:
+        log.info(
+            "retention: %d sent message(s) and %d spreadsheet row(s) emptied, %d unfinished aspiration(s) deleted",
+            messages,
+            rows,
+            drafts,
+        )
+    return messages + rows + drafts

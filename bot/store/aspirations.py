@@ -276,3 +276,10 @@ async def save_draft(conn: AsyncConnection, draft: AspirationDraft) -> None:
 async def delete_draft(conn: AsyncConnection, person: str) -> bool:
     result = await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
     return bool(result.rowcount)
+
+
+async def delete_drafts_untouched_since(conn: AsyncConnection, before: datetime) -> int:
+    """Unfinished /aspirasi conversations nobody touched since `before`: they hold a chat, a text and maybe
+    a name, for a ticket that will never be sent."""
+    result = await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.updated_at < before))
+    return max(result.rowcount, 0)
