@@ -145,7 +145,7 @@ async def test_survey_press_while_another_program_holds_the_lock(sb, clock):
     await sb.tg.wait_for(lambda: "Pertanyaan 3 dari" in (sb.tg.messages(citizen)[-1].text or ""))
     await sb.settle()
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, citizen))
     assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]
     await sb.press(citizen, citizen, "Sangat")  # and the next press is quick again
     assert "Pertanyaan 4 dari" in sb.tg.messages(citizen)[-1].text
@@ -194,8 +194,8 @@ async def test_telegram_hiccups_and_outage_citizens_still_answered_each_press_on
     await sb.settle()
 
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
-        late = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, latecomer))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, citizen))
+        late = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, latecomer))
     assert draft is not None and list(draft.answers) == ["kehadiran", "persyaratan", "prosedur", "waktu"]
     assert draft.step == 4  # each press moved the survey on exactly once
     assert late is not None and late.step == 0
@@ -215,5 +215,5 @@ async def test_telegram_timeout_on_a_survey_press_still_shows_the_next_question(
     edits = [r for r in sb.tg.requests if r.method == "editMessageText"]
     assert len(edits) >= 3  # the first two presses, then the same edit twice: the timed-out one, its retry
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, citizen))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, citizen))
     assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]

@@ -99,7 +99,7 @@ async def test_full_survey_with_back_skip_summary_and_send(sb, people, clock):
         assert response.answers[key] == "4"
     assert response.answers.get("jenis_kelamin") is None
     assert str(ALICE) not in str(response.answers) and "Siti" not in str(response.answers)
-    assert response.respondent == flow.respondent_of(sb.rt, ALICE)
+    assert response.respondent == flow.respondent_of(sb.rt, session.id, ALICE)
 
 
 async def test_in_person_skips_stream_question(sb, people, clock):
@@ -175,7 +175,7 @@ async def test_stale_and_forged_buttons_are_harmless(sb, people, clock):
         sb.tg.press_button(ALICE, ALICE, first.message_id, forged)
         await sb.settle()
     async with sb.rt.store.connect() as conn:
-        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, ALICE))
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, ALICE))
         assert await surveys.responses(conn, session_id=session.id) == []
     assert draft.answers == {"kehadiran": "zoom"} and draft.step == 1
     assert all(a.get("id") for a in sb.tg.callback_answers)  # every press was answered
@@ -222,7 +222,7 @@ async def test_cancel_survey_with_batal(sb, people, clock):
     await sb.say(ALICE, "/batal")
     assert "Survei dibatalkan" in sb.texts(ALICE)[-1]
     async with sb.rt.store.connect() as conn:
-        assert await surveys.drafts_of(conn, flow.respondent_of(sb.rt, ALICE)) == []
+        assert await surveys.drafts_of(conn, flow.respondent_of(sb.rt, session.id, ALICE)) == []
 
 
 async def test_two_hundred_concurrent_respondents_stored_once(sb, clock):

@@ -36,7 +36,7 @@ async def test_restart_mid_survey_keeps_answers_and_position(tmp_path, tg):
         await sb.press(ALICE, ALICE, "Sangat")
         assert "Pertanyaan 4 dari" in sb.tg.messages(ALICE)[-1].text
         async with sb.rt.store.connect() as conn:
-            draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, ALICE))
+            draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, ALICE))
         assert draft is not None
         assert list(draft.answers) == ["kehadiran", "persyaratan", "prosedur"]
         assert draft.answers["kehadiran"] == "zoom"

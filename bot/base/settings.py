@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Local hour of the staff digest of waiting tickets; the monthly community post goes out an hour later.
     digest_hour: int = Field(default=8, ge=0, le=22)
     monthly_post: bool = True
+    # Days a sent message keeps its text (and, for a person, their chat), and a row written to the spreadsheet
+    # its values; see bot.domain.retention.
+    outbox_retention_days: int = Field(default=30, ge=1)
     pseudonym_salt: SecretStr = SecretStr(DEFAULT_SALT)
     workbook_path: Path = Path("data/ngopas.xlsx")
     google_service_account_file: Path | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.domain import aspirations, community, reporting, sessions
+from bot.domain import aspirations, community, reporting, retention, sessions
 from bot.domain.kinds import ScheduleKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
@@ -34,6 +34,7 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     reporting.watch_ikm,
     aspirations.daily_digest,
     community.monthly_post,
+    retention.purge,
 )
 
 

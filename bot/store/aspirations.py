@@ -238,28 +238,30 @@ async def in_period(conn: AsyncConnection, start: datetime, end: datetime) -> li
     return [_aspiration(r) for r in await conn.execute(q)]
 
 
-async def forget_person(conn: AsyncConnection, person: str) -> list[str]:
-    """/hapus_data: drop routes and drafts, blank the sender name; returns the tickets whose sheet row changes."""
-    ids = [
-        r.aspiration_id
-        for r in await conn.execute(
-            select(s.aspiration_route.c.aspiration_id).where(s.aspiration_route.c.person == person)
+@dataclass(frozen=True)
+class Forgot:
+    """What /hapus_data changed on a person's tickets: all of them (`tickets`), and those that showed a name."""
+
+    tickets: list[str]
+    named: list[str]
+
+
+async def forget_person(conn: AsyncConnection, person: str) -> Forgot:
+    """/hapus_data: drop routes and drafts, blank the sender name; the tickets stay (without both)."""
+    rows = (
+        await conn.execute(
+            select(s.aspiration.c.id, s.aspiration.c.ticket, s.aspiration.c.sender_name)
+            .join(s.aspiration_route, s.aspiration_route.c.aspiration_id == s.aspiration.c.id)
+            .where(s.aspiration_route.c.person == person)
+            .order_by(s.aspiration.c.id)
         )
-    ]
-    named: list[str] = []
-    if ids:
-        named = [
-            r.ticket
-            for r in await conn.execute(
-                select(s.aspiration.c.ticket).where(
-                    s.aspiration.c.id.in_(ids), s.aspiration.c.sender_name.isnot(None)
-                )
-            )
-        ]
+    ).all()
+    if rows:
+        ids = [r.id for r in rows]
         await conn.execute(update(s.aspiration).where(s.aspiration.c.id.in_(ids)).values(sender_name=None))
         await conn.execute(delete(s.aspiration_route).where(s.aspiration_route.c.person == person))
     await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
-    return named
+    return Forgot([r.ticket for r in rows], [r.ticket for r in rows if r.sender_name is not None])
 
 
 # --- drafts ---------------------------------------------------------------------------------------------
@@ -283,3 +285,10 @@ async def save_draft(conn: AsyncConnection, draft: AspirationDraft) -> None:
 async def delete_draft(conn: AsyncConnection, person: str) -> bool:
     result = await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
     return bool(result.rowcount)
+
+
+async def delete_drafts_untouched_since(conn: AsyncConnection, before: datetime) -> int:
+    """Unfinished /aspirasi conversations nobody touched since `before`: they hold a chat, a text and maybe
+    a name, for a ticket that will never be sent."""
+    result = await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.updated_at < before))
+    return max(result.rowcount, 0)

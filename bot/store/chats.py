@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,6 +33,14 @@ def _insert(conn: AsyncConnection):  # noqa: ANN202 - the dialect's INSERT with 
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
+def _stamp(chat_id: int, now: datetime) -> datetime:
+    """When a chat's row changed: for a person's private chat (a positive id) only the day.  The moment would
+    be when they opened a survey through its link, and would time their answers against their chat."""
+    if chat_id > 0:
+        return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return now
+
+
 def _chat(row: object) -> Chat:
     return Chat(row.id, row.type, row.title, row.language, bool(row.active))  # type: ignore[attr-defined]
 
@@ -49,6 +57,7 @@ async def upsert_chat(
     added_by: int | None = None,
 ) -> Chat:
     """Record a chat we have seen; reactivates it when `active` is True (the bot was re-added/unblocked)."""
+    now = _stamp(chat_id, now)
     row = (await conn.execute(select(s.chat).where(s.chat.c.id == chat_id))).first()
     inserted = False
     if row is None:
@@ -98,7 +107,7 @@ async def deactivate(conn: AsyncConnection, chat_id: int, reason: str, now: date
     await conn.execute(
         update(s.chat)
         .where(s.chat.c.id == chat_id)
-        .values(active=False, inactive_reason=reason, updated_at=now)
+        .values(active=False, inactive_reason=reason, updated_at=_stamp(chat_id, now))
     )
 
 
@@ -210,6 +219,14 @@ async def forget(conn: AsyncConnection, chat_id: int) -> bool:
     await conn.execute(delete(s.outbox).where(s.outbox.c.chat_id == chat_id))
     result = await conn.execute(delete(s.chat).where(s.chat.c.id == chat_id))
     return bool(result.rowcount)
+
+
+async def forget_user(conn: AsyncConnection, user_id: int) -> None:
+    """/hapus_data: the groups this person brought the bot into or subscribed keep both, without their id."""
+    await conn.execute(update(s.chat).where(s.chat.c.added_by == user_id).values(added_by=None))
+    await conn.execute(
+        update(s.subscription).where(s.subscription.c.created_by == user_id).values(created_by=None)
+    )
 
 
 async def subscribed_groups(conn: AsyncConnection) -> list[Chat]:

@@ -30,6 +30,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not left in free space: an abandoned survey draft (a chat next
+    # to a pseudonym and what was typed) must not survive its deletion in the file or in a backup of it.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 
@@ -83,7 +86,9 @@ class Store:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
-        engine = create_async_engine(url, **kwargs)
+        # hide_parameters: an error's message (logged with its traceback) never carries the values of the
+        # failed statement, e.g. a survey draft's pseudonym beside its chat id.
+        engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -154,7 +159,9 @@ class _HotWriter:
     """
 
     def __init__(self, url: URL) -> None:
-        self._engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 30})
+        self._engine = create_engine(
+            url, isolation_level="AUTOCOMMIT", hide_parameters=True, connect_args={"timeout": 30}
+        )
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="ngopas-sqlite-hot")
         self._conn: Any = None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, Text, and_, case, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -204,6 +204,51 @@ async def cancel_pending(conn: AsyncConnection, session_id: int, kinds: Sequence
         .values(state="cancelled")
     )
     return max(result.rowcount, 0)
+
+
+FINAL_STATES = ("sent", "dropped", "cancelled", "uncertain")
+# What a row keeps once it no longer needs its chat: no person, no text.  Its kind, session, state and times
+# stay (counts in /status and `ngopas doctor`); its key becomes "purged:<id>", unique and naming nobody.
+NO_CHAT = 0
+
+
+def _anonymized() -> dict[str, Any]:
+    return {
+        "chat_id": NO_CHAT,
+        "payload": {},
+        "key": literal("purged:") + cast(s.outbox.c.id, String),
+        "state": case((s.outbox.c.state == "pending", "cancelled"), else_=s.outbox.c.state),
+    }
+
+
+async def anonymize(conn: AsyncConnection, keys: Sequence[str]) -> int:
+    """These messages are no longer wanted by anyone (e.g. the reminder of a survey that ended): a pending
+    one is cancelled, and each forgets its chat, text and key.  A row being sent right now is left alone;
+    the retention purge gets it later."""
+    if not keys:
+        return 0
+    result = await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.key.in_(list(keys)), s.outbox.c.state != "sending")
+        .values(**_anonymized())
+    )
+    return max(result.rowcount, 0)
+
+
+async def purge_delivered(conn: AsyncConnection, before: datetime) -> int:
+    """Rows finished (sent, dropped, cancelled, uncertain) and created before `before`: their text goes, and
+    a row sent to a private chat (a positive id is a person) also forgets that chat and its key.  Group rows
+    keep their keys, so a group is still never sent the same message twice."""
+    done = s.outbox.c.state.in_(FINAL_STATES) & (s.outbox.c.created_at < before)
+    private = await conn.execute(
+        update(s.outbox).where(done, s.outbox.c.chat_id > NO_CHAT).values(**_anonymized())
+    )
+    groups = await conn.execute(
+        update(s.outbox)
+        .where(done, s.outbox.c.chat_id < NO_CHAT, cast(s.outbox.c.payload, Text) != "{}")
+        .values(payload={})
+    )
+    return max(private.rowcount, 0) + max(groups.rowcount, 0)
 
 
 @dataclass(frozen=True)

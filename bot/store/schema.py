@@ -165,9 +165,11 @@ survey_draft = Table(
     "survey_draft",
     metadata,
     Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
-    # HMAC pseudonym of the Telegram user id: one draft/response per person per session, no id stored.
+    # HMAC pseudonym of session and Telegram user id (one per person per session, no id stored; rows from
+    # before revision 0008 hold the one pseudonym those releases gave a person for every session).
     Column("respondent", String(64), primary_key=True),
-    # The private chat to edit/remind in: a route only, deleted with the draft when the survey ends.
+    # The private chat to edit/remind in: a route only, deleted with the draft when the survey is sent,
+    # cancelled, or its window closes (bot.domain.retention).
     Column("chat_id", BigInteger, nullable=False),
     Column("message_id", BigInteger),
     Column("language", String(8), nullable=False, default="id"),

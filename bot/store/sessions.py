@@ -187,3 +187,8 @@ async def finish_schedule(conn: AsyncConnection, schedule_id: int, state: str, n
         .values(state=state, done_at=now)
     )
     return result.rowcount == 1
+
+
+async def forget_creator(conn: AsyncConnection, user_id: int) -> None:
+    """/hapus_data by a staff member: the sessions they created stay, without their Telegram id."""
+    await conn.execute(update(s.session).where(s.session.c.created_by == user_id).values(created_by=None))

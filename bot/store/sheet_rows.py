@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -115,6 +115,27 @@ async def requeue(
 _WAITING = (s.sheet_outbox.c.flushed_at.is_(None)) & (s.sheet_outbox.c.parked_at.is_(None))
 
 
+async def overwrite(
+    conn: AsyncConnection, worksheet: str, row_keys: list[str], values: dict[str, Any]
+) -> int:
+    """Put `values` into every copy of these rows this store holds, queued or already written (only where the
+    copy has that column); returns how many copies changed.  The sheet itself needs an "update" queued."""
+    if not row_keys:
+        return 0
+    q = select(s.sheet_outbox.c.id, s.sheet_outbox.c["values"]).where(
+        s.sheet_outbox.c.worksheet == worksheet, s.sheet_outbox.c.row_key.in_(row_keys)
+    )
+    changed = 0
+    for row in (await conn.execute(q)).all():
+        kept = {**row.values, **{k: v for k, v in values.items() if k in row.values}}
+        if kept != row.values:
+            await conn.execute(
+                update(s.sheet_outbox).where(s.sheet_outbox.c.id == row.id).values({"values": kept})
+            )
+            changed += 1
+    return changed
+
+
 async def pending(conn: AsyncConnection, limit: int = 5000) -> list[QueuedRow]:
     """Rows waiting to be written, oldest first (parked rows wait aside and are not among them)."""
     q = select(s.sheet_outbox).where(_WAITING).order_by(s.sheet_outbox.c.id).limit(limit)
@@ -201,6 +222,21 @@ async def mark_failed(conn: AsyncConnection, ids: list[int], error: str) -> None
             .where(s.sheet_outbox.c.id.in_(chunk))
             .values(attempts=s.sheet_outbox.c.attempts + 1, error=error[:500])
         )
+
+
+async def purge_flushed(conn: AsyncConnection, before: datetime) -> int:
+    """Rows written to the spreadsheet before `before` lose their values: the spreadsheet has them, and a
+    copy here (names of ticket writers, answers) would outlive a deletion there."""
+    result = await conn.execute(
+        update(s.sheet_outbox)
+        .where(
+            s.sheet_outbox.c.flushed_at.isnot(None),
+            s.sheet_outbox.c.flushed_at < before,
+            cast(s.sheet_outbox.c["values"], Text) != "{}",
+        )
+        .values({"values": {}})
+    )
+    return max(result.rowcount, 0)
 
 
 async def lag(conn: AsyncConnection) -> tuple[int, datetime | None]:

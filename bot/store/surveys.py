@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import schema as s
@@ -78,6 +78,40 @@ async def drafts_of(conn: AsyncConnection, respondent: str) -> list[Draft]:
         .order_by(s.survey_draft.c.updated_at.desc())
     )
     return [_draft(r) for r in await conn.execute(q)]
+
+
+async def drafts_for(conn: AsyncConnection, keys: list[tuple[int, str]]) -> list[Draft]:
+    """The drafts at these (session, respondent) keys, most recently touched first."""
+    if not keys:
+        return []
+    d = s.survey_draft.c
+    q = (
+        select(s.survey_draft)
+        .where(
+            or_(
+                *[
+                    (d.session_id == session_id) & (d.respondent == respondent)
+                    for session_id, respondent in keys
+                ]
+            )
+        )
+        .order_by(d.updated_at.desc())
+    )
+    return [_draft(r) for r in await conn.execute(q)]
+
+
+async def rekey(conn: AsyncConnection, session_id: int, old: str, new: str) -> bool:
+    """Move one respondent's draft and responses of one session from pseudonym `old` to `new`; True if
+    anything moved.  (Rows written before per-session pseudonyms, see `bot.domain.survey.flow.respondent_of`.)"""
+    moved = 0
+    for table in (s.survey_draft, s.response):
+        result = await conn.execute(
+            update(table)
+            .where(table.c.session_id == session_id, table.c.respondent == old)
+            .values(respondent=new)
+        )
+        moved += max(result.rowcount, 0)
+    return moved > 0
 
 
 async def insert_draft(conn: AsyncConnection, draft: Draft) -> None:
@@ -214,14 +248,40 @@ async def count_responses(conn: AsyncConnection, session_id: int) -> int:
     return int((await conn.execute(q)).scalar_one())
 
 
-async def forget_drafts(conn: AsyncConnection, respondent: str, chat_id: int) -> int:
-    """/hapus_data: unfinished surveys go (finished answers stay: they identify no one without the salt)."""
-    result = await conn.execute(
-        delete(s.survey_draft).where(
-            (s.survey_draft.c.respondent == respondent) | (s.survey_draft.c.chat_id == chat_id)
-        )
+async def forget_drafts(conn: AsyncConnection, chat_id: int) -> list[tuple[int, int]]:
+    """/hapus_data: every unfinished survey answered in this (private) chat goes; returns their (session, chat).
+    Finished answers stay: they identify no one without the salt."""
+    return await _delete_drafts(conn, s.survey_draft.c.chat_id == chat_id)
+
+
+async def drafts_past_window(conn: AsyncConnection, now: datetime) -> bool:
+    """Whether any unfinished survey belongs to a session whose survey closed or was cancelled (a cheap read)."""
+    q = select(s.survey_draft.c.session_id).where(_past_window(now)).limit(1)
+    return (await conn.execute(q)).first() is not None
+
+
+async def delete_drafts_past_window(conn: AsyncConnection, now: datetime) -> list[tuple[int, int]]:
+    """Unfinished surveys of sessions whose survey closed or was cancelled: nobody can finish them, and each
+    ties a pseudonym to a chat.  Deleted; returns their (session, chat)."""
+    return await _delete_drafts(conn, _past_window(now))
+
+
+def _past_window(now: datetime) -> Any:
+    closed = select(s.session.c.id).where(
+        (s.session.c.survey_closes_at < now) | (s.session.c.status == "cancelled")
     )
-    return max(result.rowcount, 0)
+    return s.survey_draft.c.session_id.in_(closed)
+
+
+async def _delete_drafts(conn: AsyncConnection, condition: Any) -> list[tuple[int, int]]:
+    d = s.survey_draft.c
+    gone = [
+        (r.session_id, r.chat_id)
+        for r in await conn.execute(select(d.session_id, d.chat_id).where(condition))
+    ]
+    if gone:
+        await conn.execute(delete(s.survey_draft).where(condition))
+    return gone
 
 
 class CountedResponse(NamedTuple):

@@ -17,7 +17,7 @@ from html import escape
 from bot.base.i18n import format_when, t
 from bot.domain import aspirations, worksheets
 from bot.domain.runtime import Runtime
-from bot.domain.survey import engine
+from bot.domain.survey import engine, invitations
 from bot.domain.survey.definition import definition_for
 from bot.domain.survey.engine import Action, SurveyUnavailable, View
 from bot.domain.survey.pseudonym import pseudonym
@@ -29,7 +29,26 @@ from bot.store.surveys import Draft, Response
 __all__ = ["Action", "Press", "SurveyUnavailable", "View"]
 
 
-def respondent_of(rt: Runtime, user_id: int) -> str:
+def respondent_of(rt: Runtime, session_id: int, user_id: int) -> str:
+    """This person's pseudonym in this session's survey: an HMAC of session and Telegram id with the salt.
+
+    One per person per session, so one response per person per session still holds, while one person's
+    answers in two sessions carry unrelated values: without the salt they cannot be joined, and no draft or
+    key of one session exposes the answers of another.  (See `bot.domain.survey.pseudonym`.)
+
+    Rows written before revision 0008 keep the pseudonym of those releases, the same in every session
+    (`legacy_respondent_of`): the store cannot recompute them without the Telegram id.  Left alone, a person
+    who answered in a session open during the upgrade and opens its survey again would not be recognised and
+    their second response would count as well.  So `begin` first moves their answers and unfinished draft of
+    that session to the new pseudonym (`surveys.rekey`): the earlier answer is offered for replacement as
+    always, and stops being joinable with their older ones.  Only sessions open during the upgrade can have
+    such rows; answers to sessions closed before it keep the old value (nobody can answer those again).
+    """
+    return pseudonym(rt.settings.require_salt(), f"{session_id}:{user_id}", purpose="survey")
+
+
+def legacy_respondent_of(rt: Runtime, user_id: int) -> str:
+    """The pseudonym of releases before revision 0008 (one for every session), to find rows written then."""
     return pseudonym(rt.settings.require_salt(), user_id)
 
 
@@ -86,11 +105,15 @@ class Opened:
 async def begin(rt: Runtime, session_id: int, user_id: int, chat_id: int, lang: str) -> Opened:
     """Start or resume this person's survey for a session (raises SurveyUnavailable)."""
     defn = definition_for(rt)
-    respondent = respondent_of(rt, user_id)
+    respondent = respondent_of(rt, session_id, user_id)
     async with rt.store.begin() as conn:
         now = rt.clock.now()
         session = engine.check_open(await store_sessions.get_session(conn, session_id), now, lang)
         draft = await surveys.get_draft(conn, session_id, respondent)
+        if draft is None and await surveys.rekey(
+            conn, session_id, legacy_respondent_of(rt, user_id), respondent
+        ):
+            draft = await surveys.get_draft(conn, session_id, respondent)  # unfinished before the upgrade
         if draft is None:
             earlier = await surveys.current_response(conn, session_id, respondent)
             draft = engine.new_draft(
@@ -156,7 +179,7 @@ async def press(
         return Press(toast=t("common.stale_button", lang))
     action, option = parsed
     defn = definition_for(rt)
-    respondent = respondent_of(rt, user_id)
+    respondent = respondent_of(rt, session_id, user_id)
     cache = _cache(rt)
     draft, session = cache.get(session_id, respondent)
     if draft is None or session is None or draft.step != step:
@@ -167,12 +190,12 @@ async def press(
         return Press(toast=t("survey.no_draft", lang))
     if not engine.survey_open(session, rt.clock.now()):
         async with rt.store.begin() as conn:
-            await surveys.delete_draft(conn, session_id, respondent)
+            await drop_draft(conn, draft)
         return Press(text=t("survey.closed", lang))
     stale = step != draft.step  # an old message or a double press: redraw the current step, change nothing
     if not stale and action is Action.KEEP and draft.current == engine.REPLACE:
         async with rt.store.begin() as conn:
-            await surveys.delete_draft(conn, session_id, respondent)
+            await drop_draft(conn, draft)
         return Press(text=t("survey.kept", lang))
     if not stale and action is Action.SEND and draft.current == engine.SUMMARY:
         cache.forget(session_id, respondent)
@@ -225,10 +248,9 @@ class Typed:
 async def typed(rt: Runtime, user_id: int, text: str, lang: str) -> Typed:
     """Text in a private chat: the answer to a follow-up or a free-text question."""
     defn = definition_for(rt)
-    respondent = respondent_of(rt, user_id)
     moved = None
     async with rt.store.begin() as conn:
-        drafts = await surveys.drafts_of(conn, respondent)
+        drafts = await _open_drafts(conn, rt, user_id)
         if not drafts:
             return Typed(reply=t("survey.no_context", lang))
         draft = drafts[0]
@@ -248,22 +270,41 @@ async def typed(rt: Runtime, user_id: int, text: str, lang: str) -> Typed:
 
 async def cancel(rt: Runtime, user_id: int) -> bool:
     """/batal during a survey: drop the unfinished answers.  False if there was no survey to cancel."""
-    respondent = respondent_of(rt, user_id)
     async with rt.store.begin() as conn:
-        drafts = await surveys.drafts_of(conn, respondent)
+        drafts = await _open_drafts(conn, rt, user_id)
         for draft in drafts:
-            await surveys.delete_draft(conn, draft.session_id, respondent)
+            await drop_draft(conn, draft)
     return bool(drafts)
+
+
+async def drop_draft(conn: Connection, draft: Draft, *, step: int | None = None) -> bool:
+    """End an unfinished survey (only at `step`, when given): the draft goes, and its reminder, sent or not,
+    no longer names the chat.  False when the draft was already gone."""
+    if not await surveys.delete_draft(conn, draft.session_id, draft.respondent, step=step):
+        return False
+    await invitations.forget_reminder(conn, draft.session_id, draft.chat_id)
+    return True
+
+
+async def _open_sessions(conn: Connection, rt: Runtime) -> list[Session]:
+    now = rt.clock.now()
+    recent = await store_sessions.list_sessions(
+        conn, ends_after=now - timedelta(days=rt.settings.survey_window_days)
+    )
+    return [s for s in recent if engine.survey_open(s, now)]
+
+
+async def _open_drafts(conn: Connection, rt: Runtime, user_id: int) -> list[Draft]:
+    """This person's unfinished surveys, newest first.  A pseudonym is per session, so they are looked up in
+    each session whose survey is open now (there are few)."""
+    keys = [(s.id, respondent_of(rt, s.id, user_id)) for s in await _open_sessions(conn, rt)]
+    return await surveys.drafts_for(conn, keys)
 
 
 async def open_sessions(rt: Runtime) -> list[Session]:
     """Sessions whose survey can be answered now, oldest first."""
-    now = rt.clock.now()
     async with rt.store.connect() as conn:
-        recent = await store_sessions.list_sessions(
-            conn, ends_after=now - timedelta(days=rt.settings.survey_window_days)
-        )
-    return [s for s in recent if engine.survey_open(s, now)]
+        return await _open_sessions(conn, rt)
 
 
 # --- finishing -------------------------------------------------------------------------------------------
@@ -289,7 +330,7 @@ async def finish(rt: Runtime, draft: Draft) -> Response | None:
         replaced_by=None,
     )
     async with rt.store.begin() as conn:
-        if not await surveys.delete_draft(conn, draft.session_id, draft.respondent, step=draft.step):
+        if not await drop_draft(conn, draft, step=draft.step):
             return None
         earlier = await surveys.current_response(conn, draft.session_id, draft.respondent)
         if earlier is not None:

@@ -36,6 +36,18 @@ async def invite(conn: Connection, rt: Runtime, session: Session, row: ScheduleR
     )
 
 
+def reminder_key(session_id: int, chat_id: int) -> str:
+    """One reminder per session and chat.  The key names only the chat the row goes to anyway: with the
+    respondent's pseudonym in it, the row tied the finished answers to the person's chat."""
+    return f"survey_reminder:{session_id}:{chat_id}"
+
+
+async def forget_reminder(conn: Connection, session_id: int, chat_id: int) -> None:
+    """The survey in this chat ended (sent, cancelled, or its window closed): the reminder about it, sent or
+    not, stops naming the chat, so nothing times an answer against the reminder that preceded it."""
+    await outbox.anonymize(conn, [reminder_key(session_id, chat_id)])
+
+
 async def remind_unfinished(rt: Runtime) -> int:
     """Periodic: one reminder, never more, for a survey left unfinished for `survey_reminder_hours`."""
     now = rt.clock.now()
@@ -53,7 +65,7 @@ async def remind_unfinished(rt: Runtime) -> int:
                 continue
             lang = draft.language
             msg = NewMessage(
-                key=f"survey_reminder:{draft.session_id}:{draft.respondent}",
+                key=reminder_key(draft.session_id, draft.chat_id),
                 kind=MessageKind.SURVEY_REMINDER,
                 chat_id=draft.chat_id,
                 session_id=draft.session_id,

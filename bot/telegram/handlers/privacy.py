@@ -1,8 +1,7 @@
 """/hapus_data (/delete_me): a person removes what the bot keeps about them, after one confirmation.
 
-Gone: subscriptions of their private chat, the chat itself and messages queued or sent to it, unfinished
-surveys and aspirations, the routes back to their tickets, and their name on tickets (also in the sheet).
-Kept: finished survey answers, which are stored under a salted pseudonym and identify no one.
+What is removed and what is kept is `bot.domain.privacy.forget_person`; the reply names their tickets and
+what the bot cannot reach (the spreadsheet's history and copies, earlier backups) and whom to ask.
 """
 
 from __future__ import annotations
@@ -12,11 +11,8 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.base.i18n import t
-from bot.domain import aspirations
+from bot.domain import privacy
 from bot.domain.callbacks import Cb, pack, pattern, unpack
-from bot.domain.survey.flow import respondent_of
-from bot.store import aspirations as store_aspirations
-from bot.store import chats, sheet_rows, surveys
 from bot.telegram.handlers.common import lang_of, rt_of
 
 
@@ -46,24 +42,21 @@ async def delete_me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.edit_message_text(t("privacy.kept", lang))
         return
     rt = rt_of(context)
-    user_id = update.effective_user.id
-    chat_id = update.effective_chat.id
-    now = rt.clock.now()
-    async with rt.store.begin() as conn:
-        await surveys.forget_drafts(conn, respondent_of(rt, user_id), chat_id)
-        renamed = await store_aspirations.forget_person(conn, aspirations.person_of(rt, user_id))
-        for ticket in renamed:
-            await sheet_rows.queue(
-                conn,
-                "Aspirasi",
-                ticket,
-                {"Pengirim": t("privacy.sheet_sender_removed", "id")},
-                now,
-                op="update",
-            )
-        await chats.forget(conn, chat_id)
+    forgotten = await privacy.forget_person(rt, update.effective_user.id, update.effective_chat.id)
     context.user_data.clear()
-    await query.edit_message_text(t("privacy.done", lang))
+    tickets = (
+        t("privacy.done_tickets", lang, tickets=", ".join(forgotten.tickets)) if forgotten.tickets else ""
+    )
+    settings = rt.settings
+    await query.edit_message_text(
+        t(
+            "privacy.done",
+            lang,
+            tickets=tickets,
+            whatsapp=settings.whatsapp_number,
+            hours=settings.service_hours,
+        )
+    )
 
 
 def build_privacy_handlers() -> list:
