@@ -46,7 +46,7 @@ def backup(
                 settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
             )
     except BackupError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.code)
     say(f"Cadangan ditulis ke {file} ({size / 1024:.0f} KiB).", quiet)
 
 
@@ -69,7 +69,7 @@ def restore(
                 settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
             )
     except BackupError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.code)
     say(
         f"Basis data dipulihkan dari {file}."
         + (f" Berkas sebelumnya disimpan sebagai {kept}." if kept else ""),
