@@ -7,14 +7,18 @@ pydantic traceback helps nobody.  The bot token is a `SecretStr` so it never app
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -227,3 +231,27 @@ def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any
         if len(err["loc"]) > 1 and err.get("type") in BOUNDS:
             msg += " untuk setiap nilai (pisahkan dengan koma)"
         raise SettingsError(f"Pengaturan {var} tidak valid: harus {msg}.") from None
+
+
+def setting_names() -> set[str]:
+    """Every variable a setting reads, e.g. NGOPAS_BOT_TOKEN."""
+    return {"NGOPAS_" + name.upper() for name in Settings.model_fields}
+
+
+def unknown_variables(env_file: str | Path | None, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per NGOPAS_ variable that no setting reads: pydantic-settings ignores them, so a misspelt
+    NGOPAS_BOT_TOKN would otherwise leave the bot without a token and nobody told why."""
+    known = setting_names()
+    found: list[tuple[str, str]] = []
+    if env_file is not None and Path(env_file).is_file():
+        found += [(name, str(env_file)) for name in dotenv_values(env_file, encoding="utf-8")]
+    found += [(name, "lingkungan") for name in (os.environ if environ is None else environ)]
+    sentences = []
+    for name, where in found:
+        upper = name.upper()
+        if not upper.startswith("NGOPAS_") or upper in known:
+            continue
+        guess = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+        hint = f"; maksudnya {guess[0]}?" if guess else "; lihat settings.example.env untuk nama yang benar."
+        sentences.append(f"{name} ({where}) tidak dikenal dan diabaikan{hint}")
+    return sentences
