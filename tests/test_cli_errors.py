@@ -480,6 +480,17 @@ def test_a_workbook_path_that_is_a_symlink_stays_a_symlink(tmp_path):
     assert zipfile.is_zipfile(shared / "ngopas.xlsx")
 
 
+def test_version_and_flags_in_help():
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout.startswith("ngopas-bot ")
+    for path in (["--help"], ["backup", "--help"], ["session", "list", "--help"], ["run", "--help"]):
+        result = runner.invoke(app, path, env={"COLUMNS": "120"})
+        assert result.exit_code == 0
+        assert "<bool>" not in result.stdout, result.stdout
+    backup = runner.invoke(app, ["backup", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "<path>" in backup  # options that take a value still say what value
+
+
 def test_outputs_on_a_full_disk_are_one_sentence_and_leave_nothing(tmp_path, template):
     world = make_world(tmp_path, template)
     disk = tmp_path / "disk"
