@@ -431,6 +431,9 @@ def test_a_misspelt_setting_is_named_with_the_right_name(tmp_path, monkeypatch):
         in warnings
     )
     assert any("NGOPAS_ADMIN_ID (lingkungan)" in w and "NGOPAS_ADMIN_IDS?" in w for w in warnings)
+    monkeypatch.setenv("NGOPAS_BOT_TOKN", TOKEN)  # systemd's EnvironmentFile= is the same file: said once
+    again = runner.invoke(app, ["session", "list", "--env-file", str(env)])
+    assert sum("NGOPAS_BOT_TOKN" in line for line in again.stderr.splitlines()) == 1
     assert TOKEN not in result.output
     doctor = runner.invoke(app, ["doctor", "--env-file", str(env)])
     assert "⚠️  Nama pengaturan: NGOPAS_BOT_TOKN" in doctor.stdout

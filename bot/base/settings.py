@@ -246,11 +246,12 @@ def unknown_variables(env_file: str | Path | None, environ: Mapping[str, str] | 
     if env_file is not None and Path(env_file).is_file():
         found += [(name, str(env_file)) for name in dotenv_values(env_file, encoding="utf-8")]
     found += [(name, "lingkungan") for name in (os.environ if environ is None else environ)]
-    sentences = []
+    sentences, seen = [], set()
     for name, where in found:
         upper = name.upper()
-        if not upper.startswith("NGOPAS_") or upper in known:
-            continue
+        if not upper.startswith("NGOPAS_") or upper in known or upper in seen:
+            continue  # systemd passes the settings file as the environment too: one warning per name
+        seen.add(upper)
         guess = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
         hint = f"; maksudnya {guess[0]}?" if guess else "; lihat settings.example.env untuk nama yang benar."
         sentences.append(f"{name} ({where}) tidak dikenal dan diabaikan{hint}")
