@@ -340,3 +340,16 @@ def test_backup_never_replaces_a_link_a_pipe_or_a_device(tmp_path, database):
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in (tmp_path / "cadangan").iterdir()) == ["b.db"]
     assert stat.S_IMODE(old.stat().st_mode) == 0o640 and titles(old) == ["Sebelum"]
+
+
+def test_restore_over_a_damaged_database_keeps_the_damaged_files_as_they_were(tmp_path, database):
+    """What doctor advises for a damaged database: restore the last backup; the damaged bytes are kept."""
+    damaged = b"SQLite format 3\x00" + b"\xff" * 5000
+    database.write_bytes(damaged)
+    Path(f"{database}-wal").write_bytes(b"sisa log")
+    restored = ngopas(tmp_path, "restore", str(tmp_path / "cadangan" / "b.db"))
+    assert restored.returncode == 0, restored.stderr
+    [kept, kept_wal] = safety_copies(tmp_path)
+    assert kept.read_bytes() == damaged and kept_wal.read_bytes() == b"sisa log"
+    assert titles(database) == ["Sebelum"]
+    assert not has_wal(database) or Path(f"{database}-wal").read_bytes() != b"sisa log"
