@@ -418,9 +418,11 @@ def test_the_settings_file_in_use_is_named_and_quiet_stays_quiet(tmp_path, monke
 
 
 def test_a_misspelt_setting_is_named_with_the_right_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     env = tmp_path / "settings.env"
     env.write_text(
         f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_BOT_TOKN={TOKEN}\n"
+        f"NGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
     )
     monkeypatch.setenv("NGOPAS_ADMIN_ID", "1001")
     result = runner.invoke(app, ["session", "list", "--env-file", str(env)])
