@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,9 @@ TEXT_COLUMNS = ("sesi", "bidang", "jenis_kelamin", "umur", "pendidikan", "pekerj
 class CsvInputError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:  # one problem is one sentence
+            super().__init__(f"Berkas tidak dihitung: {problems[0]}")
+            return
         shown = "\n".join(problems[:20]) + (
             f"\n… dan {len(problems) - 20} lagi" if len(problems) > 20 else ""
         )
@@ -28,7 +32,25 @@ class CsvInputError(ValueError):
 
 
 def read_responses_csv(path: str | Path) -> pd.DataFrame:
-    text = Path(path).read_text(encoding="utf-8-sig")
+    return parse_responses_csv(Path(path).read_text(encoding="utf-8-sig"))
+
+
+def _unreadable(exc: Exception) -> str:
+    """pandas' parser error as a sentence (its rows count from 0 after the header line)."""
+    message = str(exc)
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message):
+        expected, line, saw = match.groups()
+        return (
+            f"baris {line} punya {saw} kolom padahal judulnya {expected}; periksa pemisah (, atau ;) dan "
+            "tanda kutip di baris itu."
+        )
+    if match := re.search(r"EOF inside string starting at row (\d+)", message):
+        return f'tanda kutip (") di baris {int(match.group(1)) + 1} dibuka tetapi tidak pernah ditutup.'
+    return f"bukan CSV yang dapat dibaca ({message.strip().splitlines()[0] if message.strip() else type(exc).__name__})."
+
+
+def parse_responses_csv(text: str) -> pd.DataFrame:
+    """Responses from the text of a CSV export (see `read_responses_csv`)."""
     if not text.strip():
         raise CsvInputError(["Berkas kosong."])
     try:
@@ -36,7 +58,10 @@ def read_responses_csv(path: str | Path) -> pd.DataFrame:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise CsvInputError([_unreadable(exc)]) from None
     raw.columns = [c.strip().lower() for c in raw.columns]
     keys = [k for k in (*UNSUR, *IPAK) if k in raw.columns]
     problems: list[str] = []

@@ -62,6 +62,28 @@ class WorkbookBusy(SheetsError):
         )
 
 
+class WorkbookNotAFile(SheetsError):
+    """NGOPAS_WORKBOOK_PATH names a folder, a device or a pipe: nothing to read, and never to be replaced."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"NGOPAS_WORKBOOK_PATH {path} bukan berkas biasa (folder, perangkat atau pipa); isi nama berkas "
+            ".xlsx, mis. data/ngopas.xlsx."
+        )
+
+
+class WorkbookUnwritable(SheetsError):
+    """The local workbook cannot be saved (disk full, read-only, no permission); the old file is intact."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"Spreadsheet lokal {path} tidak dapat disimpan ({reason}); periksa ruang disk dan izin foldernya. "
+            "Baris tetap tersimpan di basis data dan dikirim ulang nanti."
+        )
+
+
 class WorkbookCorrupt(SheetsError):
     def __init__(self, path: str) -> None:
         self.path = path

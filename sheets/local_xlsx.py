@@ -12,6 +12,7 @@ lock the later save would drop the rows the other wrote.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 import threading
@@ -27,7 +28,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from .errors import RowRejected, WorkbookBusy, WorkbookCorrupt
+from .errors import RowRejected, WorkbookBusy, WorkbookCorrupt, WorkbookNotAFile, WorkbookUnwritable
 from .workbook import (
     AppendResult,
     CellUpdate,
@@ -99,38 +100,53 @@ class LocalWorkbook(Workbook):
         """A process killed while saving leaves its temp file (the workbook itself is intact: it is only
         ever replaced by a finished file).  Saves happen under the lock, so while we hold it any such file
         is an orphan of an earlier run."""
-        if self.path.parent.is_dir():
-            for orphan in self.path.parent.glob(f"{self.TEMP_PREFIX}*.xlsx"):
+        folder = (self.path.resolve() if self.path.is_symlink() else self.path).parent
+        if folder.is_dir():
+            for orphan in folder.glob(f"{self.TEMP_PREFIX}*.xlsx"):
                 orphan.unlink(missing_ok=True)
 
+    def _target(self) -> Path:
+        """The file itself: a symlink's target (saving replaces the file the link points to, never the link),
+        refusing a folder, device or pipe (a FIFO would block the reader; a rename would replace the device)."""
+        target = self.path.resolve() if self.path.is_symlink() else self.path
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            return target
+        except OSError as exc:
+            raise WorkbookUnwritable(str(self.path), exc.strerror or type(exc).__name__) from None
+        if not stat.S_ISREG(mode):
+            raise WorkbookNotAFile(str(self.path))
+        return target
+
     def _load(self) -> Any:
-        if not self.path.exists():
+        target = self._target()
+        if not target.exists():
             book = XlsxBook()
             book.remove(book.active)
             return book
         try:
-            return load_workbook(self.path)
+            return load_workbook(target)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise WorkbookCorrupt(str(self.path)) from exc
 
     def _save(self, book: Any) -> None:
+        target = self._target()
+        tmp = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=self.path.parent)
-        except OSError as exc:
-            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
-        os.close(fd)
-        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=target.parent)
+            os.close(fd)
             book.save(tmp)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:  # opened and locked by Excel on Windows, disk full, folder read-only
-            raise WorkbookBusy(str(self.path), exc.strerror or type(exc).__name__) from exc
+            os.replace(tmp, target)
+        except OSError as exc:  # disk full, folder read-only, opened and locked by Excel on Windows
+            raise WorkbookUnwritable(str(self.path), exc.strerror or type(exc).__name__) from None
         except (ValueError, TypeError) as exc:  # a value openpyxl could hold but not write out
             raise RowRejected(str(exc)[:200]) from exc
         finally:
-            if os.path.exists(tmp):
+            if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
 
     def _set(self, cell: Any, value: object) -> None:

@@ -40,6 +40,9 @@ def test_range_sets_end():
         ("besok pagi", "Tanggal tidak dikenali: besok pagi"),
         ("23/03/2026 25.00", "Jam tidak dikenali: 25.00"),
         ("23/03/2026 11.00-09.00", "Jam selesai harus setelah jam mulai"),
+        # past the range of dates a reminder or a survey window can be computed for
+        ("31/12/9999 09.00", "Tanggal di luar jangkauan: 31/12/9999 (tahun 2000–2100)"),
+        ("01/01/0001 09.00", "Tanggal di luar jangkauan: 01/01/0001"),
     ],
 )
 def test_bad_dates_explained(text, message):

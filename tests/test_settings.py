@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bot.base.settings import SettingsError, load_settings
+from bot.base.settings import Settings, SettingsError, load_settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -25,6 +25,18 @@ def clean_env(monkeypatch):
         ("NGOPAS_SURVEY_WINDOW_DAYS", "0", "NGOPAS_SURVEY_WINDOW_DAYS"),
         ("NGOPAS_SURVEY_IPAK", "maybe", "true atau false"),
         ("NGOPAS_LANGUAGE", "fr", "NGOPAS_LANGUAGE"),
+        # numbers that passed and then crashed: a division by zero in `ngopas run`, date overflows
+        (
+            "NGOPAS_BROADCAST_PER_SECOND",
+            "0",
+            "NGOPAS_BROADCAST_PER_SECOND tidak valid: harus angka lebih dari 0",
+        ),
+        ("NGOPAS_BROADCAST_PER_SECOND", "nan", "NGOPAS_BROADCAST_PER_SECOND"),
+        ("NGOPAS_SURVEY_WINDOW_DAYS", "99999999", "harus angka maksimal 366"),
+        ("NGOPAS_REMINDER_OFFSETS_MINUTES", "1440,99999999999", "untuk setiap nilai"),
+        ("NGOPAS_SURVEY_REMINDER_HOURS", "inf", "NGOPAS_SURVEY_REMINDER_HOURS"),
+        ("NGOPAS_SHEETS_FLUSH_SECONDS", "0", "NGOPAS_SHEETS_FLUSH_SECONDS"),
+        ("NGOPAS_STAFF_CHAT_ID", "-1" + "0" * 25, "ID Telegram"),
     ],
 )
 def test_invalid_setting_names_variable(monkeypatch, var, value, expected):
@@ -62,3 +74,26 @@ def test_lists_and_default_salt_refused(monkeypatch):
     assert s.is_staff(22) and not s.is_staff(44)
     with pytest.raises(SettingsError, match="NGOPAS_PSEUDONYM_SALT"):
         s.require_salt()
+
+
+def numeric_settings() -> list[str]:
+    numeric = []
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        is_number = isinstance(default, int | float) and not isinstance(default, bool)
+        if (
+            is_number
+            or name in ("staff_chat_id", "admin_ids")
+            or (isinstance(default, list) and default and isinstance(default[0], int))
+        ):
+            numeric.append("NGOPAS_" + name.upper())
+    return numeric
+
+
+@pytest.mark.parametrize("var", numeric_settings())
+def test_every_number_has_bounds(monkeypatch, var):
+    """A huge number is refused at start, not met later as an OverflowError or a stored integer too large."""
+    assert len(numeric_settings()) >= 12
+    monkeypatch.setenv(var, "9" * 30)
+    with pytest.raises(SettingsError, match=var):
+        load_settings(None)

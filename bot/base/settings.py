@@ -7,20 +7,26 @@ pydantic traceback helps nobody.  The bot token is a `SecretStr` so it never app
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECTIONS = ("TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam")
 DEFAULT_SALT = "ganti-dengan-rahasia-acak"  # noqa: S105 - the placeholder the example file ships with
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# Telegram chat and user ids fit in 52 bits; a larger number could not even be stored (SQLite's 64-bit INTEGER)
+ChatId = Annotated[int, Field(ge=-(2**52), le=2**52)]
 
 
 class SettingsError(Exception):
@@ -49,8 +55,8 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     bot_api_base_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str = "https://api.telegram.org/file/bot"
-    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    staff_chat_id: int | None = None
+    admin_ids: Annotated[list[ChatId], NoDecode] = Field(default_factory=list)
+    staff_chat_id: ChatId | None = None
     database_url: str = "sqlite+aiosqlite:///data/ngopas.db"
     timezone: str = "Asia/Jakarta"
     language: str = "id"
@@ -58,27 +64,31 @@ class Settings(BaseSettings):
     whatsapp_number: str = "081128099990"
     service_hours: str = "Senin–Jumat, 08.00–16.00 WIB"
     sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
-    reminder_offsets_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1440, 60])
-    broadcast_per_second: float = 30.0
-    survey_window_days: int = 7
-    survey_reminder_hours: float = 3.0
+    # Every number has bounds: 0 messages per second would divide by zero, and a window of 99999999 days or a
+    # reminder a century early would overflow the date arithmetic of every session.
+    reminder_offsets_minutes: Annotated[list[Annotated[int, Field(ge=1, le=43200)]], NoDecode] = Field(
+        default_factory=lambda: [1440, 60]
+    )
+    broadcast_per_second: float = Field(default=30.0, gt=0, le=1000, allow_inf_nan=False)
+    survey_window_days: int = Field(default=7, ge=1, le=366)
+    survey_reminder_hours: float = Field(default=3.0, gt=0, le=720, allow_inf_nan=False)
     survey_ipak: bool = False
     survey_result_to_groups: bool = False
     aspiration_max_chars: int = Field(default=2000, ge=50, le=3500)
-    aspiration_daily_limit: int = Field(default=3, ge=1)
-    aspiration_overdue_days: int = Field(default=3, ge=1)
+    aspiration_daily_limit: int = Field(default=3, ge=1, le=1000)
+    aspiration_overdue_days: int = Field(default=3, ge=1, le=366)
     # Local hour of the staff digest of waiting tickets; the monthly community post goes out an hour later.
     digest_hour: int = Field(default=8, ge=0, le=22)
     monthly_post: bool = True
     # Days a sent message keeps its text (and, for a person, their chat), and a row written to the spreadsheet
     # its values; see bot.domain.retention.
-    outbox_retention_days: int = Field(default=30, ge=1)
+    outbox_retention_days: int = Field(default=30, ge=1, le=3660)
     pseudonym_salt: SecretStr = SecretStr(DEFAULT_SALT)
     workbook_path: Path = Path("data/ngopas.xlsx")
     google_service_account_file: Path | None = None
     google_spreadsheet_id: str | None = None
-    sheets_flush_seconds: float = 5.0
-    sheets_read_minutes: float = 5.0
+    sheets_flush_seconds: float = Field(default=5.0, gt=0, le=3600, allow_inf_nan=False)
+    sheets_read_minutes: float = Field(default=5.0, gt=0, le=1440, allow_inf_nan=False)
     data_dir: Path = Path("data")
     # Webhook mode (`ngopas run --webhook URL`): where the local HTTPS-terminating proxy forwards to, and the
     # secret Telegram must send back (derived from the token when empty, so several workers agree on it).
@@ -122,13 +132,6 @@ class Settings(BaseSettings):
     def _sections(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("minimal satu bidang")
-        return value
-
-    @field_validator("survey_window_days")
-    @classmethod
-    def _window(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("bilangan bulat minimal 1")
         return value
 
     @property
@@ -190,6 +193,9 @@ class Settings(BaseSettings):
         return salt.encode()
 
 
+BOUNDS = {"greater_than_equal", "greater_than", "less_than_equal"}
+
+
 def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any) -> Settings:
     """Load settings, turning any validation error into one operator-readable sentence."""
     try:
@@ -215,8 +221,41 @@ def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any
             msg = "angka"
         elif err.get("type") in {"bool_parsing", "bool_type"}:
             msg = "true atau false"
+        elif field in ("admin_ids", "staff_chat_id") and err.get("type") in BOUNDS:
+            msg = "ID Telegram (angka dari @userinfobot, grup mis. -1001234567890)"
         elif err.get("type") == "greater_than_equal":
-            msg = f"angka minimal {err['ctx']['ge']}"
+            msg = f"angka minimal {err['ctx']['ge']:g}"
+        elif err.get("type") == "greater_than":
+            msg = f"angka lebih dari {err['ctx']['gt']:g}"
         elif err.get("type") == "less_than_equal":
-            msg = f"angka maksimal {err['ctx']['le']}"
+            msg = f"angka maksimal {err['ctx']['le']:g}"
+        elif err.get("type") == "finite_number":
+            msg = "angka"
+        if len(err["loc"]) > 1 and err.get("type") in BOUNDS:
+            msg += " untuk setiap nilai (pisahkan dengan koma)"
         raise SettingsError(f"Pengaturan {var} tidak valid: harus {msg}.") from None
+
+
+def setting_names() -> set[str]:
+    """Every variable a setting reads, e.g. NGOPAS_BOT_TOKEN."""
+    return {"NGOPAS_" + name.upper() for name in Settings.model_fields}
+
+
+def unknown_variables(env_file: str | Path | None, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per NGOPAS_ variable that no setting reads: pydantic-settings ignores them, so a misspelt
+    NGOPAS_BOT_TOKN would otherwise leave the bot without a token and nobody told why."""
+    known = setting_names()
+    found: list[tuple[str, str]] = []
+    if env_file is not None and Path(env_file).is_file():
+        found += [(name, str(env_file)) for name in dotenv_values(env_file, encoding="utf-8")]
+    found += [(name, "lingkungan") for name in (os.environ if environ is None else environ)]
+    sentences, seen = [], set()
+    for name, where in found:
+        upper = name.upper()
+        if not upper.startswith("NGOPAS_") or upper in known or upper in seen:
+            continue  # systemd passes the settings file as the environment too: one warning per name
+        seen.add(upper)
+        guess = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+        hint = f"; maksudnya {guess[0]}?" if guess else "; lihat settings.example.env untuk nama yang benar."
+        sentences.append(f"{name} ({where}) tidak dikenal dan diabaikan{hint}")
+    return sentences

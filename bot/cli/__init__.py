@@ -8,13 +8,29 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperOption
 
 from bot.cli import ops, report, run, sheets
 from bot.cli.sessions import session_app
 from bot.cli.sheets import sheets_app
 from bot.cli.survey import survey_app
+
+_value_type = TyperOption.display_type_rich
+
+
+def _no_type_for_flags(self: TyperOption, ctx: Any) -> str | None:
+    """Typer's help prints a type after every option, so each flag (`--help` and `--quiet` included) shows
+    `<bool>` as if it took a value; a flag takes none, and shows none."""
+    if self.is_flag or self.count:
+        return None
+    return _value_type(self, ctx)
+
+
+TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign]
 
 app = typer.Typer(
     help="NGOPAS bot: pengumuman sesi, survei IKM, aspirasi dan laporan. / NGOPAS bot CLI.",
@@ -22,6 +38,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"ngopas-bot {version('ngopas-bot')}")
+        except PackageNotFoundError:  # run from a folder without installing
+            typer.echo("ngopas-bot (versi tidak diketahui: paket belum dipasang)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Tampilkan versi lalu keluar.", callback=_show_version, is_eager=True),
+    ] = False,
+) -> None:
+    """NGOPAS bot: pengumuman sesi, survei IKM, aspirasi dan laporan. / NGOPAS bot CLI."""
+
+
 app.command()(run.start)
 app.command()(run.run)
 app.command()(run.demo)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
+
+from bot.cli.common import database_refusal
 
 if TYPE_CHECKING:
     from bot.base.settings import Settings
     from bot.domain.runtime import Runtime
+    from bot.store import Store
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,25 @@ async def store_checks(rt: Runtime) -> list[Check]:
     return checks
 
 
+async def open_store(settings: Settings) -> tuple[Store | None, list[Check]]:
+    """The store for the checks that need it, or why it cannot be opened (a damaged file, a missing one the
+    settings do not name, a newer schema, a server that does not answer) as a failed check."""
+    from bot.store import DatabaseTooNew, Store, database_problem
+
+    refusal = database_refusal(settings, create=False)
+    if refusal:
+        return None, [Check("Basis data", "fail", refusal, blocking=True)]
+    try:
+        return await Store.open(settings.database_url), []
+    except DatabaseTooNew as exc:
+        return None, [Check("Basis data", "fail", str(exc), blocking=True)]
+    except Exception as exc:
+        problem = database_problem(exc, settings.database_url, opening=True)
+        if problem is None:
+            raise
+        return None, [Check("Basis data", "fail", str(problem), blocking=True)]
+
+
 async def sheets_checks(rt: Runtime) -> list[Check]:
     from bot.delivery.sheets_sync import open_sheets_sync
     from sheets.errors import SheetsError
@@ -156,8 +178,15 @@ async def sheets_checks(rt: Runtime) -> list[Check]:
     ]
 
 
-async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
-    s = rt.settings
+async def run_checks(s: Settings, env_file: Path | None) -> list[Check]:
+    """Every check, in the order an operator fixes them; the store is opened here, so a database that
+    cannot be used is one failed check in the list rather than the end of the command."""
+    from bot.base.clock import Clock
+    from bot.base.settings import unknown_variables
+    from bot.domain.runtime import Runtime
+    from bot.store import database_problem
+
+    clock = Clock()
     found = env_file is not None and await asyncio.to_thread(env_file.exists)
     checks = [
         Check("Berkas pengaturan", "ok", f"{env_file} terbaca")
@@ -168,6 +197,10 @@ async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
             f"{env_file or 'settings.env'} tidak ditemukan; memakai nilai bawaan.",
             f"cp settings.example.env {env_file or 'settings.env'} lalu isi.",
         )
+    ]
+    checks += [
+        Check("Nama pengaturan", "warn", warning, "Perbaiki nama variabelnya, lalu mulai ulang bot.")
+        for warning in unknown_variables(env_file if found else None)
     ]
     checks += await telegram_checks(s)
     checks.append(
@@ -198,10 +231,21 @@ async def run_checks(rt: Runtime, env_file: Path | None) -> list[Check]:
     except SettingsError as exc:
         checks.append(Check("Garam pseudonim", "fail", str(exc), blocking=True))
     checks.append(
-        Check(
-            "Zona waktu", "ok", f"{s.timezone} (sekarang {rt.clock.now().astimezone(s.tz):%d/%m/%Y %H.%M %Z})"
-        )
+        Check("Zona waktu", "ok", f"{s.timezone} (sekarang {clock.now().astimezone(s.tz):%d/%m/%Y %H.%M %Z})")
     )
-    checks += await store_checks(rt)
+    store, problems = await open_store(s)
+    checks += problems
+    # the spreadsheet check never touches the store: it runs even when the database cannot be opened
+    rt = Runtime(s, store if store is not None else cast(Any, None), clock)
+    if store is not None:
+        try:
+            checks += await store_checks(rt)
+        except Exception as exc:
+            problem = database_problem(exc, s.database_url)
+            if problem is None:
+                raise
+            checks.append(Check("Basis data", "fail", str(problem), blocking=True))
+        finally:
+            await store.close()
     checks += await sheets_checks(rt)
     return checks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ def doctor(env_file: EnvFile = Path("settings.env")) -> None:
     Example: ngopas doctor
     """
     settings = load(env_file)
-    checks = run_async(settings, lambda rt: run_checks(rt, env_file))
+    checks = asyncio.run(run_checks(settings, env_file))
     for check in checks:
         typer.echo(check.line())
     blocking = [c for c in checks if c.status == "fail" and c.blocking]
@@ -39,14 +40,14 @@ def backup(
     from bot.store.backup import BackupError
     from bot.store.backup import backup as write_backup
 
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     try:
         with progress("Mencadangkan (halaman)", quiet=quiet) as steps:
             size = write_backup(
                 settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
             )
     except BackupError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.code)
     say(f"Cadangan ditulis ke {file} ({size / 1024:.0f} KiB).", quiet)
 
 
@@ -62,14 +63,14 @@ def restore(
     from bot.store.backup import BackupError
     from bot.store.backup import restore as restore_backup
 
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     try:
         with progress("Memulihkan (halaman)", quiet=quiet) as steps:
             kept = restore_backup(
                 settings.database_url, file, lambda done, total: steps.update(completed=done, total=total)
             )
     except BackupError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.code)
     say(
         f"Basis data dipulihkan dari {file}."
         + (f" Berkas sebelumnya disimpan sebagai {kept}." if kept else ""),
@@ -88,4 +89,4 @@ def migrate(env_file: EnvFile = Path("settings.env")) -> None:
         assert rt.store.migration is not None  # run_async opens the store with migrate=True
         return rt.store.migration.summary()  # e.g. "Basis data mutakhir (revisi 0005)."
 
-    typer.echo(run_async(settings, applied))
+    typer.echo(run_async(settings, applied, create=True))

@@ -7,20 +7,22 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.base.files import FileProblem, atomic_output, read_text
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
 
 def read_csv_or_fail(path: Path) -> Any:
-    """Responses from a CSV export, or one clear message listing the bad cells (nothing half-read)."""
-    from reports.csv_input import CsvInputError, read_responses_csv
+    """Responses from a CSV export (UTF-8 or the encoding Excel used), or one clear message: the file cannot
+    be read, or the bad cells listed (nothing half-read)."""
+    from reports.csv_input import CsvInputError, parse_responses_csv
 
     try:
-        return read_responses_csv(path)
+        return parse_responses_csv(read_text(path))
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
     except CsvInputError as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"Berkas {path} tidak dapat dibaca: {exc.strerror}.")
 
 
 def report(
@@ -47,7 +49,7 @@ def report(
         fail(f"Format yang tersedia: {', '.join(reporting.FORMATS)}.")
     if fmt in reporting.FILE_FORMATS and out is None:
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     scope = reporting.Scope(session_id=session, section=section, period=period)
     with progress("Membaca jawaban", quiet=quiet):
         if input_csv is not None:
@@ -63,19 +65,22 @@ def report(
         fail(str(exc))
     except reporting.NoReport:
         fail("Belum ada jawaban survei untuk pilihan ini.", code=1)
-    if fmt in reporting.FILE_FORMATS:
-        assert out is not None
-        with progress(f"Menulis {out.name}", quiet=quiet):
-            reporting.write(built, fmt, out)
-        say(f"{reporting.headline(built)}; laporan ditulis ke {out}", quiet)
-        return
-    text = reporting.render(built, fmt)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
-        say(f"Laporan ditulis ke {out}", quiet)
-    else:
-        typer.echo(text)
+    try:
+        if fmt in reporting.FILE_FORMATS:
+            assert out is not None
+            with progress(f"Menulis {out.name}", quiet=quiet):
+                reporting.write(built, fmt, out)
+            say(f"{reporting.headline(built)}; laporan ditulis ke {out}", quiet)
+            return
+        text = reporting.render(built, fmt)
+        if out:
+            with atomic_output(out, "Laporan", f"laporan.{fmt}") as tmp:
+                tmp.write_text(text + "\n", encoding="utf-8")
+            say(f"Laporan ditulis ke {out}", quiet)
+        else:
+            typer.echo(text)
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
 
 
 def import_responses(
@@ -93,7 +98,7 @@ def import_responses(
     from bot.domain.reporting import import_responses as store_imported
     from bot.domain.sessions import SessionNotFound, get_session
 
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     frame = read_csv_or_fail(file)
 
     async def body(rt: Any) -> int:

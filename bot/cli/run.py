@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bot.base.files import FileProblem
 from bot.cli.common import EnvFile, PersonalLog, Verbose, fail, load, run_async, setup_logging
 
 
@@ -17,7 +18,7 @@ def start(
 
     Example: ngopas start
     """
-    settings = load(env_file)
+    settings = load(env_file, quiet=True)  # `run` says which settings and database it uses
     if settings.offline:
         typer.echo("NGOPAS_BOT_TOKEN belum diisi: menjalankan demo luring (tanpa Telegram/Google).\n")
         demo(verbose=verbose, personal=personal)
@@ -61,7 +62,7 @@ def run(
     from bot.telegram.identity import TelegramProblem, TokenRejected
 
     try:
-        run_async(settings, lambda rt: run_bot(rt, webhook_url=webhook))
+        run_async(settings, lambda rt: run_bot(rt, webhook_url=webhook), create=True)
     except TokenRejected:
         fail("Token bot ditolak Telegram (NGOPAS_BOT_TOKEN). Periksa token di @BotFather.")
     except TelegramProblem as exc:
@@ -74,7 +75,10 @@ def demo(
     verbose: Verbose = False,
     personal: PersonalLog = False,
     keep: Annotated[
-        Path | None, typer.Option(help="Folder berkas demo (default data/demo, diganti tiap kali).")
+        Path | None,
+        typer.Option(
+            help="Folder berkas demo (default data/demo, diganti tiap kali); folder lain harus baru atau kosong."
+        ),
     ] = None,
 ) -> None:
     """Demo luring: bot sungguhan melawan emulator Telegram lokal, warga simulasi, waktu dipercepat.
@@ -84,4 +88,7 @@ def demo(
     setup_logging(verbose, personal)
     from bot.dev.demo import run_demo
 
-    run_demo(keep_dir=keep, verbose=verbose)
+    try:
+        run_demo(keep_dir=keep, verbose=verbose)
+    except FileProblem as exc:
+        fail(str(exc), exc.code)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.base.files import FileProblem
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
@@ -172,13 +173,13 @@ def session_import(
 
     Example: ngopas session import jadwal.xlsx
     """
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     from bot.domain.session_import import import_sessions, read_rows
 
     try:
         rows = read_rows(file)
-    except (OSError, ValueError) as exc:
-        fail(f"Berkas {file} tidak dapat dibaca: {exc}")
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
 
     with progress("Mengimpor sesi", total=len(rows), quiet=quiet) as steps:
         report = run_async(settings, lambda rt: import_sessions(rt, rows, on_row=steps.advance))

@@ -85,7 +85,7 @@ def sync(env_file: EnvFile = Path("settings.env"), quiet: Quiet = False) -> None
     from bot.delivery.sheets_sync import SYNC_STEPS, open_sheets_sync, sync_now
     from sheets.errors import SheetsError
 
-    settings = load(env_file)
+    settings = load(env_file, quiet=quiet)
     try:
         with progress("Sinkron", total=len(SYNC_STEPS), quiet=quiet) as steps:
 

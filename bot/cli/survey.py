@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.base.files import FileProblem, atomic_output
 from bot.cli.common import EnvFile, fail, load, run_async
 
 if TYPE_CHECKING:
     from bot.base.settings import Settings
 
+QR_KINDS = ("png", "svg", "pdf")
 survey_app = typer.Typer(help="Survei kepuasan: tautan dan kode QR untuk dibagikan.", no_args_is_help=True)
 
 
@@ -56,7 +58,9 @@ def link(
 @survey_app.command("qr")
 def qr(
     session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
-    out: Annotated[Path, typer.Option("--out", help="Berkas PNG tujuan.")] = Path("survei.png"),
+    out: Annotated[Path, typer.Option("--out", help="Berkas tujuan: .png (bawaan), .svg atau .pdf.")] = Path(
+        "survei.png"
+    ),
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
     """Tulis kode QR tautan survei ke PNG untuk dicetak di lokasi sesi.
@@ -65,7 +69,15 @@ def qr(
     """
     import segno
 
+    kind = out.suffix.lower().lstrip(".") or "png"
+    if kind not in QR_KINDS:
+        fail(
+            f"Kode QR ditulis sebagai {', '.join(QR_KINDS)}: beri nama berakhiran .png, mis. {out.with_suffix('.png')}."
+        )
     link = _survey_link(load(env_file), session_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    segno.make(link, error="m").save(str(out), scale=10, border=4)
+    try:
+        with atomic_output(out, "Kode QR", "survei.png") as tmp:
+            segno.make(link, error="m").save(str(tmp), kind=kind, scale=10, border=4)
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
     typer.echo(f"Kode QR untuk {link} ditulis ke {out}")

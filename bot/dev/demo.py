@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.base.clock import FakeClock
+from bot.base.files import FileProblem, describe
 from bot.dev.sandbox import STAFF_ID, Sandbox, running_sandbox
 from bot.domain.reporting import responses_frame
 from bot.domain.survey.definition import definition_for
@@ -198,12 +199,36 @@ async def _main(workdir: Path) -> None:
         _print_summary(sb, render_text(report), workdir)
 
 
+DEMO_MARK = ".ngopas-demo"  # in a folder the demo made: the next demo may empty it
+
+
+def demo_folder(keep_dir: Path | None) -> Path:
+    """The demo's fresh folder: data/demo, or `--keep DIR` when DIR is new, empty or an earlier demo's.
+
+    Any other folder is refused, never emptied: `--keep` names where the files go, and a mistyped
+    `--keep ~/Dokumen` must not delete the operator's documents.  Raises `FileProblem`."""
+    workdir = Path(keep_dir) if keep_dir else Path("data/demo")
+    if workdir.is_symlink() or (workdir.exists() and not workdir.is_dir()):
+        raise FileProblem(f"{workdir} bukan folder; --keep perlu nama folder baru, mis. data/demo-saya.")
+    try:
+        if workdir.exists():
+            ours = keep_dir is None or (workdir / DEMO_MARK).exists() or not any(workdir.iterdir())
+            if not ours:
+                raise FileProblem(
+                    f"Folder {workdir} sudah berisi berkas lain dan tidak akan dikosongkan; --keep perlu folder "
+                    "baru, folder kosong, atau folder demo sebelumnya."
+                )
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / DEMO_MARK).touch()
+    except OSError as exc:
+        raise describe(exc, f"Folder demo {workdir} tidak dapat disiapkan") from None
+    return workdir
+
+
 def run_demo(*, keep_dir: Path | None = None, verbose: bool = False) -> None:
     """Run the scenario in a fresh folder (default data/demo, replaced each run) and print the result."""
-    workdir = Path(keep_dir) if keep_dir else Path("data/demo")
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = demo_folder(keep_dir)
     if not verbose:
         logging.getLogger().setLevel(logging.WARNING)
     asyncio.run(_main(workdir))

@@ -37,6 +37,9 @@ MONTHS = {
 }
 DAY_NAMES = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 DEFAULT_DURATION = timedelta(hours=2)
+# A session's year: beyond these, reminders (days before) and the survey window (days after) would leave
+# the range of Python's dates, and "31/12/9999" is a typing mistake anyway.
+YEARS = (2000, 2100)
 
 
 class ParseError(ValueError):
@@ -44,6 +47,15 @@ class ParseError(ValueError):
 
 
 def _parse_date(text: str, lang: str) -> date:
+    day = _read_date(text, lang)
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise ParseError(
+            t("parse.date_out_of_range", lang, value=text.strip(), first=YEARS[0], last=YEARS[1])
+        )
+    return day
+
+
+def _read_date(text: str, lang: str) -> date:
     raw = text.strip()
     s = re.sub(rf"^{DAY_NAMES}\s*,?\s*", "", raw.lower()).strip()
     try:

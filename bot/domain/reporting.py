@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bot.base.files import atomic_output
 from bot.base.i18n import t
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
@@ -161,21 +162,24 @@ def render(built: Built, fmt: str) -> str:
 def write(built: Built, fmt: str, path: Path) -> Path:
     """The report as a file: PNG infographic, printable PDF, or XLSX tables (also per quarter and section).
 
-    CPU work (matplotlib, fpdf2): a bot calls it in a worker thread."""
+    Written whole or not at all, and never over a folder, link or device (`bot.base.files.atomic_output`;
+    raises `FileProblem`).  CPU work (matplotlib, fpdf2): a bot calls it in a worker thread."""
     from reports.grouping import summarise
     from reports.render_files import render_pdf, render_png, render_xlsx
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "png":
-        return render_png(built.report, path)
-    if fmt == "pdf":
-        return render_pdf(built.report, path)
-    groups = {}
-    if "finished_at" in built.frame.columns:
-        groups["Per Triwulan"] = summarise(built.frame, "quarter")
-    if "section" in built.frame.columns:
-        groups["Per Bidang"] = summarise(built.frame, "section")
-    return render_xlsx(built.report, path, groups)
+    with atomic_output(path, "Laporan", f"laporan.{fmt}") as tmp:
+        if fmt == "png":
+            render_png(built.report, tmp)
+        elif fmt == "pdf":
+            render_pdf(built.report, tmp)
+        else:
+            groups = {}
+            if "finished_at" in built.frame.columns:
+                groups["Per Triwulan"] = summarise(built.frame, "quarter")
+            if "section" in built.frame.columns:
+                groups["Per Bidang"] = summarise(built.frame, "section")
+            render_xlsx(built.report, tmp, groups)
+    return path
 
 
 def headline(built: Built, lang: str = "id") -> str:

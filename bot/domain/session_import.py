@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bot.base.files import FileProblem, check_input, decode_text, describe, read_bytes
 from bot.base.i18n import format_when
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
@@ -58,17 +61,70 @@ def normalise_row(raw: Mapping[str, object]) -> dict[str, str]:
     return row
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a .csv (`,` or `;`, UTF-8 with or without BOM) or the first sheet of an .xlsx."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+NOT_XLSX = "{path} bukan berkas Excel .xlsx yang dapat dibaca ({reason}); simpan ulang dari Excel sebagai .xlsx atau CSV."
 
+
+def _xlsx_rows(path: Path) -> list[tuple]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    check_input(path)
+    try:
         wb = load_workbook(path, read_only=True, data_only=True)
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-        wb.close()
+        try:
+            return list(wb.worksheets[0].iter_rows(values_only=True))
+        finally:
+            wb.close()
+    except OSError as exc:
+        raise describe(exc, f"Berkas {path} tidak dapat dibaca") from None
+    except zipfile.BadZipFile:
+        raise FileProblem(NOT_XLSX.format(path=path, reason="bukan arsip zip")) from None
+    except (KeyError, IndexError, ValueError, TypeError, EOFError, InvalidFileException) as exc:
+        # a zip that is not a workbook (KeyError: a part is missing), a workbook without sheets, bad XML
+        raise FileProblem(NOT_XLSX.format(path=path, reason=type(exc).__name__)) from None
+
+
+def _check_headers(path: Path, headers: list[str]) -> None:
+    """The first row must name the columns: without a title or date column nothing can be imported."""
+    if not any(canonical(h) in ("title", "when", "date") for h in headers if h):
+        raise FileProblem(
+            f"{path} tidak punya judul kolom yang dikenal di baris pertama; tulis judul kolom Judul, Bidang, "
+            "Waktu (atau Tanggal dan Jam), Tempat, Zoom, YouTube, Narasumber."
+        )
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    text = decode_text(read_bytes(path), path)  # UTF-8, with or without BOM, or what Excel saved
+    if not text.strip():
+        raise FileProblem(f"{path} kosong; tidak ada sesi untuk diimpor.")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # one column: nothing to split on
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        _check_headers(path, list(reader.fieldnames or []))
+        # a row longer than the header puts its extra cells in a list under None: only text cells count
+        return [normalise_row(r) for r in reader if any(v.strip() for v in r.values() if isinstance(v, str))]
+    except csv.Error as exc:
+        raise FileProblem(
+            f'{path} tidak dapat dibaca sebagai CSV di baris {reader.line_num} ({exc}); periksa tanda kutip (") '
+            "yang tidak ditutup di baris itu."
+        ) from None
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a .csv (`,` or `;`, UTF-8 with or without BOM, or the encoding Excel saved it in) or the first
+    sheet of an .xlsx.  A file that cannot be read this way raises `FileProblem` (one sentence)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise FileProblem(f"{path} berformat Excel lama (.xls); simpan ulang sebagai .xlsx atau CSV.")
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
         if not rows:
-            return []
+            raise FileProblem(f"{path} kosong; tidak ada sesi untuk diimpor.")
         headers = [str(h or "") for h in rows[0]]
+        _check_headers(path, headers)
         out = []
         for values in rows[1:]:
             if all(v in (None, "") for v in values):
@@ -80,13 +136,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
                 cells[h] = "" if v is None else str(v)
             out.append(normalise_row(cells))
         return out
-    text = path.read_text(encoding="utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-    return [
-        normalise_row(r)
-        for r in csv.DictReader(io.StringIO(text), dialect=dialect)
-        if any((v or "").strip() for v in r.values())
-    ]
+    return _csv_rows(path)
 
 
 @dataclass

@@ -9,13 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection as Connection
 
 from .engine import Store
 from .migrate import DatabaseTooNew, MigrationReport, head_revision, migrate, schema_revision
+from .problems import DatabaseProblem, database_problem, describe_database, sqlite_file
 
 __all__ = [
     "Connection",
+    "DatabaseProblem",
     "DatabaseTooNew",
     "MigrationReport",
     "Store",
+    "database_problem",
+    "describe_database",
     "head_revision",
     "migrate",
     "schema_revision",
+    "sqlite_file",
 ]
