@@ -217,3 +217,43 @@ async def test_telegram_timeout_on_a_survey_press_still_shows_the_next_question(
     async with sb.rt.store.connect() as conn:
         draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, citizen))
     assert draft is not None and draft.step == 2 and list(draft.answers) == ["kehadiran", "persyaratan"]
+
+
+async def test_one_persons_stalled_reply_holds_up_nobody_else(sb, clock):
+    """Issue 15 #13: a reply awaited inside the write transaction made every press wait for Telegram (a 429
+    with retry_after=8 on one reply: everyone's press took 7.5 s).  Here Siti's replies hang unanswered, as
+    over a dead connection, after she types an answer and after she presses a button; Budi's presses are
+    answered meanwhile and his answers stored.  Ordering, not a time budget: Siti's replies are still held
+    when Budi's arrive.  On the old code (her reply awaited inside `store.begin()`) his presses waited until
+    her request timed out, and the sandbox's transaction guard fails the test (checked by putting that
+    shape back in bot/telegram/handlers/survey.py)."""
+    siti, budi = 5221, 5222
+    session = await _on_question_two(sb, clock, siti)
+    sb.tg.add_user(budi, "Budi")
+    await sb.say(budi, f"/start sv{session.id}")
+    await sb.press(budi, budi, "Zoom")
+    gate = sb.tg.hold_chat(siti)
+    try:
+        sb.tg.send_text(siti, "Kenapa tidak ada tombol?")  # typed during a button question
+        await sb.tg.wait_for(lambda: any(r.params.get("chat_id") == siti for r in sb.tg.held))
+        msg = sb.tg.messages(siti)[-1]
+        choice = next(b for row in sb.tg.buttons(msg) for b in row if "Tidak sesuai" in b["text"])
+        sb.tg.press_button(siti, siti, msg.message_id, choice["callback_data"])  # her low score: follow-up
+        for step in (3, 4):
+            msg = sb.tg.messages(budi)[-1]
+            choice = next(b for row in sb.tg.buttons(msg) for b in row if "Sangat" in b["text"])
+            sb.tg.press_button(budi, budi, msg.message_id, choice["callback_data"])
+            await sb.tg.wait_for(
+                lambda s=step: f"Pertanyaan {s} dari" in (sb.tg.messages(budi)[-1].text or "")
+            )
+        assert sb.tg.held, "Siti's replies were answered before Budi's: the test proved nothing"
+        async with sb.rt.store.connect() as conn:
+            draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, budi))
+        assert draft is not None and list(draft.answers) == ["kehadiran", "persyaratan", "prosedur"]
+    finally:
+        gate.set()
+    await sb.settle()
+    assert "tombol" in sb.texts(siti)[-1]  # her reminder to use the buttons, delivered once released
+    async with sb.rt.store.connect() as conn:
+        draft = await surveys.get_draft(conn, session.id, flow.respondent_of(sb.rt, session.id, siti))
+    assert draft is not None and draft.answers["persyaratan"] == "1"  # her press was stored too

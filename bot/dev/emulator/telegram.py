@@ -152,6 +152,8 @@ class FakeTelegram:
         # puts a fetched batch into its update queue before it asks again with the next offset.
         self.acknowledged_upto = 0
         self._request_hooks: list[Callable[[RecordedRequest], None]] = []
+        self._holds: dict[int, asyncio.Event] = {}
+        self.held: list[RecordedRequest] = []  # requests waiting behind `hold_chat` right now
         # When set, a long poll ends only when an update comes (or the emulator stops), never on its timeout:
         # a test can then show that the bot does not wait for its open poll (to stop, say).
         self.hold_long_polls = False
@@ -471,6 +473,12 @@ class FakeTelegram:
     def set_delay(self, seconds: float) -> None:
         self._delay = seconds
 
+    def hold_chat(self, chat_id: int) -> asyncio.Event:
+        """Leave every request addressed to `chat_id` unanswered until the returned event is set: one
+        person's slow connection (or a long `retry_after`), to show that nobody else waits for it."""
+        gate = self._holds[chat_id] = asyncio.Event()
+        return gate
+
     # --- HTTP -----------------------------------------------------------------------------------------
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -523,6 +531,13 @@ class FakeTelegram:
             hook(record)
         if self._delay and method != "getUpdates":
             await asyncio.sleep(self._delay)
+        gate = self._holds.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if gate is not None and not gate.is_set():
+            self.held.append(record)
+            try:
+                await gate.wait()
+            finally:
+                self.held.remove(record)
         response = self._fault_for(method, params) or self._limit(method, params)
         if response is None:
             handler = getattr(self, f"_m_{method}", None)
