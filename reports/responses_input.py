@@ -97,12 +97,15 @@ class ResponsesInputError(ValueError):
 @dataclass(frozen=True)
 class Table:
     """A source as text: its name (for messages and a saved mapping), headers, and rows of cells ("" blank);
-    `first_row` is the number the user sees on the first data row (2 under a one-line header)."""
+    `numbers` are the row numbers the user sees in the source (blank rows skipped, so not always consecutive)."""
 
     source: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    first_row: int = 2
+    numbers: tuple[int, ...] = ()
+
+    def number(self, index: int) -> int:
+        return self.numbers[index] if self.numbers else index + 2
 
 
 @dataclass
@@ -159,6 +162,7 @@ def table_from_rows(values: Sequence[Sequence[object]], source: str) -> Table:
         headers.pop()
     width = len(headers)
     body: list[tuple[str, ...]] = []
+    numbers: list[int] = []
     problems: list[str] = []
     for number, row in enumerate(rows[start + 1 :], start=start + 2):
         if not any(row):
@@ -171,6 +175,7 @@ def table_from_rows(values: Sequence[Sequence[object]], source: str) -> Table:
             )
             continue
         body.append(tuple((row + [""] * width)[:width]))
+        numbers.append(number)
     if problems:
         raise ResponsesInputError(problems)
     blank = [i + 1 for i, h in enumerate(headers) if not h and any(r[i] for r in body)]
@@ -181,7 +186,7 @@ def table_from_rows(values: Sequence[Sequence[object]], source: str) -> Table:
                 for i in blank
             ]
         )
-    return Table(source, tuple(headers), tuple(body), first_row=start + 2)
+    return Table(source, tuple(headers), tuple(body), tuple(numbers))
 
 
 def decode(data: bytes) -> str:
@@ -195,7 +200,10 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    # Short files give charset-normalizer little to go on (a lone "–" reads as well in cp850 or mac_roman);
+    # when Windows-1252, what Excel writes on an Indonesian Windows machine, is among its plausible
+    # readings, that one is taken.
+    best = from_bytes(data, cp_isolation=["cp1252"]).best() or from_bytes(data).best()
     if best is None or "\x00" in str(best):
         raise ResponsesInputError(
             ["bukan berkas teks (CSV); dari Excel simpan sebagai CSV UTF-8, atau pakai .xlsx."]
@@ -352,7 +360,7 @@ def place_columns(
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
 # A Google Form's own CSV download: 2026/03/20 9:41:07 AM GMT+7
 _FORMS = re.compile(
-    r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?\s*(?:GMT|UTC)?\s*([+-]\d{1,2})?(?::?(\d{2}))?$",
+    r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?\s*(GMT|UTC)?\s*([+-]\d{1,2})?(?::?(\d{2}))?$",
     re.I,
 )
 
@@ -366,10 +374,11 @@ def _forms_time(m: re.Match[str], tz: ZoneInfo) -> datetime:
     when = datetime(
         int(m.group(1)), int(m.group(2)), int(m.group(3)), hour, int(m.group(5)), int(m.group(6) or 0)
     )
-    if m.group(8) is None:
-        return when
-    sign = -1 if m.group(8).startswith("-") else 1
-    offset = timedelta(hours=int(m.group(8)), minutes=sign * int(m.group(9) or 0))
+    if m.group(8) is None and m.group(9) is None:
+        return when  # no zone: the office's own time
+    hours = m.group(9) or "0"
+    sign = -1 if hours.startswith("-") else 1
+    offset = timedelta(hours=int(hours), minutes=sign * int(m.group(10) or 0))
     return when.replace(tzinfo=timezone(offset)).astimezone(tz).replace(tzinfo=None)
 
 
@@ -439,7 +448,7 @@ def read_responses(
         if key == TIMESTAMP:
             values, bad = _parse_dates(cells, tz)
             problems += [
-                f"Baris {table.first_row + i}, kolom {header}: '{cells[i]}' bukan tanggal (tulis 20/03/2026 09.15)."
+                f"Baris {table.number(i)}, kolom {header}: '{cells[i]}' bukan tanggal (tulis 20/03/2026 09.15)."
                 for i in bad
             ]
             columns[key] = values
@@ -455,7 +464,7 @@ def read_responses(
                 if value is None:
                     allowed = LABELS.get(key) or (IPAK_LABELS if key in IPAK else ())
                     problems.append(
-                        f"Baris {table.first_row + i}, kolom {header}: '{text}' bukan 1–4"
+                        f"Baris {table.number(i)}, kolom {header}: '{text}' bukan 1–4"
                         + (f" atau {', '.join(allowed)}." if allowed else ".")
                     )
                 out.append(int(value) if value is not None else None)
@@ -464,7 +473,7 @@ def read_responses(
                 if value is None:
                     shown = sorted(dict.fromkeys(v for v in options.values() if not v.isdigit()))
                     problems.append(
-                        f"Baris {table.first_row + i}, kolom {header}: '{text}' bukan pilihan yang dikenal"
+                        f"Baris {table.number(i)}, kolom {header}: '{text}' bukan pilihan yang dikenal"
                         + (f" ({', '.join(shown)})." if shown else ".")
                     )
                 out.append(value)
@@ -486,7 +495,7 @@ def read_responses(
     frame["session_title"] = (
         frame[TITLE].fillna(frame["session_id"]) if TITLE in frame.columns else frame["session_id"]
     )
-    frame["row"] = [table.first_row + i for i in range(len(table.rows))]
+    frame["row"] = [table.number(i) for i in range(len(table.rows))]
     frame["fingerprint"] = fingerprints(table, placed)
     return Responses(
         frame=frame,

@@ -78,7 +78,7 @@ def current_period(now: datetime, which: str) -> str | None:
     }.get(which)
 
 
-def _records(rows: Iterable[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
+def response_records(rows: Iterable[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
     scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
     records: list[dict[str, Any]] = []
     for row in rows:
@@ -110,7 +110,7 @@ async def responses_frame(rt: Runtime, *, session_id: int | None = None, section
     async with rt.store.connect() as conn:
         rows = await surveys.counted_responses(conn, session_id=session_id, section=section)
     return to_frame(
-        _records(rows, defn),
+        response_records(rows, defn),
         scored=[q.key for q in defn.questions if q.kind in ("ikm", "scale")],
         tz=rt.tz,
         drop=defn.disabled_unsur,
