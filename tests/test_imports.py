@@ -100,6 +100,11 @@ def test_imported_blanks_reach_ringkasan_and_tickets_without_nan(tmp_path):
     assert summary and summary[0][0] == "Sesi" and summary[0][6] == 4  # responden
     tickets = [row[5] for row in book["Aspirasi"].iter_rows(min_row=2, values_only=True)]
     assert sorted(tickets) == ["Terima kasih, sangat membantu", "[U9 Sarana] Kipas angin kurang"]
+    # the office's own workbook read back: the Jawaban rows are the answers already stored
+    again = runner.invoke(
+        app, ["import-responses", str(tmp_path / "wb.xlsx"), "--session", "1", "--env-file", env]
+    )
+    assert again.exit_code == 0 and "0 baru, 4 sudah ada" in again.output, again.output
 
 
 @BOTH_DATABASES

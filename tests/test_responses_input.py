@@ -2,10 +2,12 @@
 headers placed or named, cells checked, blanks kept as missing, rows fingerprinted the same on every import."""
 
 from datetime import datetime
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 
 from bot.domain.reporting import ReportInputError, resolve_section
 from bot.domain.response_import import reader_hints
@@ -183,3 +185,20 @@ def test_section_by_case_prefix_or_a_sentence_naming_the_known_ones():
         resolve_section("P", known)
     with pytest.raises(ReportInputError, match="bidang yang ada: Bimas Islam, PHU, Pendidikan Islam, TU"):
         resolve_section("Haji", known)
+
+
+def test_xlsx_typed_from_paper_with_real_dates_and_numbers():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["No", "Tanggal", *[k.capitalize() for k in NINE], "Saran"])
+    sheet.append([1, datetime(2026, 3, 23, 9, 30), *[4] * 8, None, "Lanjutkan"])
+    sheet.append([2, datetime(2026, 3, 24), *[3] * 9, None])
+    data = BytesIO()
+    book.save(data)
+    read = read_responses(table_from_bytes(data.getvalue(), "entri.xlsx"), tz=TZ)
+    assert read.frame["sarana"].isna().tolist() == [True, False] and read.frame["persyaratan"].tolist() == [
+        4,
+        3,
+    ]
+    assert read.frame["finished_at"].iloc[0] == pd.Timestamp(datetime(2026, 3, 23, 9, 30), tz=TZ)
+    assert read.frame["saran"].tolist()[0] == "Lanjutkan" and read.ignored == ["No"]
