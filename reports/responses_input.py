@@ -73,7 +73,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
         "Aspirasi", "Saran Perbaikan", "Suggestion", "Suggestions",
     ),
     IGNORE: (
-        "Email Address", "Alamat email", "Email", "Nama", "Nama Lengkap", "Nama Responden", "Name", "No",
+        "Email Address", "Alamat email", "Email", "E-mail", "Nama", "Nama Lengkap", "Nama Responden", "Name", "No",
         "Nomor", "No.", "Score", "Skor", "Nilai", "No HP", "Nomor HP", "No Telp", "Nomor Telepon",
         "Versi Kuesioner", "Status",
     ),
@@ -119,7 +119,8 @@ class Responses:
 
 # --- text of a header or a cell -------------------------------------------------------------------------
 
-_NUMBERING = re.compile(r"^\s*(?:u\s*\d+|\d+|[a-z])\s*[.):\-]\s*|^\s*(?:u\s*\d+|\d+)\s+(?=\D)", re.I)
+# "1.", "12)", "U1:", "U1 " or "a)" before the text (a lone letter only with "." or ")", so "E-mail" stays)
+_NUMBERING = re.compile(r"^\s*(?:(?:u\s*\d+|\d+)\s*[.):\-]|[a-z][.)])\s*|^\s*(?:u\s*\d+|\d+)\s+(?=\D)", re.I)
 
 
 def normalise(text: object) -> str:
