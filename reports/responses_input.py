@@ -335,8 +335,9 @@ def place_columns(
     if unknown:
         names = ", ".join(f"'{h}'" for h in unknown)
         problems.append(
-            f'kolom {names} tidak dikenali. Tunjukkan isinya dengan --map "{unknown[0]}=persyaratan" '
-            f'(kunci unsur, profil, saran, tanggal), atau lewati dengan --map "{unknown[0]}={IGNORE}".'
+            f'kolom {names} tidak dikenali. Tunjukkan isinya dengan --map "{unknown[0]}=KUNCI" (kunci unsur '
+            "seperti sarana, atau jenis_kelamin, umur, pendidikan, pekerjaan, saran, tanggal), atau lewati dengan "
+            f'--map "{unknown[0]}={IGNORE}".'
         )
     by_key: dict[str, list[str]] = {}
     for index, key in placed.items():

@@ -99,7 +99,9 @@ class ImportResult:
 def _summary(record: dict[str, Any], defn: SurveyDefinition, answers: dict[str, str], tz: Any) -> str:
     when = record.get("finished_at")
     scored = sum(1 for q in defn.questions if q.kind == "ikm" and answers.get(q.key))
-    parts = [when.astimezone(tz).strftime("%d/%m/%Y %H.%M") if when else "tanpa tanggal"]
+    local = when.astimezone(tz) if when else None
+    shown = "%d/%m/%Y" if local and (local.hour, local.minute) == (0, 0) else "%d/%m/%Y %H.%M"
+    parts = [local.strftime(shown) if local else "tanpa tanggal"]
     parts.append(f"{scored} unsur dijawab")
     if answers.get("saran"):
         parts.append("ada saran")
