@@ -27,7 +27,7 @@ import pandas as pd
 from bot.base.clock import FakeClock
 from bot.delivery.sheets_sync import SheetsSync
 from bot.dev.sandbox import sandbox_settings
-from bot.domain.reporting import import_responses
+from bot.domain.response_import import import_responses
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
 from bot.store import Store, sheet_rows

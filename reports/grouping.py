@@ -41,7 +41,9 @@ def summarise(df: pd.DataFrame, by: str = "quarter", *, disabled_unsur: tuple[st
     group_sizes: np.ndarray | None = None
     for key in names:
         column = df[key]
-        if column.dtype.kind in "iu":  # a plain integer column cannot hold a missing answer
+        # Only a plain numpy integer column is free of missing answers: a nullable Int64 column (answers read
+        # from a file or the store) has kind "i" too, and its blanks would become NaN in the sums.
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
             if group_sizes is None:
                 group_sizes = np.bincount(ids, minlength=size).astype("float64")
             answered[:] = True

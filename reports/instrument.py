@@ -23,6 +23,24 @@ UNSUR: dict[str, str] = {
 }
 UNSUR_KEYS = tuple(UNSUR)
 
+# The regulation's typical question per unsur (PermenPAN-RB 14/2017, as offices copy it into a Google Form).
+QUESTIONS: dict[str, str] = {
+    "persyaratan": "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
+    "prosedur": "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
+    "waktu": "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
+    "biaya": "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
+    "produk": (
+        "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam standar "
+        "pelayanan dengan hasil yang diberikan?"
+    ),
+    "kompetensi": "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
+    "perilaku": (
+        "Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?"
+    ),
+    "pengaduan": "Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?",
+    "sarana": "Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?",
+}
+
 # The respondent profile the SKM report describes (answered optionally; never linked to a person).
 PROFILE_KEYS = ("jenis_kelamin", "umur", "pendidikan", "pekerjaan")
 
@@ -104,6 +122,18 @@ def grade_for_nrr(nrr: Fraction | float) -> Grade:
     """An unsur's NRR (1–4) graded on the same table via its ×25 conversion, so per-unsur grades and the
     overall grade agree at the boundaries (3.5324 × 25 = 88.31)."""
     return grade_for_ikm(Fraction(nrr) * 25 if isinstance(nrr, Fraction) else Decimal(str(nrr)) * 25)
+
+
+# A suggestion that says nothing ("-", "tidak ada", or what a spreadsheet or pandas leaves for an empty
+# cell: "nan", "None") is no suggestion: no ticket, not counted in "Saran masuk", never printed.
+_EMPTY_TEXT = re.compile(
+    r"^\W*(tidak ada|tdk ada|ga ada|gak ada|nggak ada|nihil|cukup|none|no|n/?a|nan|nat|null)?\W*$", re.I
+)
+
+
+def says_nothing(text: object) -> bool:
+    """True for None, blank, "-", "tidak ada", "nan" and the like: a free text that carries nothing."""
+    return text is None or bool(_EMPTY_TEXT.match(str(text).strip()))
 
 
 def _norm(text: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .ikm import IkmResult, compute_ikm, compute_ipak
 from .instrument import PROFILE_KEYS as PROFILE
-from .instrument import UNSUR
+from .instrument import UNSUR, says_nothing
 from .numbers import number
 from .sample import Progress, progress
 
@@ -62,7 +62,7 @@ class Report:
 def _texts(df: pd.DataFrame, column: str) -> list[str]:
     if column not in df.columns:
         return []
-    return [str(v).strip() for v in df[column].dropna() if str(v).strip()]
+    return [str(v).strip() for v in df[column].dropna() if not says_nothing(v)]
 
 
 def build_report(

@@ -255,7 +255,7 @@ def test_report_from_csv_and_import_into_store(tmp_path):
 
     _add_session(env, "Dialog", "23/03/2030 09.00")
     loaded = runner.invoke(app, ["import-responses", str(csv), "--session", "1", "--env-file", env])
-    assert loaded.exit_code == 0 and "2 jawaban dimuat" in loaded.output
+    assert loaded.exit_code == 0 and "Sesi #1: 2 baru, 0 sudah ada." in loaded.output
     stored = runner.invoke(app, ["report", "--session", "1", "--env-file", env])
     assert "IKM 87,50 — B (Baik), 2 responden" in stored.output
 

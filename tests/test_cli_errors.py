@@ -113,7 +113,7 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         *outputs("--input", GOOD_CSV, "--format", "pdf", "--out", "OUT"),
         *inputs("--input", "IN"),
         Case(("--input", "{stray_quotes}"), code=2, says="tanda kutip"),
-        Case(("--input", "{one_column}"), code=2, says="Tidak ada kolom unsur"),
+        Case(("--input", "{one_column}"), code=2, says="tidak ada kolom unsur"),
         Case(("--session", "1"), "corrupt", 1, "rusak"),
     ],
     ("import-responses",): [

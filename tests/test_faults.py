@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot.base.clock import Clock
 from bot.dev.sandbox import sandbox_settings
-from bot.domain.reporting import import_responses
+from bot.domain.response_import import import_responses
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey import flow

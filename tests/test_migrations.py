@@ -7,6 +7,7 @@ and a PostgreSQL dump, each with rows in every table.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -47,10 +48,12 @@ SQLITE_FIXTURE = FIXTURES / "ngopas-0.1.0.sqlite3"
 POSTGRES_FIXTURE = FIXTURES / "ngopas-0.1.0-postgresql.sql"
 # The revisions this release ships, the head, the ones a 0.1.0 database (at 0004) gets, and the id a new
 # revision written by a test takes: tests stay true as revisions are added.
-REVISIONS = sorted(path.name[:4] for path in (SCRIPT_LOCATION / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+# A revision's id is what its file declares ("0009" or, before a merge renumbers it, "0009_import_fingerprint").
+_FILES = sorted((SCRIPT_LOCATION / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+REVISIONS = [re.search(r'^revision: str = "([^"]+)"', p.read_text(), re.M).group(1) for p in _FILES]
 HEAD = REVISIONS[-1]
 AFTER_0_1_0 = tuple(r for r in REVISIONS if r > "0004")
-NEXT = f"{int(HEAD) + 1:04d}"
+NEXT = f"{int(_FILES[-1].name[:4]) + 1:04d}"
 TABLES = [
     "chat",
     "subscription",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from reports import build_report, render_json, render_text
-from reports.csv_input import CsvInputError, read_responses_csv
 from reports.instrument import UNSUR_KEYS
+from reports.responses_input import ResponsesInputError, read_responses, read_table
 
 
 def _report():
@@ -78,7 +78,7 @@ def test_csv_with_labels_numbers_bom_and_semicolons(tmp_path):
         "06/03/2026;3;3;Cepat;4;3;3;3;3;Baik;\n",
         encoding="utf-8-sig",
     )
-    df = read_responses_csv(path)
+    df = read_responses(read_table(path)).frame
     assert list(df["persyaratan"]) == [4, 3] and list(df["waktu"]) == [4, 3]
     assert df["finished_at"].iloc[0].month == 3 and df["finished_at"].iloc[0].day == 5
 
@@ -86,11 +86,17 @@ def test_csv_with_labels_numbers_bom_and_semicolons(tmp_path):
 def test_csv_bad_cells_reported_and_nothing_computed(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("persyaratan,prosedur,tanggal\nSangat sesuai,5,01/02/2026\nmantap,3,31/02/2026\n")
-    with pytest.raises(CsvInputError) as info:
-        read_responses_csv(path)
+    with pytest.raises(ResponsesInputError) as info:
+        read_responses(read_table(path))
     problems = info.value.problems
-    assert "Baris 2, kolom prosedur: '5' bukan 1–4 atau label jawaban yang baku." in problems
-    assert "Baris 3, kolom persyaratan: 'mantap' bukan 1–4 atau label jawaban yang baku." in problems
+    assert (
+        "Baris 2, kolom prosedur: '5' bukan 1–4 atau Tidak mudah, Kurang mudah, Mudah, Sangat mudah."
+        in problems
+    )
+    assert (
+        "Baris 3, kolom persyaratan: 'mantap' bukan 1–4 atau Tidak sesuai, Kurang sesuai, Sesuai, Sangat sesuai."
+        in problems
+    )
     assert any(p.startswith("Baris 3, kolom tanggal") for p in problems)
 
 
@@ -98,6 +104,6 @@ def test_absent_column_means_disabled(tmp_path):
     path = tmp_path / "free.csv"
     keys = [k for k in UNSUR_KEYS if k != "biaya"]
     path.write_text(",".join(keys) + "\n" + ",".join(["3"] * 8) + "\n")
-    df = read_responses_csv(path)
+    df = read_responses(read_table(path)).frame
     report = build_report(df, title="t", office_name="o", period_label="p")
     assert "biaya" not in report.ikm.unsur and report.ikm.ikm_rounded == 75.0

@@ -7,22 +7,72 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.base.files import FileProblem, atomic_output, read_text
+from bot.base.files import FileProblem, atomic_output, read_bytes
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
+Maps = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help='Kolom yang tidak dikenali: "Judul kolom=kunci" (kunci unsur/profil, saran, tanggal, atau abaikan). '
+        "Boleh berulang; diingat untuk berkas ini.",
+    ),
+]
 
-def read_csv_or_fail(path: Path) -> Any:
-    """Responses from a CSV export (UTF-8 or the encoding Excel used), or one clear message: the file cannot
-    be read, or the bad cells listed (nothing half-read)."""
-    from reports.csv_input import CsvInputError, parse_responses_csv
+
+def parse_maps(items: list[str] | None) -> dict[str, str]:
+    """`--map "Header text=key"` as {header: key}; one sentence for an item without "="."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        header, sep, key = item.rpartition("=")
+        if not sep or not header.strip() or not key.strip():
+            fail(f'--map "{item}" harus berbentuk "Judul kolom=kunci", mis. --map "Ruang tunggu=sarana".')
+        out[header.strip()] = key.strip()
+    return out
+
+
+def _store_exists(settings: Any) -> bool:
+    """Whether there is a database to remember mappings in (report --input never creates one)."""
+    from bot.store import sqlite_file
+
+    path = sqlite_file(settings.database_url)
+    return path is None or path.exists()
+
+
+def read_input_or_fail(path: Path, mapping: dict[str, str], settings: Any, *, values: bool) -> Any:
+    """The responses of a CSV/XLSX file (`reports.responses_input.Responses`) read with the survey's own
+    texts, or one clear message: the file cannot be read, or every problem listed (nothing half-read)."""
+    from bot.domain.response_import import reader_hints
+    from bot.domain.survey.definition import load_definition
+    from reports.responses_input import ResponsesInputError, read_responses, table_from_bytes
 
     try:
-        return parse_responses_csv(read_text(path))
+        data = read_bytes(path)
     except FileProblem as exc:
         fail(str(exc), exc.code)
-    except CsvInputError as exc:
+    try:
+        table = table_from_bytes(data, path.name)
+        hints = reader_hints(load_definition("ngopas"), values=values)
+        return read_responses(table, mapping=mapping, tz=settings.tz, **hints)
+    except ResponsesInputError as exc:
         fail(str(exc))
+
+
+def _mapping_for(settings: Any, path: Path, given: dict[str, str], *, save: bool) -> dict[str, str]:
+    """The mapping saved for this file's name, overridden by --map (saved again when `save`)."""
+    from bot.domain.response_import import save_mapping, saved_mapping
+
+    if not _store_exists(settings):
+        return given
+
+    async def body(rt: Any) -> dict[str, str]:
+        saved = await saved_mapping(rt, path.name)
+        if save and given:
+            await save_mapping(rt, path.name, given)
+        return saved | given
+
+    return run_async(settings, body)
 
 
 def report(
@@ -34,8 +84,10 @@ def report(
     ] = "text",
     out: Annotated[Path | None, typer.Option("--out", help="Tulis ke berkas ini (default: layar).")] = None,
     input_csv: Annotated[
-        Path | None, typer.Option("--input", help="Hitung dari CSV (tanpa basis data).")
+        Path | None,
+        typer.Option("--input", help="Hitung dari berkas CSV/XLSX (ekspor Google Forms, Jawaban, Excel)."),
     ] = None,
+    maps: Maps = None,
     env_file: EnvFile = Path("settings.env"),
     quiet: Quiet = False,
 ) -> None:
@@ -50,14 +102,28 @@ def report(
     if fmt in reporting.FILE_FORMATS and out is None:
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file, quiet=quiet)
-    scope = reporting.Scope(session_id=session, section=section, period=period)
+    mapping = parse_maps(maps)
     with progress("Membaca jawaban", quiet=quiet):
         if input_csv is not None:
-            frame = read_csv_or_fail(input_csv)
+            mapping = _mapping_for(settings, input_csv, mapping, save=False)
+            frame = read_input_or_fail(input_csv, mapping, settings, values=False).frame
+            known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
         else:
-            frame = run_async(
-                settings, lambda rt: reporting.responses_frame(rt, session_id=session, section=section)
-            )
+
+            async def from_store(rt: Any) -> tuple[Any, list[str]]:
+                names = await reporting.known_sections(rt)
+                try:
+                    chosen = reporting.resolve_section(section, names) if section else None
+                except reporting.ReportInputError as exc:
+                    fail(str(exc))
+                return await reporting.responses_frame(rt, session_id=session, section=chosen), names
+
+            frame, known = run_async(settings, from_store)
+    try:
+        section = reporting.resolve_section(section, known) if section else None
+    except reporting.ReportInputError as exc:
+        fail(str(exc))
+    scope = reporting.Scope(session_id=session, section=section, period=period)
     try:
         with progress(f"Menghitung IKM ({len(frame):,} jawaban)".replace(",", "."), quiet=quiet):
             built = reporting.build(frame, scope, office_name=settings.office_name)
@@ -85,29 +151,52 @@ def report(
 
 def import_responses(
     file: Annotated[
-        Path, typer.Argument(help="CSV: satu baris per responden, kolom per unsur (1–4 atau label baku).")
+        Path,
+        typer.Argument(
+            help="CSV atau XLSX: satu baris per responden (ekspor Google Forms, lembar Jawaban, Excel)."
+        ),
     ],
     session: Annotated[int, typer.Option("--session", help="Nomor sesi tujuan.")],
+    maps: Maps = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Tampilkan baris yang akan ditambahkan, tanpa menyimpan.")
+    ] = False,
     env_file: EnvFile = Path("settings.env"),
     quiet: Quiet = False,
 ) -> None:
-    """Muat jawaban survei kertas/Google Forms ke basis data untuk satu sesi.
+    """Muat jawaban survei kertas/Google Forms/Excel ke basis data untuk satu sesi; baris yang sudah pernah
+    dimuat dilewati.
 
-    Example: ngopas import-responses survei-kertas.csv --session 12
+    Example: ngopas import-responses survei-kertas.csv --session 12 --dry-run
     """
-    from bot.domain.reporting import import_responses as store_imported
+    from bot.domain.response_import import import_responses as store_imported
+    from bot.domain.response_import import save_mapping, saved_mapping
     from bot.domain.sessions import SessionNotFound, get_session
 
     settings = load(env_file, quiet=quiet)
-    frame = read_csv_or_fail(file)
+    given = parse_maps(maps)
 
-    async def body(rt: Any) -> int:
+    mapping = run_async(settings, lambda rt: saved_mapping(rt, file.name)) | given
+    responses = read_input_or_fail(file, mapping, settings, values=True)
+
+    async def body(rt: Any) -> Any:
         try:
             await get_session(rt, session)
         except SessionNotFound:
             fail(f"Sesi #{session} tidak ditemukan.")
-        return await store_imported(rt, frame, session, on_row=steps.advance)
+        result = await store_imported(rt, responses.frame, session, on_row=steps.advance, dry_run=dry_run)
+        if not dry_run:
+            await save_mapping(rt, file.name, given)
+        return result
 
-    with progress("Memuat jawaban", total=len(frame), quiet=quiet) as steps:
-        stored = run_async(settings, body)
-    say(f"{stored} jawaban dimuat ke sesi #{session}.", quiet)
+    with progress("Memuat jawaban", total=len(responses.frame), quiet=quiet) as steps:
+        result = run_async(settings, body)
+    if responses.ignored:
+        say(f"Kolom dilewati: {', '.join(responses.ignored)}.", quiet)
+    counts = f"{len(result.new)} baru, {len(result.existing)} sudah ada"
+    if dry_run:
+        for row in result.new:
+            say(f"Baris {row.row}: {row.summary}", quiet)
+        say(f"Uji coba: {counts}; tidak ada yang disimpan (jalankan lagi tanpa --dry-run).", quiet)
+        return
+    say(f"Sesi #{session}: {counts}.", quiet)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -29,16 +28,13 @@ from bot.store import sessions as store_sessions
 from bot.store.aspirations import Aspiration
 from bot.store.outbox import NewMessage
 from bot.store.surveys import Response
+from reports.instrument import says_nothing
 from sheets.workbook import CellUpdate, SheetRow
 
 log = logging.getLogger(__name__)
 
 GENERAL_SECTION = "Umum"
 MIN_CHARS = 5
-# Survey suggestions that say nothing ("-", "tidak ada") are not worth a ticket.
-_EMPTY_SUGGESTION = re.compile(
-    r"^\W*(tidak ada|tdk ada|ga ada|gak ada|nggak ada|nihil|cukup|none|no|n/?a)?\W*$", re.I
-)
 STATUS_ALIASES = {name.lower(): name for name in store.STATUSES} | {
     "new": "Baru",
     "proses": "Diproses",
@@ -198,11 +194,11 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
     defn = definition_for(rt)
     texts: list[tuple[str, str]] = []
     saran = (response.answers.get("saran") or "").strip()
-    if saran and not _EMPTY_SUGGESTION.match(saran):
+    if not says_nothing(saran):
         texts.append(("saran", saran))
     for key, followup in (response.followups or {}).items():
         followup = (followup or "").strip()
-        if followup and not _EMPTY_SUGGESTION.match(followup):
+        if not says_nothing(followup):
             label = (getattr(defn, "column_names", None) or {}).get(key, key)
             texts.append((key, f"[{label}] {followup}"))
     now = rt.clock.now()

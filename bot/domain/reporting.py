@@ -8,8 +8,7 @@ the respondent chose to give leave the store: no Telegram id, name or pseudonym.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -22,12 +21,10 @@ from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
 from bot.domain.survey.definition import SurveyDefinition, definition_for
-from bot.domain.survey.flow import store_response
 from bot.store import Connection, meta, outbox, surveys
 from bot.store import sessions as store_sessions
 from bot.store.outbox import NewMessage
 from bot.store.sessions import ScheduleRow, Session
-from bot.store.surveys import Response
 from reports.instrument import PROFILE_KEYS
 from reports.numbers import number
 
@@ -81,7 +78,7 @@ def current_period(now: datetime, which: str) -> str | None:
     }.get(which)
 
 
-def _records(rows: Iterable[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
+def response_records(rows: Iterable[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
     scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
     records: list[dict[str, Any]] = []
     for row in rows:
@@ -113,11 +110,36 @@ async def responses_frame(rt: Runtime, *, session_id: int | None = None, section
     async with rt.store.connect() as conn:
         rows = await surveys.counted_responses(conn, session_id=session_id, section=section)
     return to_frame(
-        _records(rows, defn),
+        response_records(rows, defn),
         scored=[q.key for q in defn.questions if q.kind in ("ikm", "scale")],
         tz=rt.tz,
         drop=defn.disabled_unsur,
     )
+
+
+def resolve_section(given: str, known: Iterable[str]) -> str:
+    """The section `given` names, matched without regard to case, or by the start of its name when only one
+    section starts so ("bimas" → "Bimas Islam"); ReportInputError naming the known ones otherwise."""
+    names = sorted(dict.fromkeys(k for k in known if k and k != "-"))
+    wanted = " ".join(given.split()).casefold()
+    exact = [n for n in names if n.casefold() == wanted]
+    if exact:
+        return exact[0]
+    starts = [n for n in names if wanted and n.casefold().startswith(wanted)]
+    if len(starts) == 1:
+        return starts[0]
+    if len(starts) > 1:
+        raise ReportInputError(f"Bidang '{given}' cocok dengan {', '.join(starts)}; tulis lebih lengkap.")
+    if not names:
+        raise ReportInputError(f"Bidang '{given}' tidak dikenal: data ini tidak punya kolom bidang.")
+    raise ReportInputError(f"Bidang '{given}' tidak dikenal; bidang yang ada: {', '.join(names)}.")
+
+
+async def known_sections(rt: Runtime) -> list[str]:
+    """The office's sections (settings) and every section a session was held in."""
+    async with rt.store.connect() as conn:
+        held = await store_sessions.sections(conn)
+    return [*rt.settings.sections, *held]
 
 
 def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
@@ -128,6 +150,8 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
 
     if frame.empty:
         raise NoReport
+    if scope.section and "section" in frame.columns:
+        frame = frame[frame["section"] == scope.section]
     label = ALL_PERIODS
     if scope.period:
         if "finished_at" not in frame.columns:
@@ -250,44 +274,6 @@ async def watch_ikm(rt: Runtime) -> int:
     async with rt.store.begin() as conn:
         await meta.put(conn, "ikm_watch_upto", upto.isoformat())
     return queued
-
-
-# --- answers from outside the chat --------------------------------------------------------------------
-
-
-async def import_responses(
-    rt: Runtime, frame: Any, session_id: int, on_row: Callable[[], None] | None = None
-) -> int:
-    """Store CSV/paper responses for a session (channel "import"); returns how many were stored."""
-    from reports.frame import records
-
-    defn = definition_for(rt)
-    keys = [q.key for q in defn.questions if q.kind == "ikm"]
-    now = rt.clock.now()
-    stored = 0
-    async with rt.store.begin() as conn:
-        for record in records(frame):
-            answers = {k: str(int(record[k])) for k in keys if record.get(k) is not None}
-            if record.get("saran"):
-                answers["saran"] = str(record["saran"])
-            response = Response(
-                id="I" + secrets.token_hex(8),
-                session_id=session_id,
-                respondent="import:" + secrets.token_hex(12),
-                definition_id=defn.id,
-                definition_version=defn.version,
-                channel="import",
-                answers=answers,
-                followups={},
-                started_at=None,
-                finished_at=record.get("finished_at") or now,
-                replaced_by=None,
-            )
-            await store_response(conn, rt, response)
-            stored += 1
-            if on_row is not None:
-                on_row()
-    return stored
 
 
 # --- the result post when a session's survey closes -----------------------------------------------------

@@ -204,8 +204,12 @@ response = Table(
     Column("finished_at", UTCDateTime, nullable=False),
     # Set when the same person answered again and chose to replace this one: never two counted.
     Column("replaced_by", String(40)),
+    # An imported row's fingerprint (reports.responses_input.fingerprints): the same row imported again is
+    # recognised and not counted twice.  None for answers given in the chat (migration 0009).
+    Column("import_fingerprint", String(64)),
 )
 Index("ix_response_session", response.c.session_id)
+Index("uq_response_import_fingerprint", response.c.import_fingerprint, unique=True)
 Index(
     "uq_response_current",
     response.c.session_id,

@@ -192,3 +192,9 @@ async def finish_schedule(conn: AsyncConnection, schedule_id: int, state: str, n
 async def forget_creator(conn: AsyncConnection, user_id: int) -> None:
     """/hapus_data by a staff member: the sessions they created stay, without their Telegram id."""
     await conn.execute(update(s.session).where(s.session.c.created_by == user_id).values(created_by=None))
+
+
+async def sections(conn: AsyncConnection) -> list[str]:
+    """Every section a session was held in, alphabetically (what `report --section` can name)."""
+    q = select(s.session.c.section).distinct().order_by(s.session.c.section)
+    return [row[0] for row in await conn.execute(q) if row[0]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -54,6 +55,7 @@ class Response:
     started_at: datetime | None
     finished_at: datetime
     replaced_by: str | None
+    import_fingerprint: str | None = None  # set on rows imported from a file or sheet
 
 
 _RESPONSE_FIELDS = list(Response.__dataclass_fields__)
@@ -217,6 +219,29 @@ async def current_response(conn: AsyncConnection, session_id: int, respondent: s
 
 async def insert_response(conn: AsyncConnection, response: Response) -> None:
     await conn.execute(s.response.insert().values(**{f: getattr(response, f) for f in _RESPONSE_FIELDS}))
+
+
+async def imported_fingerprints(conn: AsyncConnection, fingerprints: Iterable[str]) -> set[str]:
+    """Which of these import fingerprints are already stored (in any session: a row is imported once)."""
+    wanted = list(dict.fromkeys(fingerprints))
+    found: set[str] = set()
+    column = s.response.c.import_fingerprint
+    for start in range(0, len(wanted), 500):  # under every database's limit on bound parameters
+        chunk = wanted[start : start + 500]
+        found.update(r[0] for r in await conn.execute(select(column).where(column.in_(chunk))))
+    return found
+
+
+async def existing_response_ids(conn: AsyncConnection, ids: Iterable[str]) -> set[str]:
+    """Which of these response ids are stored (a Jawaban export read back names the bot's own answers)."""
+    wanted = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            r[0] for r in await conn.execute(select(s.response.c.id).where(s.response.c.id.in_(chunk)))
+        )
+    return found
 
 
 async def mark_replaced(conn: AsyncConnection, old_id: str, new_id: str) -> None:
