@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.base.i18n import t
+from bot.base.settings import load_settings
 from bot.dev.emulator.telegram import _parsed_length
-from bot.domain import aspirations, texts
+from bot.domain import aspirations, deadlines, lapor, texts
 from bot.domain.announcements import schedule_entry, schedule_pages
 from bot.domain.parsing import ParseError, parse_when
 from bot.domain.survey import engine
@@ -144,12 +145,37 @@ def test_the_survey_summary_fits_whatever_the_reasons(reasons, saran, lang):
     assert any(code == "k" for row in view.buttons for _, code in row)  # Kirim is there
 
 
+def _staff_rt(lang: str = "id") -> SimpleNamespace:
+    return SimpleNamespace(
+        settings=load_settings(None, staff_chat_id=-100, language=lang),
+        clock=SimpleNamespace(now=lambda: NOW),
+        tz=JAKARTA,
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    text=typed,
+    section=st.text(min_size=1, max_size=80),
+    response=typed,
+    lang=st.sampled_from(["id", "en"]),
+    passed=st.booleans(),
+    named=st.booleans(),
+)
+def test_deadline_notices_and_the_lapor_text_fit(text, section, response, lang, passed, named):
+    """The staff group's deadline reminder and breach notice, and the text prepared for SP4N-LAPOR!."""
+    rt = _staff_rt(lang)
+    ticket = _ticket(text=text or "x", section=section, response=response, status="Baru")
+    notice = deadlines._staff_notice(rt, ticket, deadlines.RESPONSE, NOW.date(), passed=passed)
+    assert fits(notice.payload["text"])
+    report = lapor.report_text(rt, ticket, "N" * 300 if named else None)
+    assert fits(report)
+
+
 @settings(max_examples=40, deadline=None)
 @given(text=typed, section=st.text(min_size=1, max_size=80), photo=st.booleans())
 def test_the_staff_alert_fits_as_a_message_and_as_a_caption(text, section, photo):
-    rt = SimpleNamespace(
-        settings=SimpleNamespace(staff_chat_id=-100, language="id"), clock=SimpleNamespace(now=lambda: NOW)
-    )
+    rt = _staff_rt()
     alert = aspirations._staff_alert(
         rt,
         _ticket(text=text or "x", section=section, photo_file_id="F" if photo else None),

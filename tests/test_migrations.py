@@ -7,6 +7,7 @@ and a PostgreSQL dump, each with rows in every table.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -47,10 +48,13 @@ SQLITE_FIXTURE = FIXTURES / "ngopas-0.1.0.sqlite3"
 POSTGRES_FIXTURE = FIXTURES / "ngopas-0.1.0-postgresql.sql"
 # The revisions this release ships, the head, the ones a 0.1.0 database (at 0004) gets, and the id a new
 # revision written by a test takes: tests stay true as revisions are added.
-REVISIONS = sorted(path.name[:4] for path in (SCRIPT_LOCATION / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+REVISIONS = sorted(
+    re.search(r'^revision: str = "([^"]+)"', path.read_text(encoding="utf-8"), re.M).group(1)
+    for path in (SCRIPT_LOCATION / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+)
 HEAD = REVISIONS[-1]
 AFTER_0_1_0 = tuple(r for r in REVISIONS if r > "0004")
-NEXT = f"{int(HEAD) + 1:04d}"
+NEXT = f"{int(HEAD[:4]) + 1:04d}"
 TABLES = [
     "chat",
     "subscription",

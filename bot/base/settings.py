@@ -124,7 +124,7 @@ class Settings(BaseSettings):
                 except ValueError:
                     continue
             else:
-                raise ValueError(f"tanggal seperti 2026-03-18, dipisahkan koma (\"{part[:40]}\" bukan tanggal)")
+                raise ValueError(f'tanggal seperti 2026-03-18, dipisahkan koma ("{part[:40]}" bukan tanggal)')
         return days
 
     @field_validator("timezone")

@@ -265,6 +265,15 @@ aspiration = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
+    # Revision 0010: what kind of request it is (Informasi, Keluhan, Saran, Sengketa, Lapangan), which sets
+    # its follow-up deadline in working days; staff change it in the sheet (bot.domain.deadlines).
+    Column("classification", String(16)),
+    # The first staff change the citizen was told about (status or reply): the first-response deadline.
+    Column("first_response_at", UTCDateTime),
+    # "Teruskan ke LAPOR!": when staff forwarded it, and whether the citizen let their name go with it
+    # (None: not asked or not answered yet).
+    Column("forwarded_at", UTCDateTime),
+    Column("lapor_consent", Boolean),
     UniqueConstraint("year", "seq", name="uq_aspiration_seq"),
 )
 Index("ix_aspiration_status", aspiration.c.status, aspiration.c.created_at)
