@@ -146,12 +146,24 @@ def citizen_note(rt: Runtime, a: Aspiration, lang: str) -> str:
         return ""
     d = deadlines_of(rt, a)
     now = rt.clock.now()
-    stage = RESPONSE if a.first_response_at is None else FOLLOWUP
-    day = d.of(stage)
-    what = t(f"deadline.stage_{stage}", lang)
-    if now >= passes_at(rt, day):
-        return t("deadline.mine_passed", lang, stage=what, date=long_date(day, lang))
-    return t("deadline.mine_due", lang, stage=what, date=long_date(day, lang))
+    lines, late = [], False
+    for stage in STAGES:
+        if done_at(a, stage) is not None:
+            continue
+        day = d.of(stage)
+        passed = now >= passes_at(rt, day)
+        late |= passed
+        lines.append(
+            t(
+                "deadline.mine_passed" if passed else "deadline.mine_due",
+                lang,
+                stage=t(f"deadline.stage_{stage}", lang),
+                date=long_date(day, lang),
+            )
+        )
+    if late:
+        lines.append(t("deadline.mine_sorry", lang))
+    return "\n".join(lines)
 
 
 # --- the staff group: reminder one working day before, notice once passed -------------------------------------
