@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import delete
 
 from bot.base.clock import FakeClock
 from bot.dev.sandbox import STAFF_ID, running_sandbox, sandbox_settings
 from bot.domain import community, deadlines
 from bot.store import aspirations as store
+from bot.store import schema as s
 
 from .conftest import TZ
 from .test_aspirations import BUDI, SITI, STAFF_GROUP, _rows, _staff_edit, _sync, _write
@@ -82,6 +84,8 @@ async def test_reminder_breach_notice_once_across_restart_and_the_share_publishe
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sb:
         await _day(sb, datetime(2026, 3, 30, 9, 0, tzinfo=TZ))  # the same day again in a new process
         assert {t: _staff_notices(sb, t) for t in before_restart} == before_restart
+        async with sb.rt.store.begin() as conn:  # the outbox forgot them (retention): still never twice
+            await conn.execute(delete(s.outbox).where(s.outbox.c.kind.like("deadline_%")))
         await _day(sb, datetime(2026, 4, 1, 9, 0, tzinfo=TZ))
         await _day(sb, datetime(2026, 4, 2, 9, 0, tzinfo=TZ))
         notices = {t: _staff_notices(sb, t) for t in before_restart}

@@ -197,6 +197,10 @@ def _staff_notice(rt: Runtime, a: Aspiration, stage: str, day: date, *, passed: 
     )
 
 
+def _ticket_of(key: str) -> int:
+    return int(key.split(":")[1])
+
+
 def notices_due(rt: Runtime, tickets: list[Aspiration], today: date) -> list[NewMessage]:
     """For each ticket and stage not yet done: a reminder from the working day before its deadline until the
     deadline's day, a notice once the day has passed (their keys make each one once)."""
@@ -243,7 +247,9 @@ async def watch(rt: Runtime) -> int:
             return 0  # another worker did it
         await meta.put(conn, "deadline_watch_date", today.isoformat())
         tickets = await store.watched(conn, datetime.fromisoformat(since))
-        queued = await outbox.enqueue(conn, notices_due(rt, tickets, today), now)
+        notices = notices_due(rt, tickets, today)
+        fresh = await store.claim_notices(conn, [(m.key, _ticket_of(m.key)) for m in notices], now)
+        queued = await outbox.enqueue(conn, [m for m in notices if m.key in fresh], now)
     if queued:
         rt.wake_sender()
     return queued

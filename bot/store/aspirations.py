@@ -264,6 +264,22 @@ async def watched(conn: AsyncConnection, since: datetime) -> list[Aspiration]:
     return [_aspiration(r) for r in await conn.execute(q)]
 
 
+async def claim_notices(conn: AsyncConnection, keys: list[tuple[str, int]], now: datetime) -> set[str]:
+    """Record deadline notices (key, ticket id) as given; returns the keys not given before (those to send).
+    Conditional inserts, so two workers never both claim one."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    new = set()
+    for key, aspiration_id in keys:
+        result = await conn.execute(
+            insert(s.aspiration_notice)
+            .values(key=key, aspiration_id=aspiration_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        if result.rowcount:
+            new.add(key)
+    return new
+
+
 async def created_between(conn: AsyncConnection, start: datetime, end: datetime) -> list[Aspiration]:
     a = s.aspiration
     q = select(a).where(a.c.created_at >= start, a.c.created_at < end).order_by(a.c.id)

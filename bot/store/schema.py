@@ -315,3 +315,14 @@ aspiration_quota = Table(
     Column("day", Date, nullable=False),
     Column("used", Integer, nullable=False, default=0),
 )
+
+# Deadline reminders and breach notices the staff group was given (revision 0010), one row per ticket, stage
+# and deadline: "nothing twice" must outlive the outbox, which forgets a private chat's keys after the
+# retention period while a ticket can stay overdue for months.
+aspiration_notice = Table(
+    "aspiration_notice",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""Aspiration deadlines: each ticket's classification, its first response, its forwarding to SP4N-LAPOR!.
+"""Aspiration deadlines: each ticket's classification, its first response, its forwarding to SP4N-LAPOR!,
+and the deadline notices the staff group was given (aspiration_notice).
 
 The columns of older tickets stay empty: an empty classification reads as what the channel suggests (a
 survey suggestion is a Saran, a ticket written with /aspirasi a Keluhan, see bot.domain.deadlines), and the
@@ -27,9 +28,21 @@ def upgrade() -> None:
         batch.add_column(sa.Column("first_response_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("forwarded_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("lapor_consent", sa.Boolean(), nullable=True))
+    op.create_table(
+        "aspiration_notice",
+        sa.Column("key", sa.String(80), primary_key=True),
+        sa.Column(
+            "aspiration_id",
+            sa.Integer(),
+            sa.ForeignKey("aspiration.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("aspiration_notice")
     with op.batch_alter_table("aspiration") as batch:
         batch.drop_column("lapor_consent")
         batch.drop_column("forwarded_at")
