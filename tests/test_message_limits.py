@@ -161,13 +161,21 @@ def _staff_rt(lang: str = "id") -> SimpleNamespace:
     lang=st.sampled_from(["id", "en"]),
     passed=st.booleans(),
     named=st.booleans(),
+    count=st.integers(min_value=1, max_value=60),
 )
-def test_deadline_notices_and_the_lapor_text_fit(text, section, response, lang, passed, named):
-    """The staff group's deadline reminder and breach notice, and the text prepared for SP4N-LAPOR!."""
+def test_deadline_notices_and_the_lapor_text_fit(text, section, response, lang, passed, named, count):
+    """The staff group's daily deadline message (however many tickets), and the text for SP4N-LAPOR!."""
     rt = _staff_rt(lang)
     ticket = _ticket(text=text or "x", section=section, response=response, status="Baru")
-    notice = deadlines._staff_notice(rt, ticket, deadlines.RESPONSE, NOW.date(), passed=passed)
-    assert fits(notice.payload["text"])
+    notices = [
+        deadlines.Notice(
+            replace(ticket, id=n, ticket=f"ASP-2026-{n:04d}"), deadlines.RESPONSE, NOW.date(), passed
+        )
+        for n in range(1, count + 1)
+    ]
+    message = deadlines.staff_message(rt, notices, NOW.date(), passed=passed)
+    assert fits(message.payload["text"])
+    assert "ASP-2026-0001" in message.payload["text"]  # at least the first whole
     report = lapor.report_text(rt, ticket, "N" * 300 if named else None)
     assert fits(report)
 

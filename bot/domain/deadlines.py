@@ -6,9 +6,10 @@ Saran are followed up within `aspiration_followup_days` (5), a Sengketa without 
 (60); every ticket gets a first response within `aspiration_response_days` (3).  Days are counted from the
 day the ticket arrived, in working days (`bot.domain.working_days`); a deadline passes at the end of its day.
 
-The staff group is reminded one working day before each deadline and told once when one passes (outbox keys
-per ticket, stage and deadline, so neither a second worker nor a restart repeats one; a new classification
-makes a new deadline, and that one is announced too).  The share of tickets answered within their deadline
+The staff group is reminded one working day before each deadline and told once when one passes: one message a
+day for each kind, listing the tickets; each ticket, stage and deadline is recorded in `aspiration_notice`, so
+neither a second worker nor a restart nor the outbox's retention repeats one (a new classification makes a
+new deadline, and that one is announced too).  The share of tickets answered within their deadline
 is counted per section and month of the deadline: /status and the monthly post show it.
 """
 
@@ -169,43 +170,26 @@ def citizen_note(rt: Runtime, a: Aspiration, lang: str) -> str:
 # --- the staff group: reminder one working day before, notice once passed -------------------------------------
 
 
-def _staff_notice(rt: Runtime, a: Aspiration, stage: str, day: date, *, passed: bool) -> NewMessage:
-    lang = rt.settings.language
-    key = "deadline.staff_passed" if passed else "deadline.staff_soon"
+@dataclass(frozen=True)
+class Notice:
+    """One stage of one ticket to tell the staff group about: due on the next working day, or passed."""
 
-    def render(excerpt: str) -> str:
-        return t(
-            key,
-            lang,
-            ticket=a.ticket,
-            stage=t(f"deadline.stage_{stage}", lang),
-            date=long_date(day, lang),
-            section=html.escape(a.section),
-            classification=label(classification_of(a), lang),
-            status=t(f"aspiration.status_{a.status}", lang),
-            excerpt=html.escape(excerpt),
-        )
+    ticket: Aspiration
+    stage: str
+    day: date
+    passed: bool
 
-    text = render(texts.shorten(a.text, min(300, texts.TEXT_LIMIT - texts.visible_length(render("")))))
-    return NewMessage(
-        key=f"{'asp_late' if passed else 'asp_due'}:{a.id}:{stage}:{day.isoformat()}",
-        kind=MessageKind.DEADLINE_PASSED if passed else MessageKind.DEADLINE_SOON,
-        chat_id=rt.settings.staff_chat_id or 0,
-        payload={"text": text, "parse_mode": "HTML", "buttons": []},
-        due_at=rt.clock.now(),
-        priority=5,
-    )
+    @property
+    def key(self) -> str:
+        """Once per ticket, stage and deadline: a new classification makes a new deadline, told again."""
+        return f"{'late' if self.passed else 'due'}:{self.ticket.id}:{self.stage}:{self.day.isoformat()}"
 
 
-def _ticket_of(key: str) -> int:
-    return int(key.split(":")[1])
-
-
-def notices_due(rt: Runtime, tickets: list[Aspiration], today: date) -> list[NewMessage]:
+def notices_due(rt: Runtime, tickets: list[Aspiration], today: date) -> list[Notice]:
     """For each ticket and stage not yet done: a reminder from the working day before its deadline until the
-    deadline's day, a notice once the day has passed (their keys make each one once)."""
+    deadline's day, a notice once the day has passed (recorded in `aspiration_notice`: each one once)."""
     calendar = calendar_of(rt)
-    messages = []
+    found = []
     for a in tickets:
         d = deadlines_of(rt, a)
         for stage in STAGES:
@@ -215,10 +199,40 @@ def notices_due(rt: Runtime, tickets: list[Aspiration], today: date) -> list[New
                 continue
             day = d.of(stage)
             if today > day:
-                messages.append(_staff_notice(rt, a, stage, day, passed=True))
+                found.append(Notice(a, stage, day, passed=True))
             elif today >= calendar.previous(day):
-                messages.append(_staff_notice(rt, a, stage, day, passed=False))
-    return messages
+                found.append(Notice(a, stage, day, passed=False))
+    return found
+
+
+def staff_message(rt: Runtime, notices: list[Notice], today: date, *, passed: bool) -> NewMessage:
+    """One message a day for the staff group per kind (due soon / passed), however many tickets: a busy
+    week after a session with many survey suggestions must not bury the group in alerts."""
+    lang = rt.settings.language
+    items = [
+        t(
+            "deadline.staff_item",
+            lang,
+            ticket=n.ticket.ticket,
+            stage=t(f"deadline.stage_{n.stage}", lang),
+            date=long_date(n.day, lang),
+            section=html.escape(n.ticket.section),
+            classification=label(classification_of(n.ticket), lang),
+            status=t(f"aspiration.status_{n.ticket.status}", lang),
+            excerpt=html.escape(texts.shorten(" ".join(n.ticket.text.split()), 120)),
+        )
+        for n in sorted(notices, key=lambda n: (n.day, n.ticket.id, n.stage))
+    ]
+    key = "deadline.staff_passed" if passed else "deadline.staff_soon"
+    text = texts.fit_list(lambda joined: t(key, lang, count=len(items), items=joined), items, sep="\n\n")
+    return NewMessage(
+        key=f"{'asp_late' if passed else 'asp_due'}:{today.isoformat()}",
+        kind=MessageKind.DEADLINE_PASSED if passed else MessageKind.DEADLINE_SOON,
+        chat_id=rt.settings.staff_chat_id or 0,
+        payload={"text": text, "parse_mode": "HTML", "buttons": []},
+        due_at=rt.clock.now(),
+        priority=5,
+    )
 
 
 async def watch(rt: Runtime) -> int:
@@ -248,8 +262,13 @@ async def watch(rt: Runtime) -> int:
         await meta.put(conn, "deadline_watch_date", today.isoformat())
         tickets = await store.watched(conn, datetime.fromisoformat(since))
         notices = notices_due(rt, tickets, today)
-        fresh = await store.claim_notices(conn, [(m.key, _ticket_of(m.key)) for m in notices], now)
-        queued = await outbox.enqueue(conn, [m for m in notices if m.key in fresh], now)
+        fresh = await store.claim_notices(conn, [(n.key, n.ticket.id) for n in notices], now)
+        messages = [
+            staff_message(rt, chosen, today, passed=passed)
+            for passed in (False, True)
+            if (chosen := [n for n in notices if n.key in fresh and n.passed == passed])
+        ]
+        queued = await outbox.enqueue(conn, messages, now)
     if queued:
         rt.wake_sender()
     return queued
