@@ -63,7 +63,7 @@ async def test_reminder_breach_notice_once_across_restart_and_the_share_publishe
         assert _deadline_messages(sb) == []  # two working days before: nothing yet
         await _day(sb, datetime(2026, 3, 26, 9, 0, tzinfo=TZ))
         [soon] = _deadline_messages(sb)
-        assert "2 batas waktu aspirasi pada hari kerja berikutnya" in soon
+        assert "2 batas waktu aspirasi segera tiba" in soon
         assert "ASP-2026-0001</b>: batas tanggapan pertama Jumat, 27 Maret 2026" in soon
         assert "ASP-2026-0002</b>: batas tanggapan pertama Jumat, 27 Maret 2026" in soon
         _staff_edit(sb, "ASP-2026-0001", Status="Diproses", Tanggapan="Jadwal kami umumkan pekan depan.")

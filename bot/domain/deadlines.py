@@ -289,16 +289,16 @@ class Share:
         return 100.0 * self.on_time / self.due if self.due else 0.0
 
 
-# 60 working days are about three months: a ticket due in a month was created at most this long before it.
-_LONGEST = timedelta(days=200)
-
-
 async def shares(rt: Runtime, start: datetime, end: datetime) -> dict[str, Share]:
     """Per section, the tickets whose follow-up deadline falls in [start, end): on time, and due so far (a
     ticket still open before its deadline counts once its outcome is known)."""
     now = rt.clock.now()
+    # A ticket due in the month arrived at most this long before it (five working days take at most seven
+    # calendar days, plus the holidays and cuti bersama of the year).
+    cfg = rt.settings
+    longest = max(cfg.aspiration_followup_days, cfg.aspiration_dispute_days, cfg.aspiration_field_check_days)
     async with rt.store.connect() as conn:
-        tickets = await store.created_between(conn, start - _LONGEST, end)
+        tickets = await store.created_between(conn, start - timedelta(days=longest * 7 // 5 + 60), end)
     first, last = start.astimezone(rt.tz).date(), end.astimezone(rt.tz).date()
     result: dict[str, Share] = defaultdict(Share)
     for a in tickets:
