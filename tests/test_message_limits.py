@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.base.i18n import t
+from bot.base.settings import load_settings
 from bot.dev.emulator.telegram import _parsed_length
-from bot.domain import aspirations, texts
+from bot.domain import aspirations, deadlines, lapor, texts
 from bot.domain.announcements import schedule_entry, schedule_pages
 from bot.domain.parsing import ParseError, parse_when
 from bot.domain.survey import engine
@@ -144,12 +145,45 @@ def test_the_survey_summary_fits_whatever_the_reasons(reasons, saran, lang):
     assert any(code == "k" for row in view.buttons for _, code in row)  # Kirim is there
 
 
+def _staff_rt(lang: str = "id") -> SimpleNamespace:
+    return SimpleNamespace(
+        settings=load_settings(None, staff_chat_id=-100, language=lang),
+        clock=SimpleNamespace(now=lambda: NOW),
+        tz=JAKARTA,
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    text=typed,
+    section=st.text(min_size=1, max_size=80),
+    response=typed,
+    lang=st.sampled_from(["id", "en"]),
+    passed=st.booleans(),
+    named=st.booleans(),
+    count=st.integers(min_value=1, max_value=60),
+)
+def test_deadline_notices_and_the_lapor_text_fit(text, section, response, lang, passed, named, count):
+    """The staff group's daily deadline message (however many tickets), and the text for SP4N-LAPOR!."""
+    rt = _staff_rt(lang)
+    ticket = _ticket(text=text or "x", section=section, response=response, status="Baru")
+    notices = [
+        deadlines.Notice(
+            replace(ticket, id=n, ticket=f"ASP-2026-{n:04d}"), deadlines.RESPONSE, NOW.date(), passed
+        )
+        for n in range(1, count + 1)
+    ]
+    message = deadlines.staff_message(rt, notices, NOW.date(), passed=passed)
+    assert fits(message.payload["text"])
+    assert "ASP-2026-0001" in message.payload["text"]  # at least the first whole
+    report = lapor.report_text(rt, ticket, "N" * 300 if named else None)
+    assert fits(report)
+
+
 @settings(max_examples=40, deadline=None)
 @given(text=typed, section=st.text(min_size=1, max_size=80), photo=st.booleans())
 def test_the_staff_alert_fits_as_a_message_and_as_a_caption(text, section, photo):
-    rt = SimpleNamespace(
-        settings=SimpleNamespace(staff_chat_id=-100, language="id"), clock=SimpleNamespace(now=lambda: NOW)
-    )
+    rt = _staff_rt()
     alert = aspirations._staff_alert(
         rt,
         _ticket(text=text or "x", section=section, photo_file_id="F" if photo else None),

@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -79,6 +80,14 @@ class Settings(BaseSettings):
     aspiration_overdue_days: int = Field(default=3, ge=1, le=366)
     # Local hour of the staff digest of waiting tickets; the monthly community post goes out an hour later.
     digest_hour: int = Field(default=8, ge=0, le=22)
+    # Deadlines of aspirations in working days (SP4N-LAPOR!): the first response; the follow-up of information
+    # requests, complaints and suggestions; of disputes without a field check; of cases needing one.
+    aspiration_response_days: int = Field(default=3, ge=1, le=60)
+    aspiration_followup_days: int = Field(default=5, ge=1, le=60)
+    aspiration_dispute_days: int = Field(default=14, ge=1, le=120)
+    aspiration_field_check_days: int = Field(default=60, ge=1, le=250)
+    # The office's joint leave days (cuti bersama, set each year by decree): not working days.
+    cuti_bersama: Annotated[list[date], NoDecode] = Field(default_factory=list)
     monthly_post: bool = True
     # Days a sent message keeps its text (and, for a person, their chat), and a row written to the spreadsheet
     # its values; see bot.domain.retention.
@@ -100,6 +109,23 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("cuti_bersama", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        days = []
+        for part in _split_list(value):
+            for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+                try:
+                    days.append(datetime.strptime(part, pattern).date())
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise ValueError(f'tanggal seperti 2026-03-18, dipisahkan koma ("{part[:40]}" bukan tanggal)')
+        return days
 
     @field_validator("timezone")
     @classmethod

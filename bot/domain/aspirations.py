@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.base.i18n import format_date, t
-from bot.domain import texts
+from bot.domain import deadlines, lapor, texts
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
@@ -43,6 +43,13 @@ STATUS_ALIASES = {name.lower(): name for name in store.STATUSES} | {
     "resolved": "Selesai",
     "tolak": "Ditolak",
     "rejected": "Ditolak",
+    "diteruskan ke lapor!": "Diteruskan",
+    "diteruskan ke lapor": "Diteruskan",
+    "teruskan ke lapor!": "Diteruskan",
+    "teruskan ke lapor": "Diteruskan",
+    "lapor": "Diteruskan",
+    "lapor!": "Diteruskan",
+    "forwarded": "Diteruskan",
 }
 YES = {"ya", "y", "yes", "true", "1", "✓", "✔", "publik", "public"}
 NO = {"", "tidak", "tdk", "t", "no", "n", "false", "0", "-"}
@@ -100,12 +107,23 @@ async def sheet_row(conn: Connection, rt: Runtime, a: Aspiration) -> dict[str, A
         "Bidang": a.section,
         "Sesi": await store_sessions.label(conn, a.session_id),
         "Kategori": t(f"aspiration.category_{a.category}", "id"),
+        "Klasifikasi": deadlines.label(deadlines.classification_of(a)),
         "Isi": text,
         "Pengirim": sender,
         "Status": a.status,
+        **deadline_cells(rt, a),
         "Tanggapan": a.response,
         "Publik": "Ya" if a.public else "Tidak",
         "Status Bot": "OK",
+    }
+
+
+def deadline_cells(rt: Runtime, a: Aspiration) -> dict[str, str]:
+    """Batas tanggapan and Batas tindak lanjut as the sheet shows them ("Kamis, 26 Maret 2026")."""
+    due = deadlines.deadlines_of(rt, a)
+    return {
+        "Batas tanggapan": deadlines.long_date(due.response, "id"),
+        "Batas tindak lanjut": deadlines.long_date(due.followup, "id"),
     }
 
 
@@ -123,6 +141,8 @@ def _staff_alert(rt: Runtime, a: Aspiration, session_label: str) -> NewMessage |
             ticket=a.ticket,
             section=html.escape(a.section),
             category=t(f"aspiration.category_{a.category}", lang),
+            classification=deadlines.label(deadlines.classification_of(a), lang),
+            due=deadlines.long_date(deadlines.deadlines_of(rt, a).response, lang),
             session=html.escape(session_label) if session_label else "–",
             text=html.escape(body),
         )
@@ -174,6 +194,7 @@ async def create_ticket(
         photo_file_id=photo_file_id,
         sender_name=sender_name,
         route=(person, chat_id, language),
+        classification=deadlines.default_for(store.CATEGORY_DIRECT),
     )
     assert a is not None  # only source-keyed tickets can already exist
     await store.use_quota(conn, quota_key(rt, person, _today(rt)), _today(rt))
@@ -212,16 +233,21 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
             now=now,
             year=now.astimezone(rt.tz).year,
             source_key=f"survey:{response.id}:{key}",
+            classification=deadlines.default_for(store.CATEGORY_SURVEY),
         )
         if a is not None:
             await _announce_new(conn, rt, a)
 
 
-def my_tickets_text(tickets: list[Aspiration], lang: str, tz: ZoneInfo) -> str:
+def my_tickets_text(
+    tickets: list[Aspiration], lang: str, tz: ZoneInfo, notes: dict[int, str] | None = None
+) -> str:
     """/aspirasiku: the person's latest tickets, newest first, with status and the staff reply (shortened:
-    the whole reply reached them when it was given); as many whole tickets as one message holds."""
+    the whole reply reached them when it was given), and under each its `notes` line (the deadline, see
+    `bot.domain.deadlines.citizen_note`); as many whole tickets as one message holds."""
     items = []
     for a in tickets:
+        note = (notes or {}).get(a.id, "")
         reply = a.response.strip()
         items.append(
             t(
@@ -236,6 +262,7 @@ def my_tickets_text(tickets: list[Aspiration], lang: str, tz: ZoneInfo) -> str:
                 if reply
                 else "",
             )
+            + (f"\n{note}" if note else "")
         )
     return texts.fit_list(lambda joined: t("aspiration.mine", lang, items=joined), items, sep="\n\n")
 
@@ -300,6 +327,7 @@ def _staff_cells(row: SheetRow) -> tuple[str, ...]:
         str(parse_status(values.get("Status", "")) or values.get("Status", "").strip()),
         values.get("Tanggapan", "").strip(),
         str(parse_public(values.get("Publik", ""))),
+        str(deadlines.parse_classification(values.get("Klasifikasi", ""))),
     )
 
 
@@ -322,6 +350,7 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
             continue
         status = parse_status(values.get("Status", ""))
         public = parse_public(values.get("Publik", ""))
+        classification = deadlines.parse_classification(values.get("Klasifikasi", ""))
         bot_status: str | None = None
         problem = True
         if row.row_number in duplicates:  # copies of one ticket: applied once, or not at all
@@ -343,6 +372,13 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
                 )
             elif public is None:
                 bot_status = t("aspiration.sheet_bad_public", "id", value=values.get("Publik", "").strip())
+            elif classification is None:
+                bot_status = t(
+                    "aspiration.sheet_bad_classification",
+                    "id",
+                    value=values.get("Klasifikasi", "").strip(),
+                    choices=", ".join(deadlines.label(c) for c in deadlines.CLASSIFICATIONS),
+                )
             else:
                 problem = False
                 changed = await store.apply_staff_change(
@@ -352,7 +388,13 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
                     response=values.get("Tanggapan", "").strip(),
                     public=public,
                     now=now,
+                    classification=classification or None,
                 )
+                current = await store.get(conn, a.id)
+                assert current is not None
+                _keep_deadlines_current(rt, current, row, result)
+                if current.forwarded_at == now and a.forwarded_at is None:
+                    await lapor.forwarded(conn, rt, current)
                 if changed is not None:
                     route = await store.route_of(conn, a.id)
                     if route is None:
@@ -385,6 +427,15 @@ async def apply_sheet_rows(rt: Runtime, rows: list[SheetRow]) -> SheetReadResult
     if result.notified:
         rt.wake_sender()
     return result
+
+
+def _keep_deadlines_current(rt: Runtime, a: Aspiration, row: SheetRow, result: SheetReadResult) -> None:
+    """The row's Klasifikasi and deadline cells as the ticket has them now: a new classification moves the
+    follow-up deadline, an empty cell shows the default, a new cuti bersama setting moves both dates."""
+    wanted = {"Klasifikasi": deadlines.label(deadlines.classification_of(a))} | deadline_cells(rt, a)
+    for header, value in wanted.items():
+        if row.values.get(header, "").strip() != value:
+            result.updates.append(CellUpdate(row.row_number, header, value))
 
 
 # --- staff group: the daily digest of waiting tickets --------------------------------------------------

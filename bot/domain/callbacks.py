@@ -24,6 +24,7 @@ class Cb(StrEnum):
     EXPORT = "ek"
     ASPIRATION = "as"
     DELETE_ME = "hd"
+    LAPOR = "lr"
 
 
 def pack(prefix: Cb, *parts: object) -> str:

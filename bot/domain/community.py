@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.base.i18n import t
-from bot.domain import texts
+from bot.domain import deadlines, texts
 from bot.domain.kinds import MessageKind
 from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
@@ -96,7 +96,8 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
         if a.status == "Selesai" and a.resolved_at is not None and start <= a.resolved_at < end
     ]
     resolved = Counter(a.section for a in resolved_tickets)
-    if not received and not resolved and not sessions:
+    on_time = await deadlines.shares(rt, start, end)
+    if not received and not resolved and not sessions and not on_time:
         return None
     parts = [t("monthly.title", lang, month=month.label(lang), office=html.escape(rt.settings.office_name))]
     if received or resolved:
@@ -119,6 +120,8 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
                 resolved=sum(resolved.values()),
             )
         )
+    if on_time:
+        parts.append(t("deadline.monthly", lang, lines="\n".join(deadlines.share_lines(on_time, lang))))
     public_at: int | None = None
     public = [a for a in resolved_tickets if a.public and a.response.strip()]
     if public:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.domain import aspirations, community, reporting, retention, sessions
+from bot.domain import aspirations, community, deadlines, reporting, retention, sessions
 from bot.domain.kinds import ScheduleKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
@@ -33,6 +33,7 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     invitations.remind_unfinished,
     reporting.watch_ikm,
     aspirations.daily_digest,
+    deadlines.watch,
     community.monthly_post,
     retention.purge,
 )

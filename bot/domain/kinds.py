@@ -24,6 +24,10 @@ class MessageKind(StrEnum):
     STAFF_ALERT = "staff_alert"
     STAFF_DIGEST = "staff_digest"
     ASPIRATION_UPDATE = "aspiration_update"
+    DEADLINE_SOON = "deadline_soon"  # staff group: an aspiration's deadline is the next working day
+    DEADLINE_PASSED = "deadline_passed"  # staff group: an aspiration's deadline passed unanswered
+    LAPOR_TEXT = "lapor_text"  # staff group: the text prepared for SP4N-LAPOR!
+    LAPOR_CITIZEN = "lapor_citizen"  # the citizen: where the ticket went, and may their name go with it
 
 
 class ScheduleKind(StrEnum):

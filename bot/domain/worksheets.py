@@ -56,8 +56,10 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
     }
 
 
-# Aspiration tickets: staff set Status (Baru/Diproses/Selesai/Ditolak), write Tanggapan and Publik (Ya/Tidak);
-# the bot reads them back and tells the citizen (see bot/domain/aspirations.py).
+# Aspiration tickets: staff set Status (Baru/Diproses/Selesai/Ditolak/Diteruskan), Klasifikasi (Informasi,
+# Keluhan, Saran, Sengketa, Pengaduan perlu peninjauan lapangan), write Tanggapan and Publik (Ya/Tidak); the bot
+# reads them back, tells the citizen, and keeps the two deadlines current (bot/domain/aspirations.py,
+# bot/domain/deadlines.py).  A workbook made before the deadlines gets the three new columns at its end.
 ASPIRASI = WorksheetSpec(
     "Aspirasi",
     (
@@ -66,9 +68,12 @@ ASPIRASI = WorksheetSpec(
         "Bidang",
         "Sesi",
         "Kategori",
+        "Klasifikasi",
         "Isi",
         "Pengirim",
         "Status",
+        "Batas tanggapan",
+        "Batas tindak lanjut",
         "Tanggapan",
         "Publik",
         "Status Bot",

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import schema as s
 
-STATUSES = ("Baru", "Diproses", "Selesai", "Ditolak")
+# "Diteruskan": staff forwarded it to SP4N-LAPOR! because the office cannot resolve it itself.
+STATUSES = ("Baru", "Diproses", "Selesai", "Ditolak", "Diteruskan")
 OPEN_STATUSES = ("Baru", "Diproses")
+CLOSED_STATUSES = ("Selesai", "Ditolak", "Diteruskan")
 CATEGORY_DIRECT = "langsung"
 CATEGORY_SURVEY = "survei"
 TICKET_LOCK = 0x61737069  # PostgreSQL advisory lock taken while numbering a ticket
@@ -38,6 +40,10 @@ class Aspiration:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    classification: str | None = None
+    first_response_at: datetime | None = None
+    forwarded_at: datetime | None = None
+    lapor_consent: bool | None = None
 
 
 _FIELDS = list(Aspiration.__dataclass_fields__)
@@ -85,6 +91,7 @@ async def create(
     sender_name: str | None = None,
     source_key: str | None = None,
     route: tuple[str, int, str] | None = None,
+    classification: str | None = None,
 ) -> Aspiration | None:
     """Insert a ticket (and its route) numbered next in its year; None if `source_key` already exists.
 
@@ -119,6 +126,7 @@ async def create(
             public=False,
             version=0,
             source_key=source_key,
+            classification=classification,
             created_at=now,
             updated_at=now,
         )
@@ -192,25 +200,45 @@ async def use_quota(conn: AsyncConnection, key: str, day: date) -> None:
 
 
 async def apply_staff_change(
-    conn: AsyncConnection, aspiration_id: int, *, status: str, response: str, public: bool, now: datetime
+    conn: AsyncConnection,
+    aspiration_id: int,
+    *,
+    status: str,
+    response: str,
+    public: bool,
+    now: datetime,
+    classification: str | None = None,
 ) -> Aspiration | None:
     """Record what staff set in the sheet; bumps the version only when status or reply changed.
 
-    Returns the updated ticket when the citizen has something new to hear, else None.
+    Returns the updated ticket when the citizen has something new to hear, else None.  The first change the
+    citizen hears of is the ticket's first response; a closing status (Selesai, Ditolak, Diteruskan) its
+    follow-up; both are kept once, for the deadlines.  A new classification alone tells nobody anything.
     """
     current = await get(conn, aspiration_id)
     if current is None:
         return None
+    classification = classification or current.classification
     told_changed = current.status != status or current.response != response
-    if not told_changed and current.public == public:
+    if not told_changed and current.public == public and current.classification == classification:
         return None
-    values: dict[str, Any] = {"status": status, "response": response, "public": public, "updated_at": now}
+    values: dict[str, Any] = {
+        "status": status,
+        "response": response,
+        "public": public,
+        "classification": classification,
+        "updated_at": now,
+    }
     if told_changed:
         values["version"] = current.version + 1
-    if status in ("Selesai", "Ditolak") and current.resolved_at is None:
+        if current.first_response_at is None:
+            values["first_response_at"] = now
+    if status in CLOSED_STATUSES and current.resolved_at is None:
         values["resolved_at"] = now
     elif status in OPEN_STATUSES:
         values["resolved_at"] = None
+    if status == "Diteruskan" and current.forwarded_at is None:
+        values["forwarded_at"] = now
     await conn.execute(update(s.aspiration).where(s.aspiration.c.id == aspiration_id).values(**values))
     return await get(conn, aspiration_id) if told_changed else None
 
@@ -222,6 +250,52 @@ async def waiting(conn: AsyncConnection, older_than: datetime) -> list[Aspiratio
         .order_by(s.aspiration.c.created_at)
     )
     return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def watched(conn: AsyncConnection, since: datetime) -> list[Aspiration]:
+    """Tickets created since `since` still waiting for their first response or their follow-up (the ones
+    whose deadlines the staff group is reminded of)."""
+    a = s.aspiration
+    q = (
+        select(a)
+        .where(a.c.created_at >= since, a.c.first_response_at.is_(None) | a.c.resolved_at.is_(None))
+        .order_by(a.c.id)
+    )
+    return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def claim_notices(conn: AsyncConnection, keys: list[tuple[str, int]], now: datetime) -> set[str]:
+    """Record deadline notices (key, ticket id) as given; returns the keys not given before (those to send).
+    Conditional inserts, so two workers never both claim one."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    new = set()
+    for key, aspiration_id in keys:
+        result = await conn.execute(
+            insert(s.aspiration_notice)
+            .values(key=key, aspiration_id=aspiration_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        if result.rowcount:
+            new.add(key)
+    return new
+
+
+async def created_between(conn: AsyncConnection, start: datetime, end: datetime) -> list[Aspiration]:
+    a = s.aspiration
+    q = select(a).where(a.c.created_at >= start, a.c.created_at < end).order_by(a.c.id)
+    return [_aspiration(r) for r in await conn.execute(q)]
+
+
+async def record_lapor_consent(conn: AsyncConnection, aspiration_id: int, consent: bool) -> Aspiration | None:
+    """The citizen's answer about their name in the SP4N-LAPOR! report: kept once, only for a forwarded
+    ticket (a second press, or a press on a ticket not forwarded, changes nothing and returns None)."""
+    a = s.aspiration
+    result = await conn.execute(
+        update(a)
+        .where(a.c.id == aspiration_id, a.c.forwarded_at.is_not(None), a.c.lapor_consent.is_(None))
+        .values(lapor_consent=consent)
+    )
+    return await get(conn, aspiration_id) if result.rowcount else None
 
 
 async def in_period(conn: AsyncConnection, start: datetime, end: datetime) -> list[Aspiration]:

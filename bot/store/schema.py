@@ -269,6 +269,15 @@ aspiration = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
+    # Revision 0010: what kind of request it is (Informasi, Keluhan, Saran, Sengketa, Lapangan), which sets
+    # its follow-up deadline in working days; staff change it in the sheet (bot.domain.deadlines).
+    Column("classification", String(16)),
+    # The first staff change the citizen was told about (status or reply): the first-response deadline.
+    Column("first_response_at", UTCDateTime),
+    # "Teruskan ke LAPOR!": when staff forwarded it, and whether the citizen let their name go with it
+    # (None: not asked or not answered yet).
+    Column("forwarded_at", UTCDateTime),
+    Column("lapor_consent", Boolean),
     UniqueConstraint("year", "seq", name="uq_aspiration_seq"),
 )
 Index("ix_aspiration_status", aspiration.c.status, aspiration.c.created_at)
@@ -309,4 +318,15 @@ aspiration_quota = Table(
     Column("key", String(64), primary_key=True),
     Column("day", Date, nullable=False),
     Column("used", Integer, nullable=False, default=0),
+)
+
+# Deadline reminders and breach notices the staff group was given (revision 0010), one row per ticket, stage
+# and deadline: "nothing twice" must outlive the outbox, which forgets a private chat's keys after the
+# retention period while a ticket can stay overdue for months.
+aspiration_notice = Table(
+    "aspiration_notice",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 
 from bot.base.i18n import t
-from bot.domain import aspirations, links
+from bot.domain import aspirations, deadlines, lapor, links
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.store import aspirations as store
 from bot.store.aspirations import AspirationDraft
@@ -291,7 +291,39 @@ async def my_tickets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not tickets:
         await update.effective_message.reply_text(t("aspiration.mine_empty", lang))
         return
-    await update.effective_message.reply_html(aspirations.my_tickets_text(tickets, lang, rt.tz))
+    notes = {a.id: deadlines.citizen_note(rt, a, lang) for a in tickets}
+    await update.effective_message.reply_html(aspirations.my_tickets_text(tickets, lang, rt.tz, notes))
+
+
+async def lapor_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The citizen's answer to "may your name go to SP4N-LAPOR!?" under the forwarding message."""
+    query = update.callback_query
+    rt = rt_of(context)
+    lang = lang_of(update, context)
+    parts = unpack(query.data, Cb.LAPOR)
+    if (
+        parts is None
+        or len(parts) != 2
+        or not parts[0].isdigit()
+        or parts[1] not in ("0", "1")
+        or update.effective_chat.type != ChatType.PRIVATE
+    ):
+        await query.answer(t("common.stale_button", lang))
+        return
+    user = update.effective_user
+    reply = await lapor.consent(
+        rt,
+        int(parts[0]),
+        aspirations.person_of(rt, user.id),
+        parts[1] == "1",
+        user.full_name + (f" (@{user.username})" if user.username else ""),
+    )
+    if reply is None:
+        await query.answer(t("lapor.stale", lang))
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await update.effective_message.reply_text(reply)
 
 
 def build_aspiration_handlers() -> list[tuple[object, int]]:
@@ -301,5 +333,6 @@ def build_aspiration_handlers() -> list[tuple[object, int]]:
         (CommandHandler(["aspirasi", "feedback"], aspiration_command), 0),
         (CommandHandler(["aspirasiku", "mytickets"], my_tickets), 0),
         (CallbackQueryHandler(button, pattern=pattern(Cb.ASPIRATION)), 0),
+        (CallbackQueryHandler(lapor_consent, pattern=pattern(Cb.LAPOR)), 0),
         (MessageHandler(private, typed), -1),
     ]

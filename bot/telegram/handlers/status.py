@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import format_when, t
+from bot.domain import deadlines
 from bot.store import chats, outbox, sheet_rows
 from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
 
@@ -57,4 +58,5 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sheets=lag,
         chat_id=update.effective_chat.id,
     )
+    text += "\n\n" + await deadlines.status_text(rt, lang)
     await update.effective_message.reply_html(text)
