@@ -82,6 +82,11 @@ def test_the_paper_form_prints_the_chat_questions_with_the_session_and_its_qr_co
         for option in q.options:
             assert option.label["id"] in text, (q.key, option.label["id"])
     assert defn.followup_text["id"] in text  # the chat's "what should we improve" after a low answer
+    pages = [_flat(page.extract_text()) for page in reader.pages]
+    for q in questions:  # never a question on one page and its answers on the next
+        assert any(
+            _flat(q.text["id"]) in page and all(o.label["id"] in page for o in q.options) for page in pages
+        ), q.key
     assert defn.question("kehadiran").text["id"] not in text  # chat-only, branches on the answer
     assert "IPAK" not in text and defn.question("ipak_pungli").text["id"] not in text  # off by default
 
