@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from matplotlib import font_manager
@@ -33,7 +34,7 @@ SARAN_LINES = 5
 QR_SIZE = 42.0
 
 TEMPLATE_ROWS = 500  # rows with dropdowns and the automatic sesi/bidang/tanggal (a session's paper forms)
-AUTO_COLUMNS = ("sesi", "bidang", "tanggal")  # filled by formula as soon as a row has an answer
+AUTO_COLUMNS = ("sesi", "bidang", "tanggal")  # given in row 2, copied down beside the typed rows
 FOLLOWUP_PREFIX = "perbaikan_"  # the reader's column for "what should we improve" after a low answer
 
 
@@ -66,7 +67,7 @@ class PaperForm:
     template_title: str
     template_steps: tuple[str, ...]
     template_headers: tuple[str, str, str]  # column, question, answers
-    template_auto: str  # what the sesi/bidang/tanggal columns say of themselves
+    template_auto: str  # how the sesi/bidang/tanggal columns are filled
     template_pick_error: str
     template_date_error: str
 
@@ -225,81 +226,82 @@ def template_columns(form: PaperForm) -> list[tuple[str, PaperQuestion | None]]:
     return columns
 
 
-def _text_literal(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
+def _put(sheet: Any, row: int, column: int, value: object) -> Any:
+    """Write a cell; text stays text even when it starts with "=" (a label or a section is never a formula)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def render_entry_template(form: PaperForm, path: str | Path) -> Path:
     """A workbook to type the paper forms into: one row per form, a dropdown of the printed labels on every
-    answer, sesi, bidang and tanggal filled by formula once a row has an answer (tanggal may be overwritten),
-    and a "Petunjuk" sheet with the steps, each column's question and its answers (the dropdown lists)."""
+    answer, and a "Petunjuk" sheet with the steps, each column's question and its answers (the dropdown
+    lists).  Row 2 already holds sesi, bidang and the session's date, to copy down beside the typed rows.
+
+    Nothing else is written below the header, no formula and no cell style: an export of the sheet (CSV
+    from Excel or LibreOffice) then holds exactly the rows staff typed, never hundreds of empty ones that a
+    reader could take for respondents.  Column styles (date format, wrapping) apply to what is typed."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Isian"
     guide = book.create_sheet("Petunjuk")
     columns = template_columns(form)
-    first_answer = get_column_letter(len(AUTO_COLUMNS) + 1)
-    last = get_column_letter(len(columns))
     last_row = TEMPLATE_ROWS + 1
 
     guide["A1"] = form.template_title
     guide["A1"].font = Font(bold=True, size=14)
     for row, step in enumerate(form.template_steps, start=2):
-        guide.cell(row=row, column=1, value=step)
+        _put(guide, row, 1, step)
     header_row = len(form.template_steps) + 3
     for col, title in enumerate(form.template_headers, start=1):
-        guide.cell(row=header_row, column=col, value=title).font = Font(bold=True)
+        _put(guide, header_row, col, title).font = Font(bold=True)
     guide.column_dimensions["A"].width = 26
     guide.column_dimensions["B"].width = 70
 
     header_fill = PatternFill("solid", fgColor="DDEBF7")
-    auto_fill = PatternFill("solid", fgColor="EEEEEE")
     guide_row = header_row
+    first_row = {"sesi": form.session_id, "bidang": form.section, "tanggal": form.day}
     for index, (key, q) in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index, value=key)
+        cell = _put(sheet, 1, index, key)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cells = f"{letter}2:{letter}{last_row}"
         width = len(key) + 2
         guide_row += 1
-        guide.cell(row=guide_row, column=1, value=key)
+        _put(guide, guide_row, 1, key)
         if q is None:
-            guide.cell(row=guide_row, column=2, value=form.template_auto)
-            formula = {
-                "sesi": str(form.session_id),
-                "bidang": _text_literal(form.section),
-                "tanggal": f"DATE({form.day.year},{form.day.month},{form.day.day})",
-            }[key]
-            for row in range(2, last_row + 1):
-                auto = sheet.cell(
-                    row=row,
-                    column=index,
-                    value=f'=IF(COUNTA(${first_answer}{row}:${last}{row})=0,"",{formula})',
-                )
-                auto.fill = auto_fill
-                if key == "tanggal":
-                    auto.number_format = "DD/MM/YYYY"
+            _put(guide, guide_row, 2, form.template_auto)
+            _put(guide, guide_row, 3, first_row[key])
+            value = _put(sheet, 2, index, first_row[key])
             if key == "tanggal":
+                value.number_format = sheet.column_dimensions[letter].number_format = "DD/MM/YYYY"
+                guide.cell(row=guide_row, column=3).number_format = "DD/MM/YYYY"
                 check = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)")
                 check.error = form.template_date_error
-                check.showErrorMessage = True
-                check.add(cells)
-                sheet.add_data_validation(check)
                 width = 12
             else:
-                width = max(width, len(form.section) + 2) if key == "bidang" else width
+                source = f"{quote_sheetname(guide.title)}!$C${guide_row}"
+                check = DataValidation(type="list", formula1=source, allow_blank=True)
+                check.error = form.template_pick_error
+                width = max(width, len(str(first_row[key])) + 4)
+            check.showErrorMessage = True
+            check.prompt = form.template_auto[:255]
+            check.showInputMessage = True
+            check.add(cells)
+            sheet.add_data_validation(check)
             sheet.column_dimensions[letter].width = width
             continue
         if key.startswith(FOLLOWUP_PREFIX):
-            guide.cell(row=guide_row, column=2, value=q.followup)
+            _put(guide, guide_row, 2, q.followup)
             sheet.column_dimensions[letter].width = 30
             continue
-        guide.cell(row=guide_row, column=2, value=q.text)
+        _put(guide, guide_row, 2, q.text)
         guide.cell(row=guide_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         if q.options:
             for offset, label in enumerate(q.options):
-                guide.cell(row=guide_row, column=3 + offset, value=label)
+                _put(guide, guide_row, 3 + offset, label)
             start, end = get_column_letter(3), get_column_letter(2 + len(q.options))
             pick = DataValidation(
                 type="list",
@@ -315,8 +317,7 @@ def render_entry_template(form: PaperForm, path: str | Path) -> Path:
             width = max(width, *(len(label) + 4 for label in q.options))
         else:
             width = 50
-            for row in range(2, last_row + 1):
-                sheet.cell(row=row, column=index).alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.column_dimensions[letter].alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[letter].width = width
     for col in range(3, 3 + max((len(q.options) for _, q in columns if q), default=0)):
         guide.column_dimensions[get_column_letter(col)].width = 24

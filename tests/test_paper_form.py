@@ -161,21 +161,21 @@ def test_the_template_has_the_reader_keys_and_a_dropdown_of_the_printed_answers(
 
     lists = _dropdowns(book)
     answer_columns = [q.key for q in questions if q.options]
-    assert sorted(lists) == sorted(answer_columns)  # every answer column, nothing else
+    assert sorted(lists) == sorted(["sesi", "bidang", *answer_columns])  # every answer column, nothing else
     for q in questions:
         if q.options:
             assert lists[q.key] == [o.label["id"] for o in q.options], q.key
     for key in UNSUR_KEYS:
         assert lists[key] == list(LABELS[key])  # the regulation's labels: the reader knows them
         assert [label_to_value(key, label) for label in lists[key]] == [1, 2, 3, 4]
+    assert lists["sesi"] == [1] and lists["bidang"] == [SECTION]  # the one right value, to pick or copy
     dates = [c for c in sheet.data_validations.dataValidation if c.type == "date"]
     assert len(dates) == 1 and str(dates[0].sqref) == "C2:C501"
-    # sesi, bidang, tanggal fill themselves once a row has an answer: the typed rows land in session #1
-    first, last = "D", sheet.cell(row=1, column=len(headers)).column_letter
-    assert sheet["A2"].value == f'=IF(COUNTA(${first}2:${last}2)=0,"",1)'
-    assert sheet["B2"].value == f'=IF(COUNTA(${first}2:${last}2)=0,"","{SECTION}")'
-    assert sheet["C2"].value == f'=IF(COUNTA(${first}2:${last}2)=0,"",DATE(2030,3,23))'
+    # row 2 holds session, section and date, to copy beside the typed rows; nothing else is below the
+    # header, so an export from Excel or LibreOffice holds only the rows staff typed
+    assert [sheet.cell(row=2, column=c).value for c in (1, 2, 3)] == [1, SECTION, datetime(2030, 3, 23)]
     assert sheet["C2"].number_format == "DD/MM/YYYY"
+    assert sheet.max_row == 2 and all(cell.value is None for cell in sheet[2][3:])
     guide = [row for row in book["Petunjuk"].iter_rows(values_only=True)]
     assert any(row[0] and "import-responses isian.xlsx --session 1" in row[0] for row in guide)
     assert ("persyaratan", defn.question("persyaratan").text["id"], *LABELS["persyaratan"]) in [
@@ -203,7 +203,8 @@ def test_a_typed_template_counts_as_the_paper_forms_said(tmp_path, office):
     for row, ticks in enumerate(forms, start=2):
         for key, tick in ticks.items():
             sheet.cell(row=row, column=column[key], value=lists[key][tick])
-        sheet.cell(row=row, column=column["tanggal"], value=datetime(2030, 3, 23))
+        for auto in ("sesi", "bidang", "tanggal"):  # copied down from row 2 (Ctrl+D)
+            sheet.cell(row=row, column=column[auto], value=sheet.cell(row=2, column=column[auto]).value)
     sheet.cell(row=2, column=column["jenis_kelamin"], value=lists["jenis_kelamin"][1])
     sheet.cell(row=3, column=column["jenis_kelamin"], value=lists["jenis_kelamin"][1])
     sheet.cell(row=2, column=column["umur"], value=lists["umur"][5])
@@ -213,13 +214,16 @@ def test_a_typed_template_counts_as_the_paper_forms_said(tmp_path, office):
 
     csv = tmp_path / "isian.csv"
     pd.read_excel(out, sheet_name=0, dtype=str).to_csv(csv, index=False)
-    result = runner.invoke(app, ["report", "--input", str(csv), "--format", "json", "--env-file", env])
+    typed = pd.read_csv(csv, dtype=str)
+    assert len(typed) == 3 and set(typed["sesi"]) == {"1"} and set(typed["bidang"]) == {SECTION}
+    args = ["report", "--input", str(csv), "--period", "2030-Q1", "--format", "json", "--env-file", env]
+    result = runner.invoke(app, args)  # the period from the forms' date, not the day they were typed
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
 
     nrr = [Fraction(sum(f[key] + 1 for f in forms), len(forms)) for key in UNSUR_KEYS]
     ikm = sum(nrr) / len(nrr) * 25
-    assert report["respondents"] == 3
+    assert report["period"] == "Triwulan I 2030" and report["respondents"] == 3
     assert report["ikm"] == pytest.approx(float(round(ikm, 2)))
     for key, value in zip(UNSUR_KEYS, nrr, strict=True):
         assert report["unsur"][key]["nrr"] == pytest.approx(float(round(value, 4)))
