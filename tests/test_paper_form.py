@@ -70,7 +70,8 @@ def test_the_paper_form_prints_the_chat_questions_with_the_session_and_its_qr_co
 
     reader = PdfReader(out)
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
-    text = _flat(" ".join(page.extract_text() for page in reader.pages))
+    pages = [_flat(page.extract_text()) for page in reader.pages]
+    text = " ".join(pages)
     for expected in (TITLE, WHEN, VENUE, SECTION, "Kantor Kementerian Agama Kota Magelang"):
         assert expected in text, expected
     assert "https://t.me/kemenag_ngopas_bot?start=sv1" in text
@@ -82,7 +83,6 @@ def test_the_paper_form_prints_the_chat_questions_with_the_session_and_its_qr_co
         for option in q.options:
             assert option.label["id"] in text, (q.key, option.label["id"])
     assert defn.followup_text["id"] in text  # the chat's "what should we improve" after a low answer
-    pages = [_flat(page.extract_text()) for page in reader.pages]
     for q in questions:  # never a question on one page and its answers on the next
         assert any(
             _flat(q.text["id"]) in page and all(o.label["id"] in page for o in q.options) for page in pages
@@ -94,8 +94,8 @@ def test_the_paper_form_prints_the_chat_questions_with_the_session_and_its_qr_co
     assert len(qr) == 1
     assert qr[0].image.width == qr[0].image.height  # the QR code, square
     # every page says which session a loose sheet belongs to
-    for number, page in enumerate(reader.pages, start=1):
-        assert f"sesi #1 · {number}/{len(reader.pages)}" in _flat(page.extract_text())
+    for number, page in enumerate(pages, start=1):
+        assert f"sesi #1 · {number}/{len(pages)}" in page
     # large type for older respondents: questions at 14 pt, answers at 13 pt, nothing smaller than 8 pt
     sizes: list[float] = []
     reader.pages[1].extract_text(visitor_text=lambda t, cm, tm, font, size: sizes.append(size))
