@@ -6,6 +6,7 @@ openpyxl) is imported only when a file is rendered, so neither the bot nor `impo
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -121,7 +122,11 @@ def render_xlsx(report: Report, path: str | Path, groups: dict[str, pd.DataFrame
         saran.cell(row=saran.max_row, column=1).data_type = "s"  # literal text, never a formula
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    book.save(out)
+    # Packed in memory and written in one go: openpyxl saving straight to a full disk leaves a half-closed
+    # zip whose clean-up prints a traceback after the polite sentence.
+    packed = io.BytesIO()
+    book.save(packed)
+    out.write_bytes(packed.getvalue())
     return out
 
 

@@ -11,6 +11,7 @@ lock the later save would drop the rows the other wrote.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
@@ -137,8 +138,13 @@ class LocalWorkbook(Workbook):
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=self.TEMP_PREFIX, suffix=".xlsx", dir=target.parent)
             os.close(fd)
-            book.save(tmp)
-            with open(tmp, "rb") as fh:
+            # Packed in memory, then written and synced in one go: openpyxl saving straight to a full
+            # disk leaves a half-closed zip whose clean-up prints a traceback into the log.
+            packed = io.BytesIO()
+            book.save(packed)
+            with open(tmp, "wb") as fh:
+                fh.write(packed.getvalue())
+                fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
         except OSError as exc:  # disk full, folder read-only, opened and locked by Excel on Windows

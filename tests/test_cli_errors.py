@@ -183,6 +183,18 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         Case(("1", "--out", "{jpg}"), code=2, says=".png"),
         Case(("1",), "corrupt", 1, "rusak"),
     ],
+    ("survey", "paper"): [
+        *outputs("1", "--out", "OUT"),
+        Case(("7", "--out", "{new_pdf}"), code=2, says="Sesi #7 tidak ditemukan"),
+        Case(("1", "--out", "{jpg}"), code=2, says=".pdf"),
+        Case(("1", "--out", "{new_pdf}"), "corrupt", 1, "rusak"),
+    ],
+    ("survey", "template"): [
+        *outputs("1", "--out", "OUT"),
+        Case(("7", "--out", "{new_xlsx}"), code=2, says="Sesi #7 tidak ditemukan"),
+        Case(("1", "--out", "{sessions}"), code=2, says=".xlsx", unchanged=("sessions",)),
+        Case(("1", "--out", "{new_xlsx}"), "corrupt", 1, "rusak"),
+    ],
     ("sheets", "init"): [
         Case((), "wb_dir", 2, "bukan berkas biasa", unchanged=("dir",)),
         Case((), "corrupt", 1, "rusak"),
@@ -252,6 +264,8 @@ def make_world(tmp: Path, template: Path) -> dict[str, Path]:
     w["missing"] = tmp / "tidak-ada.csv"
     w["new_backup"] = tmp / "cadangan.db"
     w["jpg"] = tmp / "survei.jpg"
+    w["new_pdf"] = tmp / "formulir.pdf"
+    w["new_xlsx"] = tmp / "isian.xlsx"
     w["binary"] = tmp / "acak.bin"
     w["binary"].write_bytes(bytes(range(256)) * 20)
     w["binary_csv"] = tmp / "acak.csv"
@@ -509,12 +523,19 @@ def test_outputs_on_a_full_disk_are_one_sentence_and_leave_nothing(tmp_path, tem
     commands = {
         "laporan.pdf": f"report --input {world['responses']} --format pdf --out {disk}/laporan.pdf",
         "laporan.json": f"report --input {world['responses']} --format json --out {disk}/laporan.json",
+        "laporan.xlsx": f"report --input {world['responses']} --format xlsx --out {disk}/laporan.xlsx",
         "survei.png": f"survey qr 1 --out {disk}/survei.png",
+        "formulir.pdf": f"survey paper 1 --out {disk}/formulir.pdf",
+        "isian.xlsx": f"survey template 1 --out {disk}/isian.xlsx",
     }
+    runs = [(name, f"{command} --env-file {env}") for name, command in commands.items()]
+    # the local spreadsheet on the full disk too (written by `sheets init`, `sync` and the bot)
+    sheet_env = tmp_path / "wb-on-disk.env"
+    sheet_env.write_text(env.read_text().replace(str(tmp_path / "wb.xlsx"), f"{disk}/wb.xlsx"))
+    runs.append(("wb.xlsx", f"sheets init --env-file {sheet_env}"))
     script = " ; ".join(
-        f"{NGOPAS} {command} --env-file {env} > {tmp_path}/{name}.out 2> {tmp_path}/{name}.err; "
-        f"echo {name}=$?"
-        for name, command in commands.items()
+        f"{NGOPAS} {command} > {tmp_path}/{name}.out 2> {tmp_path}/{name}.err; echo {name}=$?"
+        for name, command in runs
     )
     # fill the small disk first, so that every output meets ENOSPC
     filled = on_a_full_disk(
@@ -530,4 +551,8 @@ def test_outputs_on_a_full_disk_are_one_sentence_and_leave_nothing(tmp_path, tem
         err = (tmp_path / f"{name}.err").read_text().strip()
         assert "Traceback" not in err and len(err.splitlines()) == 1, err
         assert "disk penuh" in err, err
-    assert [line for line in lines if "=" not in line] == ["isi"]  # no .part, no half-written file
+    err = (tmp_path / "wb.xlsx.err").read_text().strip()
+    assert "wb.xlsx=2" in lines and "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert "tidak dapat disimpan" in err and "ruang disk" in err, err
+    # no .part, no half-written file (the spreadsheet's lock file is how writers take turns)
+    assert [line for line in lines if "=" not in line] == [".wb.xlsx.lock", "isi"]

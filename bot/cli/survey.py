@@ -1,14 +1,16 @@
-"""`ngopas survey link | qr`: the survey's link and a QR code to print for the venue."""
+"""`ngopas survey link | qr | paper | template`: the survey's link, its QR code for the venue, the survey on
+paper for those without a phone, and the workbook staff type the paper forms into."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.base.files import FileProblem, atomic_output
+from bot.base.files import FileProblem, atomic_output, check_output
 from bot.cli.common import EnvFile, fail, load, run_async
 
 if TYPE_CHECKING:
@@ -67,8 +69,6 @@ def qr(
 
     Example: ngopas survey qr 12 --out survei-12.png
     """
-    import segno
-
     kind = out.suffix.lower().lstrip(".") or "png"
     if kind not in QR_KINDS:
         fail(
@@ -77,7 +77,79 @@ def qr(
     link = _survey_link(load(env_file), session_id)
     try:
         with atomic_output(out, "Kode QR", "survei.png") as tmp:
-            segno.make(link, error="m").save(str(tmp), kind=kind, scale=10, border=4)
+            _qr_code(link).save(str(tmp), kind=kind, scale=10, border=4)
     except FileProblem as exc:
         fail(str(exc), exc.code)
     typer.echo(f"Kode QR untuk {link} ditulis ke {out}")
+
+
+def _qr_code(link: str) -> Any:
+    """The QR code of a survey link, the same on the venue's poster and on the paper form."""
+    import segno
+
+    return segno.make(link, error="m")
+
+
+def _check_out(out: Path, suffix: str, what: str) -> None:
+    """Refuse, before any work, an output that is no file (a folder, a device) or names another format."""
+    try:
+        check_output(out, f"{what.lower()}{suffix}")
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
+    if out.suffix and out.suffix.lower() != suffix:
+        fail(
+            f"Berkas ini ditulis sebagai {suffix}: beri nama berakhiran {suffix}, mis. {out.with_suffix(suffix)}."
+        )
+
+
+@survey_app.command("paper")
+def paper(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas PDF tujuan (A4).")] = Path("formulir-survei.pdf"),
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Cetak kuesioner survei sesi di kertas A4 (huruf besar, kotak centang, kode QR untuk yang memakai
+    ponsel), dari pertanyaan yang sama dengan survei di Telegram.
+
+    Example: ngopas survey paper 12 --out formulir-12.pdf
+    """
+    from bot.domain.survey.paper import paper_form, write_paper_form
+
+    _check_out(out, ".pdf", "Formulir")
+    settings = load(env_file)
+    link = _survey_link(settings, session_id)
+    png = io.BytesIO()
+    _qr_code(link).save(png, kind="png", scale=10, border=2)
+    form = run_async(settings, lambda rt: paper_form(rt, session_id, link=link, qr_png=png.getvalue()))
+    try:
+        write_paper_form(form, out)
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
+    typer.echo(f"Formulir survei sesi #{session_id} ({len(form.questions)} pertanyaan) ditulis ke {out}.")
+
+
+@survey_app.command("template")
+def template(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas Excel tujuan.")] = Path("isian-survei.xlsx"),
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Templat Excel untuk mengetik formulir kertas: satu baris per formulir, pilihan jawaban dari daftar;
+    hasilnya dimuat dengan `ngopas import-responses`.
+
+    Example: ngopas survey template 12 --out isian-12.xlsx
+    """
+    from bot.domain.sessions import SessionNotFound
+    from bot.domain.survey.paper import paper_form, write_entry_template
+
+    _check_out(out, ".xlsx", "Isian")
+    settings = load(env_file)
+    try:
+        form = run_async(settings, lambda rt: paper_form(rt, session_id, file_name=out.name))
+    except SessionNotFound:
+        fail(f"Sesi #{session_id} tidak ditemukan.")
+    try:
+        write_entry_template(form, out)
+    except FileProblem as exc:
+        fail(str(exc), exc.code)
+    typer.echo(f"Templat isian sesi #{session_id} ditulis ke {out}; ketik satu formulir per baris.")

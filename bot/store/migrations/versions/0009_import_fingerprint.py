@@ -2,7 +2,7 @@
 or sheet again adds nothing (reports.responses_input.fingerprints).  Rows stored before this revision have
 none: they were imported without one and cannot be recognised afterwards.
 
-Revision ID: 0009_import_fingerprint
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03
 """

@@ -6,8 +6,8 @@ survey suggestion is a Saran, a ticket written with /aspirasi a Keluhan, see bot
 deadline clocks (reminders, breach notices) start with the first run after this release, never for older
 tickets.
 
-Revision ID: 0010_aspiration_deadlines
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
