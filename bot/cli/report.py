@@ -30,8 +30,17 @@ def report(
     section: Annotated[str | None, typer.Option("--section", help="Bidang, mis. 'Bimas Islam'.")] = None,
     period: Annotated[str | None, typer.Option("--period", help="2026-07 | 2026-Q3 | 2026-S1 | 2026")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="text, json, png (infografis), pdf (laporan cetak), xlsx (tabel).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, pdf (laporan SKM resmi), docx (laporan SKM untuk disunting di Word), "
+            "png (infografis), xlsx (tabel dan grafik).",
+        ),
     ] = "text",
+    for_print: Annotated[
+        bool,
+        typer.Option("--print", help="Infografis PNG ukuran A4 300 dpi untuk dicetak (default: layar HP)."),
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Tulis ke berkas ini (default: layar).")] = None,
     input_csv: Annotated[
         Path | None, typer.Option("--input", help="Hitung dari CSV (tanpa basis data).")
@@ -51,16 +60,28 @@ def report(
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file, quiet=quiet)
     scope = reporting.Scope(session_id=session, section=section, period=period)
+    if for_print and fmt != "png":
+        fail("--print hanya untuk --format png (infografis A4).")
+
+    async def from_store(rt: Any) -> tuple[Any, dict[int, Any]]:
+        frame = await reporting.responses_frame(rt, session_id=session, section=section)
+        return frame, await reporting.sessions_of(rt, frame)
+
     with progress("Membaca jawaban", quiet=quiet):
         if input_csv is not None:
-            frame = read_csv_or_fail(input_csv)
+            frame, sessions = read_csv_or_fail(input_csv), {}
         else:
-            frame = run_async(
-                settings, lambda rt: reporting.responses_frame(rt, session_id=session, section=section)
-            )
+            frame, sessions = run_async(settings, from_store)
     try:
         with progress(f"Menghitung IKM ({len(frame):,} jawaban)".replace(",", "."), quiet=quiet):
-            built = reporting.build(frame, scope, office_name=settings.office_name)
+            built = reporting.build(
+                frame,
+                scope,
+                office_name=settings.office_name,
+                office=reporting.office_of(settings),
+                sessions=sessions,
+                tz=settings.tz,
+            )
     except reporting.ReportInputError as exc:
         fail(str(exc))
     except reporting.NoReport:
@@ -69,7 +90,7 @@ def report(
         if fmt in reporting.FILE_FORMATS:
             assert out is not None
             with progress(f"Menulis {out.name}", quiet=quiet):
-                reporting.write(built, fmt, out)
+                reporting.write(built, fmt, out, for_print=for_print)
             say(f"{reporting.headline(built)}; laporan ditulis ke {out}", quiet)
             return
         text = reporting.render(built, fmt)

@@ -9,7 +9,7 @@ the respondent chose to give leave the store: no Telegram id, name or pseudonym.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.base.files import atomic_output
-from bot.base.i18n import t
+from bot.base.i18n import format_when, t
+from bot.base.settings import Settings
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -30,11 +31,12 @@ from bot.store.sessions import ScheduleRow, Session
 from bot.store.surveys import Response
 from reports.instrument import PROFILE_KEYS
 from reports.numbers import number
+from reports.office import Office
 
 TITLE = "Survei Kepuasan Masyarakat NGOPAS"
 ALL_PERIODS = "Semua periode"
 TEXT_FORMATS = ("text", "json")
-FILE_FORMATS = ("png", "pdf", "xlsx")
+FILE_FORMATS = ("png", "pdf", "docx", "xlsx")
 FORMATS = TEXT_FORMATS + FILE_FORMATS
 PERIODS = ("month", "quarter", "year", "all")  # the choices staff get in /laporan
 
@@ -120,14 +122,85 @@ async def responses_frame(rt: Runtime, *, session_id: int | None = None, section
     )
 
 
-def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
-    """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left."""
+def office_of(settings: Settings) -> Office:
+    """The letterhead and signature of the office's reports, from its settings."""
+    return Office(
+        name=settings.office_name,
+        address=settings.office_address,
+        phone=settings.office_phone,
+        website=settings.office_website,
+        email=settings.office_email,
+        logo=settings.office_logo,
+        head_title=settings.office_head_title,
+        head_name=settings.office_head_name,
+        head_nip=settings.office_head_nip,
+        city=settings.office_city,
+    )
+
+
+def _session_ids(frame: Any) -> set[int]:
+    """The session numbers in `frame` (a CSV may have none, or "-", in that column)."""
+    if frame.empty or "session_id" not in frame.columns:
+        return set()
+    ids = set()
+    for value in frame["session_id"].dropna().unique():
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+async def sessions_of(rt: Runtime, frame: Any) -> dict[int, Session]:
+    """The sessions the answers of `frame` belong to (title, date, population for the sample target)."""
+    found: dict[int, Session] = {}
+    if not _session_ids(frame):
+        return found
+    async with rt.store.connect() as conn:
+        for session_id in sorted(_session_ids(frame)):
+            session = await store_sessions.get_session(conn, session_id)
+            if session is not None:
+                found[session_id] = session
+    return found
+
+
+def _subject_and_population(
+    frame: Any, scope: Scope, sessions: Mapping[int, Session], tz: Any
+) -> tuple[str, int | None]:
+    """A one-session report is about that session ("Dialog … · Senin, 23 Maret 2026 pukul 09.00 WIB");
+    the population is the sessions' recorded attendance, only when every session recorded one."""
+    ids = _session_ids(frame)
+    subject = ""
+    if scope.session_id is not None and scope.session_id in sessions:
+        session = sessions[scope.session_id]
+        subject = f"{session.title} · {format_when(session.starts_at, 'id', tz)}"
+    elif scope.section:
+        subject = f"Bidang {scope.section}"
+    known = [sessions[i].population for i in ids if i in sessions]
+    population = sum(p for p in known if p) if ids and len(known) == len(ids) and all(known) else None
+    return subject, population
+
+
+def build(
+    frame: Any,
+    scope: Scope,
+    *,
+    office_name: str,
+    office: Office | None = None,
+    sessions: Mapping[int, Session] | None = None,
+    tz: Any = None,
+) -> Built:
+    """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
+
+    `office` gives the letterhead and signature; `sessions` (see `sessions_of`) the session's title and date
+    and the population for the sample target.  The trend compares with the earlier periods of `frame`."""
     from reports.ikm import NoAnswers
     from reports.periods import describe, filter_period
     from reports.report import build_report
 
     if frame.empty:
         raise NoReport
+    history = frame
     label = ALL_PERIODS
     if scope.period:
         if "finished_at" not in frame.columns:
@@ -139,8 +212,21 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
         label = describe(scope.period)
     if frame.empty:
         raise NoReport
+    subject, population = _subject_and_population(frame, scope, sessions or {}, tz)
+    if subject and not scope.period:
+        label = ""  # a session's report is dated by the session and its answers, not "all periods"
     try:
-        report = build_report(frame, title=scope.title, office_name=office_name, period_label=label)
+        report = build_report(
+            frame,
+            title=scope.title,
+            office_name=office_name,
+            period_label=label,
+            office=office,
+            subject=subject,
+            period=scope.period,
+            history=history if "finished_at" in history.columns else None,
+            population=population,
+        )
     except (NoAnswers, KeyError):
         raise NoReport from None
     return Built(report, frame)
@@ -149,7 +235,14 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
 async def report_for(rt: Runtime, scope: Scope) -> Built:
     """The report of `scope` from the store."""
     frame = await responses_frame(rt, session_id=scope.session_id, section=scope.section)
-    return build(frame, scope, office_name=rt.settings.office_name)
+    return build(
+        frame,
+        scope,
+        office_name=rt.settings.office_name,
+        office=office_of(rt.settings),
+        sessions=await sessions_of(rt, frame),
+        tz=rt.tz,
+    )
 
 
 def render(built: Built, fmt: str) -> str:
@@ -159,26 +252,23 @@ def render(built: Built, fmt: str) -> str:
     return render_json(built.report) if fmt == "json" else render_text(built.report)
 
 
-def write(built: Built, fmt: str, path: Path) -> Path:
-    """The report as a file: PNG infographic, printable PDF, or XLSX tables (also per quarter and section).
+def write(built: Built, fmt: str, path: Path, *, for_print: bool = False) -> Path:
+    """The report as a file: the official SKM report (PDF, or DOCX to edit before signing), the infographic
+    (PNG; `for_print`: A4 at 300 dpi), or XLSX tables (also per quarter and section).
 
     Written whole or not at all, and never over a folder, link or device (`bot.base.files.atomic_output`;
     raises `FileProblem`).  CPU work (matplotlib, fpdf2): a bot calls it in a worker thread."""
     from reports.grouping import summarise
-    from reports.render_files import render_pdf, render_png, render_xlsx
+    from reports.render_files import render_file
 
+    groups = {}
+    if fmt == "xlsx":
+        if "finished_at" in built.frame.columns:
+            groups["Per Triwulan"] = summarise(built.frame, "quarter")
+        if "section" in built.frame.columns:
+            groups["Per Bidang"] = summarise(built.frame, "section")
     with atomic_output(path, "Laporan", f"laporan.{fmt}") as tmp:
-        if fmt == "png":
-            render_png(built.report, tmp)
-        elif fmt == "pdf":
-            render_pdf(built.report, tmp)
-        else:
-            groups = {}
-            if "finished_at" in built.frame.columns:
-                groups["Per Triwulan"] = summarise(built.frame, "quarter")
-            if "section" in built.frame.columns:
-                groups["Per Bidang"] = summarise(built.frame, "section")
-            render_xlsx(built.report, tmp, groups)
+        render_file(built.report, fmt, tmp, groups=groups, for_print=for_print)
     return path
 
 
