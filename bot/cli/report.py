@@ -11,6 +11,8 @@ from bot.base.files import FileProblem, atomic_output, read_text
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
+MAX_POPULATION = 100_000_000
+
 
 def read_csv_or_fail(path: Path) -> Any:
     """Responses from a CSV export (UTF-8 or the encoding Excel used), or one clear message: the file cannot
@@ -37,6 +39,13 @@ def report(
             "png (infografis), xlsx (tabel dan grafik).",
         ),
     ] = "text",
+    population: Annotated[
+        int | None,
+        typer.Option(
+            "--population",
+            help="Jumlah penerima layanan pada periode ini: target sampel Krejcie–Morgan dihitung darinya.",
+        ),
+    ] = None,
     for_print: Annotated[
         bool,
         typer.Option("--print", help="Infografis PNG ukuran A4 300 dpi untuk dicetak (default: layar HP)."),
@@ -60,6 +69,8 @@ def report(
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file, quiet=quiet)
     scope = reporting.Scope(session_id=session, section=section, period=period)
+    if population is not None and not 1 <= population <= MAX_POPULATION:
+        fail(f"--population harus 1 sampai {MAX_POPULATION:,} orang.".replace(",", "."))
     if for_print and fmt != "png":
         fail("--print hanya untuk --format png (infografis A4).")
 
@@ -81,6 +92,7 @@ def report(
                 office=reporting.office_of(settings),
                 sessions=sessions,
                 tz=settings.tz,
+                population=population,
             )
     except reporting.ReportInputError as exc:
         fail(str(exc))

@@ -189,11 +189,13 @@ def build(
     office: Office | None = None,
     sessions: Mapping[int, Session] | None = None,
     tz: Any = None,
+    population: int | None = None,
 ) -> Built:
     """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
 
     `office` gives the letterhead and signature; `sessions` (see `sessions_of`) the session's title and date
-    and the population for the sample target.  The trend compares with the earlier periods of `frame`."""
+    and the population for the sample target, unless staff give `population` (the service users of the
+    period, from their own records).  The trend compares with the earlier periods of `frame`."""
     from reports.ikm import NoAnswers
     from reports.periods import describe, filter_period
     from reports.report import build_report
@@ -212,7 +214,8 @@ def build(
         label = describe(scope.period)
     if frame.empty:
         raise NoReport
-    subject, population = _subject_and_population(frame, scope, sessions or {}, tz)
+    subject, recorded = _subject_and_population(frame, scope, sessions or {}, tz)
+    population = population or recorded
     if subject and not scope.period:
         label = ""  # a session's report is dated by the session and its answers, not "all periods"
     try:
