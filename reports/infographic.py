@@ -67,8 +67,8 @@ def _draw(fig: Figure, report: Report) -> None:
         ax_logo.imshow(imread(str(logo)))
         ax_logo.axis("off")
         text_x = 0.18
-    fig.text(text_x, 0.965, _wrap(office.name, 36), color="white", fontsize=12, weight="bold", va="center")
-    fig.text(text_x, 0.925, "Survei Kepuasan Masyarakat", color="#d7f0df", fontsize=10, va="center")
+    fig.text(text_x, 0.988, _wrap(office.name, 34, 2), color="white", fontsize=12, weight="bold", va="top")
+    fig.text(text_x, 0.915, "Survei Kepuasan Masyarakat", color="#d7f0df", fontsize=10, va="bottom")
     fig.text(0.95, 0.962, "NGOPAS", color="white", fontsize=16, weight="bold", ha="right", va="center")
     fig.text(
         0.95,
@@ -79,15 +79,20 @@ def _draw(fig: Figure, report: Report) -> None:
         ha="right",
         va="center",
     )
-    # what and when
-    title = report.subject or "Indeks Kepuasan Masyarakat"
-    fig.text(0.5, 0.875, _wrap(title, 44), ha="center", va="top", fontsize=14, weight="bold")
-    fig.text(0.5, 0.835, _wrap(period_line(report), 56), ha="center", va="top", fontsize=10, color="#444")
+    # what and when: the session (title, then its date) or the survey's name, then the period and its dates
+    subject = report.subject or "Indeks Kepuasan Masyarakat"
+    title, _, when = subject.rpartition(" · ") if " · " in subject else (subject, "", "")
+    title = _wrap(title, 40, 2)
+    fig.text(0.5, 0.888, title, ha="center", va="top", fontsize=14, weight="bold")
+    y = 0.888 - _height(fig, title, 14) - 0.006
+    period = period_line(report)
+    details = [when, f"Jawaban masuk {period}" if when and period else period]
+    fig.text(0.5, y, "\n".join(d for d in details if d), ha="center", va="top", fontsize=10, color="#444")
     # the score
     fig.text(0.5, 0.745, number(r.ikm_rounded), ha="center", fontsize=58, weight="bold", color=colour)
     fig.text(
         0.5,
-        0.715,
+        0.705,
         f"Mutu {r.grade.mutu} · {r.grade.kinerja}",
         ha="center",
         fontsize=16,
@@ -97,7 +102,7 @@ def _draw(fig: Figure, report: Report) -> None:
     respondents = f"{r.respondents} responden"
     if report.progress:
         respondents += f" dari target sampel {report.progress.target} (Krejcie–Morgan)"
-    fig.text(0.5, 0.69, respondents, ha="center", fontsize=10, color="#333")
+    fig.text(0.5, 0.682, respondents, ha="center", fontsize=10, color="#333")
     # the interval legend (what A–D mean)
     spans = charts.intervals()
     for i, (mutu, span, kinerja, _) in enumerate(spans):
@@ -179,7 +184,12 @@ def _profile(fig: Figure, report: Report) -> None:
     fig.text(0.5, 0.225, "Profil responden", ha="center", fontsize=10, weight="bold")
 
 
-def _wrap(text: str, width: int) -> str:
+def _height(fig: Figure, text: str, fontsize: float) -> float:
+    """The height of `text` in figure fractions (lines × 1.2 × font size), to place the next line under it."""
+    return (text.count("\n") + 1) * 1.2 * fontsize / (fig.get_figheight() * 72)
+
+
+def _wrap(text: str, width: int, most: int = 3) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -189,4 +199,6 @@ def _wrap(text: str, width: int) -> str:
             line = f"{line} {word}".strip()
     if line:
         lines.append(line)
-    return "\n".join(lines[:3])
+    if len(lines) > most:
+        lines = [*lines[: most - 1], " ".join(lines[most - 1 :])[: width - 1] + "…"]
+    return "\n".join(lines)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from bot.domain import reporting
 from bot.domain.reporting import Scope
-from reports.infographic import PHONE, figure, render_png
+from reports.infographic import PHONE, PRINT_A4, figure, render_png
 from reports.numbers import number
 from reports.sample import krejcie_morgan
 
@@ -77,17 +78,22 @@ def test_profile_only_when_given(folder):
     assert "Profil responden" not in without and "Jenis kelamin" not in without and "Usia" not in without
 
 
-def test_a_session_infographic_names_the_session_and_its_date_not_all_periods():
+def session_report(title: str = "Dialog Kerukunan Umat Beragama"):
     frame = answers()
     frame = frame[frame["session_id"] == 3]
 
     class Dated:
-        title = "Dialog Kerukunan Umat Beragama"
         starts_at = frame["finished_at"].iloc[0].to_pydatetime().replace(hour=9, minute=0)
         population = 40
 
-    built = reporting.build(frame, Scope(session_id=3), office_name="Kantor", sessions={3: Dated}, tz=TZ)
-    shown = re.sub(r"\s+", " ", "\n".join(texts(figure(built.report))))
+    Dated.title = title
+    return reporting.build(
+        frame, Scope(session_id=3), office_name="Kantor", sessions={3: Dated}, tz=TZ
+    ).report
+
+
+def test_a_session_infographic_names_the_session_and_its_date_not_all_periods():
+    shown = re.sub(r"\s+", " ", "\n".join(texts(figure(session_report()))))
     assert "Semua periode" not in shown
     assert "Dialog Kerukunan Umat Beragama" in shown and "Sabtu, 1 Agustus 2026 pukul 09.00 WIB" in shown
     assert "1–12 Agustus 2026" in shown  # the days its answers came in
@@ -112,3 +118,23 @@ def test_phone_and_print_sizes_not_blank_nothing_cut(folder, for_print, size, dp
         left >= rgb.width * 0.02 and right <= rgb.width * 0.98 and bottom <= body.height - rgb.height * 0.005
     )
     assert PHONE.width_in * PHONE.dpi == 1080
+
+
+LONG = "Ngobrol Kerukunan di Masjid Agung Kota Magelang bersama tokoh lintas agama dan pemuda se-Kecamatan"
+
+
+@pytest.mark.parametrize("size", [PHONE, PRINT_A4], ids=["phone", "print"])
+@pytest.mark.parametrize("which", ["session with a long title", "quarter"])
+def test_no_two_texts_overlap(folder, size, which):
+    """Long session titles and office names wrap and push what follows down instead of drawing over it."""
+    report = session_report(LONG) if which.startswith("session") else quarter_report(folder)
+    fig = figure(report, size)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts if t.get_text().strip()]
+    clashes = [
+        (a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1 :] if box_a.overlaps(box_b)
+    ]
+    assert clashes == []
+    width, height = fig.bbox.width, fig.bbox.height
+    outside = [t for t, box in boxes if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height]
+    assert outside == []
