@@ -7,7 +7,7 @@ printed PDF and the Word file staff edit before signing can never disagree on a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import charts
 from .dates import date_range, long_date
@@ -208,7 +208,7 @@ def build_document(report: Report) -> Document:
     add(Heading("2.2 Unsur yang Diukur", 2))
     add(
         Table(
-            "Tabel 2.1 Unsur pelayanan (PermenPAN-RB 14/2017)",
+            "Unsur pelayanan (PermenPAN-RB 14/2017)",
             ("No", "Unsur"),
             [[str(i), name] for i, name in enumerate(UNSUR.values(), start=1)],
             (8, 92),
@@ -239,7 +239,7 @@ def build_document(report: Report) -> Document:
     total_channels = sum(channels.values())
     add(
         Table(
-            "Tabel 2.2 Saluran pengumpulan data",
+            "Saluran pengumpulan data",
             ("Saluran", "Jumlah", "Persentase"),
             [[CHANNEL_NAMES.get(k, k), str(v), _pct(v, total_channels)] for k, v in channels.items()],
             (60, 20, 20),
@@ -257,7 +257,7 @@ def build_document(report: Report) -> Document:
     )
     add(
         Table(
-            "Tabel 2.3 Nilai persepsi, interval IKM dan mutu pelayanan",
+            "Nilai persepsi, interval IKM dan mutu pelayanan",
             ("Nilai persepsi", "Interval IKM (×25)", "Mutu", "Kinerja"),
             [[value, span, mutu, kinerja] for mutu, span, kinerja, value in charts.intervals()],
             (20, 35, 15, 30),
@@ -268,12 +268,12 @@ def build_document(report: Report) -> Document:
     add(Heading("BAB III HASIL SURVEI"))
     add(Heading("3.1 Karakteristik Responden", 2))
     if report.profile:
-        for i, (key, counts) in enumerate(report.profile.items(), start=1):
+        for key, counts in report.profile.items():
             total = sum(counts.values())
             title = charts.PROFILE_TITLES.get(key, key)
             add(
                 Table(
-                    f"Tabel 3.{i} Responden menurut {title.lower()}",
+                    f"Responden menurut {title.lower()}",
                     (title, "Jumlah", "Persentase"),
                     [[k, str(v), _pct(v, total)] for k, v in counts.items()]
                     + [["Jumlah", str(total), "100,0%"]],
@@ -281,11 +281,7 @@ def build_document(report: Report) -> Document:
                     numeric=(1, 2),
                 )
             )
-            add(
-                Figure(
-                    f"Gambar 3.{i} Responden menurut {title.lower()}", charts.profile_chart(key, counts), 0.7
-                )
-            )
+            add(Figure(f"Responden menurut {title.lower()}", charts.profile_chart(key, counts), 0.7))
     else:
         add(
             Paragraph(
@@ -296,7 +292,7 @@ def build_document(report: Report) -> Document:
     rank = {u.key: i for i, u in enumerate(ranked, start=1)}
     add(
         Table(
-            "Tabel 3.5 NRR, peringkat dan mutu per unsur",
+            "NRR, peringkat dan mutu per unsur",
             ("No", "Unsur", "Jawaban", "NRR", "NRR × bobot", "Konversi", "Urutan", "Mutu"),
             [
                 [
@@ -329,7 +325,7 @@ def build_document(report: Report) -> Document:
     )
     add(
         Figure(
-            "Gambar 3.5 NRR per unsur (warna menurut mutu)",
+            "NRR per unsur (warna menurut mutu)",
             charts.nrr_chart(
                 [u.name for u in units], [float(u.nrr) for u in units], [u.grade.mutu for u in units]
             ),
@@ -339,7 +335,7 @@ def build_document(report: Report) -> Document:
     add(Heading("3.3 Sebaran Jawaban", 2))
     add(
         Table(
-            "Tabel 3.6 Jumlah jawaban 1–4 per unsur",
+            "Jumlah jawaban 1–4 per unsur",
             ("Unsur", "1", "2", "3", "4", "Jumlah"),
             [
                 [
@@ -373,7 +369,7 @@ def build_document(report: Report) -> Document:
     if grouped:
         add(
             Table(
-                f"Tabel 3.7 Saran dan masukan ({len(report.saran)} saran, {len(grouped)} berbeda)",
+                f"Saran dan masukan ({len(report.saran)} saran, {len(grouped)} berbeda)",
                 ("No", "Saran / masukan", "Jumlah"),
                 [[str(i), text, str(n)] for i, (text, n) in enumerate(grouped[:60], start=1)],
                 (8, 77, 15),
@@ -416,7 +412,7 @@ def build_document(report: Report) -> Document:
     if len(report.trend) > 1:
         add(
             Table(
-                "Tabel 4.1 IKM per periode",
+                "IKM per periode",
                 ("Periode", "IKM", "Mutu", "Responden", "Perubahan"),
                 [
                     [p.label, number(p.ikm), p.mutu, str(p.respondents), _signed(p.change)]
@@ -428,7 +424,7 @@ def build_document(report: Report) -> Document:
         )
         add(
             Figure(
-                "Gambar 4.1 Tren IKM",
+                "Tren IKM",
                 charts.trend_chart([p.label for p in report.trend], [p.ikm for p in report.trend]),
                 0.9,
             )
@@ -508,6 +504,35 @@ def build_document(report: Report) -> Document:
             numeric=(1, 2, 3),
         )
     )
+    return numbered(doc)
+
+
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
+
+
+def numbered(doc: Document) -> Document:
+    """Tables and figures numbered per chapter as reports do ("Tabel 3.2", "Gambar 4.1"), in order."""
+    chapter, tables, figures = "", 0, 0
+    blocks: list[Block] = []
+    for block in doc.blocks:
+        if isinstance(block, Heading) and block.level == 1:
+            parts = block.text.split()
+            chapter = (
+                str(ROMAN[parts[1]])
+                if parts[0] == "BAB" and parts[1] in ROMAN
+                else "L"
+                if block.text == "LAMPIRAN"
+                else ""
+            )
+            tables = figures = 0
+        if isinstance(block, Table) and chapter:
+            tables += 1
+            block = replace(block, caption=f"Tabel {chapter}.{tables} {block.caption}")
+        elif isinstance(block, Figure) and chapter:
+            figures += 1
+            block = replace(block, caption=f"Gambar {chapter}.{figures} {block.caption}")
+        blocks.append(block)
+    doc.blocks = blocks
     return doc
 
 
@@ -516,7 +541,7 @@ def rtl_block(report: Report) -> Table | Paragraph:
     rows = rtl_rows(report.rtl)
     if not rows:
         return Paragraph(RTL_EMPTY)
-    return Table("Tabel 5.1 Rencana tindak lanjut", RTL_HEADER, rows, RTL_WIDTHS)
+    return Table("Rencana tindak lanjut", RTL_HEADER, rows, RTL_WIDTHS)
 
 
 def _signed(change: float | None) -> str:

@@ -131,6 +131,8 @@ def test_pdf_follow_up_plan_table_or_the_sentence_that_there_is_none(rendered):
     assert "Dialog bulanan di tiap kecamatan" in plan and "Berjalan" in plan
     # without a respondent profile, the report says so instead of empty tables
     assert "Responden tidak mengisi data profil" in plan and "Jenis kelamin" not in plan
+    # tables are numbered per chapter in order, whatever was left out before them
+    assert "Tabel 5.1 Rencana tindak lanjut" in plan and "Tabel 3.1 NRR, peringkat dan mutu per unsur" in plan
 
 
 def test_pdf_pages_are_not_blank_and_stay_inside_the_margins(rendered):
