@@ -95,6 +95,11 @@ def test_pdf_has_every_chapter_and_many_pages(rendered):
 def test_pdf_carries_the_figures_of_the_json_report(rendered):
     text = rendered["pdf_text"]
     data = rendered["json"]
+    # the trend: this quarter and the two before it, each better than the last (see skm_sample)
+    assert [p["period"] for p in data["trend"]] == ["Triwulan I 2026", "Triwulan II 2026", "Triwulan III 2026"]
+    assert data["trend"][-1]["ikm"] == data["ikm"] and data["trend"][0]["change"] is None
+    assert all(p["change"] > 0 for p in data["trend"][1:])
+    assert data["period_dates"] == {"start": "2026-07-01", "end": "2026-09-30"}
     assert [f for f in figures(data) if f not in text] == []
     assert "1 Juli – 30 September 2026" in text  # the period's dates
     assert "Krejcie" in text and f"{data['sample']['target']} responden" in text
