@@ -107,6 +107,8 @@ def _draw(fig: Figure, report: Report) -> None:
     spans = charts.intervals()
     for i, (mutu, span, kinerja, _) in enumerate(spans):
         x = 0.06 + i * 0.225
+        current = mutu == r.grade.mutu  # the office's grade solid; the others tinted, text in their colour
+        ink = "white" if current else MUTU_COLOURS[mutu]
         fig.patches.append(
             FancyBboxPatch(
                 (x, 0.635),
@@ -115,7 +117,7 @@ def _draw(fig: Figure, report: Report) -> None:
                 boxstyle="round,pad=0.002",
                 transform=fig.transFigure,
                 color=MUTU_COLOURS[mutu],
-                alpha=1.0 if mutu == r.grade.mutu else 0.35,
+                alpha=1.0 if current else 0.15,
             )
         )
         fig.text(
@@ -125,10 +127,10 @@ def _draw(fig: Figure, report: Report) -> None:
             ha="center",
             va="center",
             fontsize=7.5,
-            color="white",
+            color=ink,
             weight="bold",
         )
-        fig.text(x + 0.1025, 0.644, span, ha="center", va="center", fontsize=7, color="white")
+        fig.text(x + 0.1025, 0.644, span, ha="center", va="center", fontsize=7, color=ink)
     # unsur bars
     has_profile = any(report.profile.values())
     bottom = 0.30 if has_profile else 0.13
