@@ -117,7 +117,6 @@ def test_phone_and_print_sizes_not_blank_nothing_cut(folder, for_print, size, dp
     assert (
         left >= rgb.width * 0.02 and right <= rgb.width * 0.98 and bottom <= body.height - rgb.height * 0.005
     )
-    assert PHONE.width_in * PHONE.dpi == 1080
 
 
 LONG = "Ngobrol Kerukunan di Masjid Agung Kota Magelang bersama tokoh lintas agama dan pemuda se-Kecamatan"

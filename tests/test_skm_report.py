@@ -96,7 +96,11 @@ def test_pdf_carries_the_figures_of_the_json_report(rendered):
     text = rendered["pdf_text"]
     data = rendered["json"]
     # the trend: this quarter and the two before it, each better than the last (see skm_sample)
-    assert [p["period"] for p in data["trend"]] == ["Triwulan I 2026", "Triwulan II 2026", "Triwulan III 2026"]
+    assert [p["period"] for p in data["trend"]] == [
+        "Triwulan I 2026",
+        "Triwulan II 2026",
+        "Triwulan III 2026",
+    ]
     assert data["trend"][-1]["ikm"] == data["ikm"] and data["trend"][0]["change"] is None
     assert all(p["change"] > 0 for p in data["trend"][1:])
     assert data["period_dates"] == {"start": "2026-07-01", "end": "2026-09-30"}
@@ -125,7 +129,7 @@ def test_pdf_groups_identical_suggestions_with_counts(rendered):
     lowered = text.lower()
     assert lowered.count("lebih sering diadakan") == 2  # the table row and the recommendation
     assert "Parkir diperluas 1" in text
-    assert len(SAME_SUGGESTION) == 4
+    assert len(set(SAME_SUGGESTION)) > 1  # the four are written differently
 
 
 def test_pdf_follow_up_plan_table_or_the_sentence_that_there_is_none(rendered):

@@ -32,6 +32,7 @@ from bot.store.surveys import Response
 from reports.instrument import PROFILE_KEYS
 from reports.numbers import number
 from reports.office import Office
+from reports.rtl import RtlRow
 
 TITLE = "Survei Kepuasan Masyarakat NGOPAS"
 ALL_PERIODS = "Semua periode"
@@ -190,12 +191,14 @@ def build(
     sessions: Mapping[int, Session] | None = None,
     tz: Any = None,
     population: int | None = None,
+    rtl: list[RtlRow] | None = None,
 ) -> Built:
     """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
 
     `office` gives the letterhead and signature; `sessions` (see `sessions_of`) the session's title and date
     and the population for the sample target, unless staff give `population` (the service users of the
-    period, from their own records).  The trend compares with the earlier periods of `frame`."""
+    period, from their own records).  The trend compares with the earlier periods of `frame`.  `rtl` is the
+    follow-up plan printed in Bab V (until there is one, the report says so)."""
     from reports.ikm import NoAnswers
     from reports.periods import describe, filter_period
     from reports.report import build_report
@@ -229,6 +232,7 @@ def build(
             period=scope.period,
             history=history if "finished_at" in history.columns else None,
             population=population,
+            rtl=rtl,
         )
     except (NoAnswers, KeyError):
         raise NoReport from None
