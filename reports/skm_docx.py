@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as WordDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import skm_content as content
@@ -88,16 +91,36 @@ def _cover(word: WordDocument, report: Report, doc: content.Document) -> None:
 
 
 def _contents(word: WordDocument, doc: content.Document) -> None:
-    """The list of chapters and sections (Word can replace it with a page-numbered TOC field)."""
+    """A Word table-of-contents field over headings 1–2, showing the chapter list until Word updates it
+    with page numbers (Word asks on opening; LibreOffice: Tools → Update)."""
     word.add_heading("Daftar Isi", level=1)
-    for block in doc.blocks:
-        if isinstance(block, content.Heading):
-            paragraph = word.add_paragraph(block.text)
-            paragraph.paragraph_format.left_indent = Cm(0 if block.level == 1 else 0.8)
-            paragraph.paragraph_format.space_after = Pt(0)
-            if block.level == 1:
-                paragraph.runs[0].bold = True
+    entries = [b for b in doc.blocks if isinstance(b, content.Heading)]
+    paragraphs = []
+    for block in entries:
+        paragraph = word.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(0 if block.level == 1 else 0.8)
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraphs.append((paragraph, block))
+    first, last = paragraphs[0][0], paragraphs[-1][0]
+    _field_char(first.add_run(), "begin")
+    instruction = OxmlElement("w:instrText")
+    instruction.set(qn("xml:space"), "preserve")
+    instruction.text = 'TOC \\o "1-2" \\h \\z \\u'
+    first.add_run()._r.append(instruction)
+    _field_char(first.add_run(), "separate")
+    for paragraph, block in paragraphs:
+        paragraph.add_run(block.text).bold = block.level == 1
+    _field_char(last.add_run(), "end")
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    word.settings.element.append(update)
     word.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _field_char(run: Any, kind: str) -> None:
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    run._r.append(char)
 
 
 def _block(word: WordDocument, report: Report, block: content.Block) -> None:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from reports.dates import long_date
@@ -172,3 +173,6 @@ def test_docx_has_the_same_chapters_figures_plan_and_signature(rendered):
     assert office.head_name in text and f"NIP {office.head_nip}" in text
     assert f"Magelang, {long_date(GENERATED.date())}" in text
     assert len(word.inline_shapes) >= 3  # logo, NRR chart, trend chart
+    # the contents are a Word TOC field (page numbers filled in by Word), listing the chapters until then
+    fields = [el.text for el in word.element.body.iter(qn("w:instrText"))]
+    assert any(f.startswith("TOC ") for f in fields)

@@ -192,13 +192,15 @@ def build(
     tz: Any = None,
     population: int | None = None,
     rtl: list[RtlRow] | None = None,
+    now: datetime | None = None,
 ) -> Built:
     """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
 
     `office` gives the letterhead and signature; `sessions` (see `sessions_of`) the session's title and date
     and the population for the sample target, unless staff give `population` (the service users of the
     period, from their own records).  The trend compares with the earlier periods of `frame`.  `rtl` is the
-    follow-up plan printed in Bab V (until there is one, the report says so)."""
+    follow-up plan printed in Bab V (until there is one, the report says so).  `now` (the office's local
+    time) dates the signature; a server on UTC would otherwise sign yesterday's date before 07.00 WIB."""
     from reports.ikm import NoAnswers
     from reports.periods import describe, filter_period
     from reports.report import build_report
@@ -233,6 +235,7 @@ def build(
             history=history if "finished_at" in history.columns else None,
             population=population,
             rtl=rtl,
+            generated_at=now or (datetime.now(tz) if tz is not None else None),
         )
     except (NoAnswers, KeyError):
         raise NoReport from None
@@ -249,6 +252,7 @@ async def report_for(rt: Runtime, scope: Scope) -> Built:
         office=office_of(rt.settings),
         sessions=await sessions_of(rt, frame),
         tz=rt.tz,
+        now=rt.clock.now().astimezone(rt.tz),
     )
 
 
