@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo run test test-loaded lint bench clean
+.PHONY: demo run test test-loaded lint bench clean docs-images
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ run: demo
 # takes about half as long; each worker starts its own emulators and PostgreSQL server.
 test: $(STAMP)
 	@scripts/ensure-postgres
+	@scripts/ensure-poppler
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -43,6 +44,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# The README's pictures of the SKM report (a PDF page) and the infographic, from the offline demo's data.
+docs-images: $(STAMP)
+	BIN=$(BIN) scripts/docs-images
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

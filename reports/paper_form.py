@@ -1,7 +1,7 @@
 """The survey on paper: a printable questionnaire (PDF) and the workbook staff type the forms into (XLSX).
 
 Both are laid out from one `PaperForm`, so what a respondent ticks is exactly what staff find in the
-dropdowns, and the typed workbook is read back by the same reader as any other file (`reports.csv_input`):
+dropdowns, and the typed workbook is read back by the same reader as any other file (`reports.responses_input`):
 row 1 holds the column keys it knows (unsur keys, profile keys, `tanggal`, `saran`, `perbaikan_<key>`),
 answers are the printed labels.  All wording comes from the caller (the survey definition and the bot's
 translations); this module only lays it out.  fpdf2 and openpyxl: imported only when a form is made.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 from babel.dates import format_date
@@ -82,3 +83,30 @@ def filter_period(df: pd.DataFrame, period: str, column: str = "finished_at") ->
     elif m[4]:
         mask &= (ts.dt.month > 6) == (m[4] == "2")
     return df[mask]
+
+
+def bounds(period: str) -> tuple[date, date]:
+    """The first and last day of `period` ("2026-Q3" → 1 July, 30 September 2026), for the report's dates."""
+    m = PERIOD_RE.match(period.strip())
+    if not m:
+        raise ValueError(f"Periode tidak dikenali: {period}.")
+    year = int(m[1])
+    if m[2]:
+        first, months = int(m[2]), 1
+    elif m[3]:
+        first, months = (int(m[3]) - 1) * 3 + 1, 3
+    elif m[4]:
+        first, months = (int(m[4]) - 1) * 6 + 1, 6
+    else:
+        first, months = 1, 12
+    start = date(year, first, 1)
+    end = (pd.Timestamp(start) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+    return start, end
+
+
+def granularity(period: str | None) -> str:
+    """How a period code groups time ("2026-Q3" → "quarter"); quarters when the report covers everything."""
+    m = PERIOD_RE.match(period.strip()) if period else None
+    if not m:
+        return "quarter"
+    return "month" if m[2] else "quarter" if m[3] else "semester" if m[4] else "year"

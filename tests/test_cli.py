@@ -3,6 +3,7 @@
 import json
 
 import typer.main
+from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
 from typer.testing import CliRunner
@@ -319,3 +320,50 @@ def test_webhook_needs_https(tmp_path):
     env.write_text(env.read_text() + "NGOPAS_WEBHOOK_SECRET=pendek\n")
     result = runner.invoke(app, ["run", "--env-file", str(env), "--webhook", "https://contoh.id/ngopas"])
     assert result.exit_code == 2 and "NGOPAS_WEBHOOK_SECRET" in result.output
+
+
+def test_report_docx_print_png_population_and_session_title(tmp_path):
+    """The Word report, the A4 infographic, the sample target from --population, a session's own title and
+    date (not "Semua periode"), and one sentence for options that do not fit."""
+    env = _env(tmp_path)
+    csv = tmp_path / "kertas.csv"
+    csv.write_text("tanggal," + ",".join(UNSUR_KEYS) + "\n05/03/2026," + ",".join(["4"] * 9) + "\n")
+    _add_session(env, "Dialog Haji", "23/03/2030 09.00")
+    assert (
+        runner.invoke(app, ["import-responses", str(csv), "--session", "1", "--env-file", env]).exit_code == 0
+    )
+    word = tmp_path / "laporan.docx"
+    made = runner.invoke(
+        app,
+        [
+            "report",
+            "--session",
+            "1",
+            "--format",
+            "docx",
+            "--population",
+            "40",
+            "--out",
+            str(word),
+            "--env-file",
+            env,
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    text = "\n".join(p.text for p in Document(str(word)).paragraphs)
+    assert "Dialog Haji · Sabtu, 23 Maret 2030 pukul 09.00 WIB" in text and "Semua periode" not in text
+    assert "target sampel 36" in text  # Krejcie–Morgan for 40
+    poster = tmp_path / "ikm.png"
+    printed = runner.invoke(
+        app,
+        ["report", "--session", "1", "--format", "png", "--print", "--out", str(poster), "--env-file", env],
+    )
+    assert printed.exit_code == 0, printed.output
+    with Image.open(poster) as image:
+        assert image.size == (2481, 3507)
+    for bad, says in (
+        (["--format", "pdf", "--print"], "--print hanya untuk --format png"),
+        (["--format", "pdf", "--population", "0"], "--population harus 1 sampai"),
+    ):
+        refused = runner.invoke(app, ["report", *bad, "--out", str(tmp_path / "x.pdf"), "--env-file", env])
+        assert refused.exit_code == 2 and says in refused.output and "Traceback" not in refused.output

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from bot.domain import reporting
 from bot.domain.reporting import NoReport, ReportInputError, Scope
 from reports.instrument import UNSUR_KEYS
+from reports.office import Office
+from reports.skm_content import signature_lines
 
 TZ = ZoneInfo("Asia/Jakarta")
 
@@ -87,3 +90,12 @@ def test_text_json_and_files_come_from_the_same_figures(tmp_path):
     assert {"Per Triwulan", "Per Bidang"} <= set(sheets)
     png = reporting.write(built, "png", tmp_path / "ikm.png")
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+@time_machine.travel(datetime(2026, 9, 30, 20, 0, tzinfo=ZoneInfo("UTC")), tick=False)
+def test_the_report_is_signed_with_the_offices_date_not_the_servers():
+    """03.00 WIB on 1 October is still 30 September on a server running on UTC."""
+    built = reporting.build(
+        YEAR, Scope(), office_name="Kantor", office=Office("Kantor", city="Magelang"), tz=TZ
+    )
+    assert signature_lines(built.report)[0] == "Magelang, 1 Oktober 2026"

@@ -31,6 +31,10 @@ async def test_laporan_and_ekspor_for_staff_only(sb, clock):
         and document.file_name == "laporan-ikm-2026-Q1.pdf"
         and document.file_size > 5_000
     )
+    await sb.say(STAFF_ID, "/ekspor")
+    await sb.press(STAFF_ID, STAFF_ID, "Word")
+    word = sb.tg.messages(STAFF_ID)[-1]
+    assert word.kind == "document" and word.file_name == "laporan-ikm-2026-Q1.docx" and word.file_size > 5_000
 
 
 async def test_result_posted_to_groups_when_survey_closes_if_enabled(tmp_path, tg, clock):

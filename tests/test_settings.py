@@ -97,3 +97,44 @@ def test_every_number_has_bounds(monkeypatch, var):
     monkeypatch.setenv(var, "9" * 30)
     with pytest.raises(SettingsError, match=var):
         load_settings(None)
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("NGOPAS_OFFICE_HEAD_NIP", "1970-01-01", "NIP 18 angka"),
+        ("NGOPAS_OFFICE_HEAD_NIP", "19700101199503100", "NIP 18 angka"),  # 17 digits
+        ("NGOPAS_OFFICE_EMAIL", "humas kemenag", "alamat e-mail"),
+        ("NGOPAS_OFFICE_LOGO", "logo.gif", ".png atau .jpg"),
+        ("NGOPAS_OFFICE_LOGO", "tidak-ada/logo.png", "tidak ditemukan"),
+        ("NGOPAS_OFFICE_NAME", "K" * 201, "teks paling panjang 200 karakter"),
+        ("NGOPAS_OFFICE_ADDRESS", "J" * 301, "teks paling panjang 300 karakter"),
+        ("NGOPAS_OFFICE_HEAD_NAME", "N" * 121, "teks paling panjang 120 karakter"),
+        ("NGOPAS_OFFICE_CITY", "M" * 61, "teks paling panjang 60 karakter"),
+        ("NGOPAS_OFFICE_HEAD_TITLE", "K" * 81, "teks paling panjang 80 karakter"),
+    ],
+)
+def test_office_identity_is_checked(monkeypatch, var, value, expected):
+    """The letterhead and signature of the SKM report: a wrong NIP, e-mail or logo stops start-up with one
+    sentence naming the variable, not a report printed wrong."""
+    monkeypatch.setenv(var, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings(None)
+    message = str(info.value)
+    assert message.startswith(f"Pengaturan {var} tidak valid") and expected in message and "\n" not in message
+
+
+def test_office_identity_accepted(monkeypatch, tmp_path):
+    logo = tmp_path / "logo.PNG"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    for var, value in {
+        "NGOPAS_OFFICE_LOGO": str(logo),
+        "NGOPAS_OFFICE_HEAD_NIP": "19700512 199503 1 002",
+        "NGOPAS_OFFICE_HEAD_NAME": "Dr. H. Ahmad Muttaqin, M.Ag.",
+        "NGOPAS_OFFICE_EMAIL": "kotamagelang@kemenag.go.id",
+    }.items():
+        monkeypatch.setenv(var, value)
+    s = load_settings(None)
+    assert (
+        s.office_logo == logo and s.office_head_nip == "19700512 199503 1 002" and s.office_city == "Magelang"
+    )

@@ -28,6 +28,8 @@ DEFAULT_SALT = "ganti-dengan-rahasia-acak"  # noqa: S105 - the placeholder the e
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # Telegram chat and user ids fit in 52 bits; a larger number could not even be stored (SQLite's 64-bit INTEGER)
 ChatId = Annotated[int, Field(ge=-(2**52), le=2**52)]
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+NIP_DIGITS = 18  # Nomor Induk Pegawai of a civil servant
 
 
 class SettingsError(Exception):
@@ -61,7 +63,17 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/ngopas.db"
     timezone: str = "Asia/Jakarta"
     language: str = "id"
-    office_name: str = "Kantor Kementerian Agama Kota Magelang"
+    office_name: str = Field(default="Kantor Kementerian Agama Kota Magelang", min_length=3, max_length=200)
+    # The letterhead and signature of the SKM report (PDF/DOCX) and the infographic; empty parts are left out.
+    office_address: str = Field(default="", max_length=300)
+    office_phone: str = Field(default="", max_length=40)
+    office_website: str = Field(default="", max_length=120)
+    office_email: str = Field(default="", max_length=120)
+    office_logo: Path | None = None  # PNG or JPEG
+    office_head_title: str = Field(default="Kepala Kantor", min_length=3, max_length=80)
+    office_head_name: str = Field(default="", max_length=120)
+    office_head_nip: str = ""  # 18 digits (spaces allowed: 19700101 199503 1 001)
+    office_city: str = Field(default="Magelang", max_length=60)
     whatsapp_number: str = "081128099990"
     service_hours: str = "Senin–Jumat, 08.00–16.00 WIB"
     sections: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
@@ -145,6 +157,32 @@ class Settings(BaseSettings):
         if not TOKEN_RE.match(raw.strip()):
             raise ValueError("token dari @BotFather, bentuknya 123456789:ABCdef")
         return raw.strip()
+
+    @field_validator("office_logo")
+    @classmethod
+    def _logo(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if value.suffix.lower() not in LOGO_SUFFIXES:
+            raise ValueError("berkas gambar .png atau .jpg untuk kop laporan")
+        if not value.is_file():
+            raise ValueError(f"berkas gambar yang ada ({value} tidak ditemukan)")
+        return value
+
+    @field_validator("office_head_nip")
+    @classmethod
+    def _nip(cls, value: str) -> str:
+        digits = value.replace(" ", "")
+        if digits and not (digits.isdigit() and len(digits) == NIP_DIGITS):
+            raise ValueError("NIP 18 angka, mis. 197001011995031001 (spasi boleh)")
+        return value.strip()
+
+    @field_validator("office_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
+            raise ValueError("alamat e-mail seperti humas@kemenag.go.id")
+        return value.strip()
 
     @field_validator("language")
     @classmethod
@@ -257,6 +295,10 @@ def load_settings(env_file: str | Path | None = "settings.env", **overrides: Any
             msg = f"angka maksimal {err['ctx']['le']:g}"
         elif err.get("type") == "finite_number":
             msg = "angka"
+        elif err.get("type") == "string_too_long":
+            msg = f"teks paling panjang {err['ctx']['max_length']} karakter"
+        elif err.get("type") == "string_too_short":
+            msg = f"teks paling sedikit {err['ctx']['min_length']} karakter"
         if len(err["loc"]) > 1 and err.get("type") in BOUNDS:
             msg += " untuk setiap nilai (pisahkan dengan koma)"
         raise SettingsError(f"Pengaturan {var} tidak valid: harus {msg}.") from None

@@ -11,6 +11,8 @@ from bot.base.files import FileProblem, atomic_output, read_bytes
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
+MAX_POPULATION = 100_000_000
+
 Maps = Annotated[
     list[str] | None,
     typer.Option(
@@ -80,8 +82,24 @@ def report(
     section: Annotated[str | None, typer.Option("--section", help="Bidang, mis. 'Bimas Islam'.")] = None,
     period: Annotated[str | None, typer.Option("--period", help="2026-07 | 2026-Q3 | 2026-S1 | 2026")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="text, json, png (infografis), pdf (laporan cetak), xlsx (tabel).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, pdf (laporan SKM resmi), docx (laporan SKM untuk disunting di Word), "
+            "png (infografis), xlsx (tabel dan grafik).",
+        ),
     ] = "text",
+    population: Annotated[
+        int | None,
+        typer.Option(
+            "--population",
+            help="Jumlah penerima layanan pada periode ini: target sampel Krejcie–Morgan dihitung darinya.",
+        ),
+    ] = None,
+    for_print: Annotated[
+        bool,
+        typer.Option("--print", help="Infografis PNG ukuran A4 300 dpi untuk dicetak (default: layar HP)."),
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Tulis ke berkas ini (default: layar).")] = None,
     input_csv: Annotated[
         Path | None,
@@ -102,23 +120,29 @@ def report(
     if fmt in reporting.FILE_FORMATS and out is None:
         fail(f"Format {fmt} ditulis ke berkas: tambahkan --out laporan.{fmt}.")
     settings = load(env_file, quiet=quiet)
+    if population is not None and not 1 <= population <= MAX_POPULATION:
+        fail(f"--population harus 1 sampai {MAX_POPULATION:,} orang.".replace(",", "."))
+    if for_print and fmt != "png":
+        fail("--print hanya untuk --format png (infografis A4).")
     mapping = parse_maps(maps)
     with progress("Membaca jawaban", quiet=quiet):
         if input_csv is not None:
             mapping = _mapping_for(settings, input_csv, mapping, save=False)
             frame = read_input_or_fail(input_csv, mapping, settings, values=False).frame
             known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
+            sessions: dict[int, Any] = {}
         else:
 
-            async def from_store(rt: Any) -> tuple[Any, list[str]]:
+            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any]]:
                 names = await reporting.known_sections(rt)
                 try:
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
-                return await reporting.responses_frame(rt, session_id=session, section=chosen), names
+                frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
+                return frame, names, await reporting.sessions_of(rt, frame)
 
-            frame, known = run_async(settings, from_store)
+            frame, known, sessions = run_async(settings, from_store)
     try:
         section = reporting.resolve_section(section, known) if section else None
     except reporting.ReportInputError as exc:
@@ -126,7 +150,15 @@ def report(
     scope = reporting.Scope(session_id=session, section=section, period=period)
     try:
         with progress(f"Menghitung IKM ({len(frame):,} jawaban)".replace(",", "."), quiet=quiet):
-            built = reporting.build(frame, scope, office_name=settings.office_name)
+            built = reporting.build(
+                frame,
+                scope,
+                office_name=settings.office_name,
+                office=reporting.office_of(settings),
+                sessions=sessions,
+                tz=settings.tz,
+                population=population,
+            )
     except reporting.ReportInputError as exc:
         fail(str(exc))
     except reporting.NoReport:
@@ -135,7 +167,7 @@ def report(
         if fmt in reporting.FILE_FORMATS:
             assert out is not None
             with progress(f"Menulis {out.name}", quiet=quiet):
-                reporting.write(built, fmt, out)
+                reporting.write(built, fmt, out, for_print=for_print)
             say(f"{reporting.headline(built)}; laporan ditulis ke {out}", quiet)
             return
         text = reporting.render(built, fmt)

@@ -8,7 +8,7 @@ the respondent chose to give leave the store: no Telegram id, name or pseudonym.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.base.files import atomic_output
-from bot.base.i18n import t
+from bot.base.i18n import format_when, t
+from bot.base.settings import Settings
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -27,11 +28,13 @@ from bot.store.outbox import NewMessage
 from bot.store.sessions import ScheduleRow, Session
 from reports.instrument import PROFILE_KEYS
 from reports.numbers import number
+from reports.office import Office
+from reports.rtl import RtlRow
 
 TITLE = "Survei Kepuasan Masyarakat NGOPAS"
 ALL_PERIODS = "Semua periode"
 TEXT_FORMATS = ("text", "json")
-FILE_FORMATS = ("png", "pdf", "xlsx")
+FILE_FORMATS = ("png", "pdf", "docx", "xlsx")
 FORMATS = TEXT_FORMATS + FILE_FORMATS
 PERIODS = ("month", "quarter", "year", "all")  # the choices staff get in /laporan
 
@@ -142,8 +145,84 @@ async def known_sections(rt: Runtime) -> list[str]:
     return [*rt.settings.sections, *held]
 
 
-def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
-    """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left."""
+def office_of(settings: Settings) -> Office:
+    """The letterhead and signature of the office's reports, from its settings."""
+    return Office(
+        name=settings.office_name,
+        address=settings.office_address,
+        phone=settings.office_phone,
+        website=settings.office_website,
+        email=settings.office_email,
+        logo=settings.office_logo,
+        head_title=settings.office_head_title,
+        head_name=settings.office_head_name,
+        head_nip=settings.office_head_nip,
+        city=settings.office_city,
+    )
+
+
+def _session_ids(frame: Any) -> set[int]:
+    """The session numbers in `frame` (a CSV may have none, or "-", in that column)."""
+    if frame.empty or "session_id" not in frame.columns:
+        return set()
+    ids = set()
+    for value in frame["session_id"].dropna().unique():
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+async def sessions_of(rt: Runtime, frame: Any) -> dict[int, Session]:
+    """The sessions the answers of `frame` belong to (title, date, population for the sample target)."""
+    found: dict[int, Session] = {}
+    if not _session_ids(frame):
+        return found
+    async with rt.store.connect() as conn:
+        for session_id in sorted(_session_ids(frame)):
+            session = await store_sessions.get_session(conn, session_id)
+            if session is not None:
+                found[session_id] = session
+    return found
+
+
+def _subject_and_population(
+    frame: Any, scope: Scope, sessions: Mapping[int, Session], tz: Any
+) -> tuple[str, int | None]:
+    """A one-session report is about that session ("Dialog … · Senin, 23 Maret 2026 pukul 09.00 WIB");
+    the population is the sessions' recorded attendance, only when every session recorded one."""
+    ids = _session_ids(frame)
+    subject = ""
+    if scope.session_id is not None and scope.session_id in sessions:
+        session = sessions[scope.session_id]
+        subject = f"{session.title} · {format_when(session.starts_at, 'id', tz)}"
+    elif scope.section:
+        subject = f"Bidang {scope.section}"
+    known = [sessions[i].population for i in ids if i in sessions]
+    population = sum(p for p in known if p) if ids and len(known) == len(ids) and all(known) else None
+    return subject, population
+
+
+def build(
+    frame: Any,
+    scope: Scope,
+    *,
+    office_name: str,
+    office: Office | None = None,
+    sessions: Mapping[int, Session] | None = None,
+    tz: Any = None,
+    population: int | None = None,
+    rtl: list[RtlRow] | None = None,
+    now: datetime | None = None,
+) -> Built:
+    """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
+
+    `office` gives the letterhead and signature; `sessions` (see `sessions_of`) the session's title and date
+    and the population for the sample target, unless staff give `population` (the service users of the
+    period, from their own records).  The trend compares with the earlier periods of `frame`.  `rtl` is the
+    follow-up plan printed in Bab V (until there is one, the report says so).  `now` (the office's local
+    time) dates the signature; a server on UTC would otherwise sign yesterday's date before 07.00 WIB."""
     from reports.ikm import NoAnswers
     from reports.periods import describe, filter_period
     from reports.report import build_report
@@ -152,6 +231,7 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
         raise NoReport
     if scope.section and "section" in frame.columns:
         frame = frame[frame["section"] == scope.section]
+    history = frame
     label = ALL_PERIODS
     if scope.period:
         if "finished_at" not in frame.columns:
@@ -163,8 +243,24 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
         label = describe(scope.period)
     if frame.empty:
         raise NoReport
+    subject, recorded = _subject_and_population(frame, scope, sessions or {}, tz)
+    population = population or recorded
+    if subject and not scope.period:
+        label = ""  # a session's report is dated by the session and its answers, not "all periods"
     try:
-        report = build_report(frame, title=scope.title, office_name=office_name, period_label=label)
+        report = build_report(
+            frame,
+            title=scope.title,
+            office_name=office_name,
+            period_label=label,
+            office=office,
+            subject=subject,
+            period=scope.period,
+            history=history if "finished_at" in history.columns else None,
+            population=population,
+            rtl=rtl,
+            generated_at=now or (datetime.now(tz) if tz is not None else None),
+        )
     except (NoAnswers, KeyError):
         raise NoReport from None
     return Built(report, frame)
@@ -173,7 +269,15 @@ def build(frame: Any, scope: Scope, *, office_name: str) -> Built:
 async def report_for(rt: Runtime, scope: Scope) -> Built:
     """The report of `scope` from the store."""
     frame = await responses_frame(rt, session_id=scope.session_id, section=scope.section)
-    return build(frame, scope, office_name=rt.settings.office_name)
+    return build(
+        frame,
+        scope,
+        office_name=rt.settings.office_name,
+        office=office_of(rt.settings),
+        sessions=await sessions_of(rt, frame),
+        tz=rt.tz,
+        now=rt.clock.now().astimezone(rt.tz),
+    )
 
 
 def render(built: Built, fmt: str) -> str:
@@ -183,26 +287,23 @@ def render(built: Built, fmt: str) -> str:
     return render_json(built.report) if fmt == "json" else render_text(built.report)
 
 
-def write(built: Built, fmt: str, path: Path) -> Path:
-    """The report as a file: PNG infographic, printable PDF, or XLSX tables (also per quarter and section).
+def write(built: Built, fmt: str, path: Path, *, for_print: bool = False) -> Path:
+    """The report as a file: the official SKM report (PDF, or DOCX to edit before signing), the infographic
+    (PNG; `for_print`: A4 at 300 dpi), or XLSX tables (also per quarter and section).
 
     Written whole or not at all, and never over a folder, link or device (`bot.base.files.atomic_output`;
     raises `FileProblem`).  CPU work (matplotlib, fpdf2): a bot calls it in a worker thread."""
     from reports.grouping import summarise
-    from reports.render_files import render_pdf, render_png, render_xlsx
+    from reports.render_files import render_file
 
+    groups = {}
+    if fmt == "xlsx":
+        if "finished_at" in built.frame.columns:
+            groups["Per Triwulan"] = summarise(built.frame, "quarter")
+        if "section" in built.frame.columns:
+            groups["Per Bidang"] = summarise(built.frame, "section")
     with atomic_output(path, "Laporan", f"laporan.{fmt}") as tmp:
-        if fmt == "png":
-            render_png(built.report, tmp)
-        elif fmt == "pdf":
-            render_pdf(built.report, tmp)
-        else:
-            groups = {}
-            if "finished_at" in built.frame.columns:
-                groups["Per Triwulan"] = summarise(built.frame, "quarter")
-            if "section" in built.frame.columns:
-                groups["Per Bidang"] = summarise(built.frame, "section")
-            render_xlsx(built.report, tmp, groups)
+        render_file(built.report, fmt, tmp, groups=groups, for_print=for_print)
     return path
 
 

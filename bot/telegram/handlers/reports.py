@@ -22,7 +22,7 @@ from bot.domain.runtime import Runtime
 from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
 from reports.numbers import number
 
-EXPORT_FORMATS = ("pdf", "xlsx")
+EXPORT_FORMATS = ("pdf", "docx", "xlsx")
 
 
 def _scope(rt: Runtime, which: str, section_index: int) -> Scope:
@@ -103,7 +103,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/ekspor: choose PDF (printable SKM report) or XLSX (tables) for this quarter."""
+    """/ekspor: choose the SKM report (PDF to print, Word to edit) or XLSX (tables) for this quarter."""
     if await refuse_non_staff(update, context):
         return
     lang = lang_of(update, context)
@@ -111,6 +111,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         [
             [
                 InlineKeyboardButton("📄 PDF", callback_data=pack(Cb.EXPORT, "pdf")),
+                InlineKeyboardButton("📝 Word", callback_data=pack(Cb.EXPORT, "docx")),
                 InlineKeyboardButton("📊 XLSX", callback_data=pack(Cb.EXPORT, "xlsx")),
             ]
         ]
