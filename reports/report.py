@@ -212,8 +212,10 @@ def _counts(df: pd.DataFrame, column: str) -> dict[str, int]:
 
 
 def _distribution(column: pd.Series) -> dict[int, int]:
-    """How many answered 1, 2, 3 and 4 (one counting pass; no float copy for a plain integer column)."""
-    if column.dtype.kind in "iu":
+    """How many answered 1, 2, 3 and 4 (one counting pass; no float copy for a plain integer column).
+
+    A nullable integer column (blank cells of an imported file) goes the float way, which drops the blanks."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
         answers = column.to_numpy()
     else:
         values = numeric(column)

@@ -3,6 +3,7 @@
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -75,15 +76,19 @@ def test_blank_answers_are_missing_answers_in_every_format(tmp_path):
     assert data["perbaikan"] == {"sarana": ["Kipas angin kurang"]}
     text = runner.invoke(app, ["report", "--input", str(PAPER), "--env-file", env])
     assert "Saran masuk: 1." in text.output and not re.search(r"\b(nan|None)\b", text.output)
-    for fmt in ("xlsx", "pdf", "png"):
+    for fmt in ("xlsx", "pdf", "png", "docx"):
         out = tmp_path / f"laporan.{fmt}"
-        result = runner.invoke(
-            app, ["report", "--input", str(PAPER), "--format", fmt, "--out", str(out), "--env-file", env]
-        )
+        with warnings.catch_warnings():  # a blank cast to an integer warns (and counts in no column)
+            warnings.simplefilter("error", RuntimeWarning)
+            result = runner.invoke(
+                app, ["report", "--input", str(PAPER), "--format", fmt, "--out", str(out), "--env-file", env]
+            )
         assert result.exit_code == 0, result.output
     book = load_workbook(tmp_path / "laporan.xlsx")
-    assert [row[0] for row in book["Saran"].iter_rows(min_row=2, values_only=True)] == [
-        "Terima kasih, sangat membantu"
+    spread = {row[0]: row[1:] for row in book["Sebaran Jawaban"].iter_rows(min_row=2, values_only=True)}
+    assert spread["Waktu Penyelesaian"] == (0, 0, 2, 1, 3)  # the blank is in no column and not in the total
+    assert [row[1:] for row in book["Saran"].iter_rows(min_row=2, values_only=True)] == [
+        ("Terima kasih, sangat membantu", 1)
     ]
 
 
