@@ -5,10 +5,10 @@ office cannot resolve is forwarded to SP4N-LAPOR! with the citizen's consent."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bot.base.clock import FakeClock
 from bot.dev.sandbox import STAFF_ID, running_sandbox, sandbox_settings
@@ -153,3 +153,27 @@ async def test_staff_reclassify_in_the_sheet_and_forward_to_lapor_with_consent(s
     assert deadlines.classification_of(a) == "lapangan"
     await sb.say(BUDI, "/aspirasiku")
     assert "Forwarded to SP4N-LAPOR!" in sb.texts(BUDI)[-1]
+
+
+async def test_delete_me_withdraws_a_lapor_text_with_the_name_not_yet_delivered(sb):
+    """Siti agrees that her name goes with the SP4N-LAPOR! text; Telegram holds staff's copy back (429),
+    and before it is sent she asks /hapus_data.  Her name must never reach the staff group afterwards, and
+    no queued row keeps it."""
+    await _write(sb, SITI, "Sertifikat wakaf belum terbit sejak 2024.", section="Bimas Islam")
+    await _sync(sb)
+    _staff_edit(sb, "ASP-2026-0001", Status="Diteruskan", Tanggapan="Di luar kewenangan kantor.")
+    await _sync(sb)
+    await sb.outbox_idle()
+    sb.tg.fail_next("sendMessage", retry_after=1, chat_id=STAFF_GROUP)  # due again once the clock moves
+    await sb.press(SITI, SITI, "Boleh, sertakan nama")
+    await sb.outbox_idle()
+    assert not [m for m in sb.texts(STAFF_GROUP) if "Pelapor: Siti" in m]  # held back by the 429
+    await sb.say(SITI, "/hapus_data")
+    await sb.press(SITI, SITI, "Ya, hapus")
+    assert "sudah dihapus" in sb.texts(SITI)[-1]
+    await sb.advance(timedelta(hours=1))  # long past retry_after
+    await sb.outbox_idle()
+    assert not [m for m in sb.texts(STAFF_GROUP) if "Siti" in m]
+    async with sb.rt.store.connect() as conn:
+        payloads = (await conn.execute(select(s.outbox.c.payload))).scalars().all()
+    assert not [p for p in payloads if "Siti" in str(p)]

@@ -53,12 +53,17 @@ def report_text(rt: Runtime, a: Aspiration, name: str | None = None) -> str:
     return render(texts.shorten(a.text, texts.TEXT_LIMIT - texts.visible_length(render("")) - 50))
 
 
+def named_key(aspiration_id: int) -> str:
+    """The outbox key of the text that carries the citizen's name (withdrawn by /hapus_data if still queued)."""
+    return f"lapor:{aspiration_id}:named"
+
+
 def _to_staff(rt: Runtime, a: Aspiration, name: str | None) -> list[NewMessage]:
     if rt.settings.staff_chat_id is None:
         return []
     return [
         NewMessage(
-            key=f"lapor:{a.id}:{'named' if name else 'anonymous'}",
+            key=named_key(a.id) if name else f"lapor:{a.id}:anonymous",
             kind=MessageKind.LAPOR_TEXT,
             chat_id=rt.settings.staff_chat_id,
             payload={"text": report_text(rt, a, name), "parse_mode": "HTML", "buttons": []},

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.base.i18n import t
-from bot.domain import aspirations
+from bot.domain import aspirations, lapor
 from bot.domain.runtime import Runtime
 from bot.domain.worksheets import ASPIRASI
 from bot.store import aspirations as store_aspirations
-from bot.store import chats, sheet_rows, surveys
+from bot.store import chats, outbox, sheet_rows, surveys
 from bot.store import sessions as store_sessions
 
 
@@ -40,6 +40,8 @@ async def forget_person(rt: Runtime, user_id: int, chat_id: int) -> Forgotten:
         await sheet_rows.overwrite(conn, ASPIRASI.name, mine.named, removed)
         for ticket in mine.named:
             await sheet_rows.queue(conn, ASPIRASI.name, ticket, removed, now, op="update")
+        # A SP4N-LAPOR! text with the name the person agreed to, not yet delivered to staff, is withdrawn.
+        await outbox.anonymize(conn, [lapor.named_key(i) for i in mine.ids])
         await chats.forget_user(conn, user_id)
         await store_sessions.forget_creator(conn, user_id)
         await chats.forget(conn, chat_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -318,6 +318,7 @@ class Forgot:
 
     tickets: list[str]
     named: list[str]
+    ids: list[int] = field(default_factory=list)
 
 
 async def forget_person(conn: AsyncConnection, person: str) -> Forgot:
@@ -335,7 +336,9 @@ async def forget_person(conn: AsyncConnection, person: str) -> Forgot:
         await conn.execute(update(s.aspiration).where(s.aspiration.c.id.in_(ids)).values(sender_name=None))
         await conn.execute(delete(s.aspiration_route).where(s.aspiration_route.c.person == person))
     await conn.execute(delete(s.aspiration_draft).where(s.aspiration_draft.c.person == person))
-    return Forgot([r.ticket for r in rows], [r.ticket for r in rows if r.sender_name is not None])
+    return Forgot(
+        [r.ticket for r in rows], [r.ticket for r in rows if r.sender_name is not None], [r.id for r in rows]
+    )
 
 
 # --- drafts ---------------------------------------------------------------------------------------------
