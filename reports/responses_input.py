@@ -49,9 +49,10 @@ from .instrument import (
 IGNORE = "abaikan"  # `--map "Nama=abaikan"`: a column deliberately left unread
 TIMESTAMP = "tanggal"
 SESSION, SECTION, TITLE, ROW_ID, SARAN = "sesi", "bidang", "judul_sesi", "id_jawaban", "saran"
+CHANNEL = "saluran"  # how an answer came in (the Jawaban sheet's column); a file without it is an import
 SCORED = (*UNSUR, *IPAK)
 FOLLOWUPS = tuple(f"perbaikan_{key}" for key in UNSUR)
-KEYS = (*SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID)
+KEYS = (*SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID, CHANNEL)
 EMPTY_TEXTS = {"", "nan", "none", "null", "nat", "#n/a"}  # what a spreadsheet or pandas leaves for "nothing"
 
 # Header variants offices (and Google Forms in Indonesian or English) use; compared after `normalise`.
@@ -64,6 +65,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     SECTION: ("Bidang", "Seksi", "Unit Layanan", "Section"),
     TITLE: ("Judul Sesi", "Nama Sesi", "Session title"),
     ROW_ID: ("ID Jawaban", "Response ID"),
+    CHANNEL: ("Saluran", "Channel"),
     "jenis_kelamin": ("Jenis Kelamin", "Kelamin", "JK", "L/P", "Gender", "Sex"),
     "umur": ("Umur", "Usia", "Umur (tahun)", "Usia (tahun)", "Kelompok Umur", "Age"),
     "pendidikan": ("Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan", "Education"),
@@ -496,6 +498,9 @@ def read_responses(
     frame["session_id"] = frame[SESSION].fillna("-") if SESSION in frame.columns else "-"
     frame["session_title"] = (
         frame[TITLE].fillna(frame["session_id"]) if TITLE in frame.columns else frame["session_id"]
+    )
+    frame["channel"] = (
+        frame.pop(CHANNEL).str.strip().str.lower().fillna("import") if CHANNEL in frame.columns else "import"
     )
     frame["row"] = [table.number(i) for i in range(len(table.rows))]
     frame["fingerprint"] = fingerprints(table, placed)

@@ -103,7 +103,11 @@ def test_imported_blanks_reach_ringkasan_and_tickets_without_nan(tmp_path):
     book = load_workbook(tmp_path / "wb.xlsx")
     summary = list(book["Ringkasan"].iter_rows(min_row=2, values_only=True))
     assert summary and summary[0][0] == "Sesi" and summary[0][6] == 4  # responden
-    tickets = [row[5] for row in book["Aspirasi"].iter_rows(min_row=2, values_only=True)]
+    headers = [cell.value for cell in book["Aspirasi"][1]]
+    tickets = [
+        dict(zip(headers, row, strict=False))["Isi"]
+        for row in book["Aspirasi"].iter_rows(min_row=2, values_only=True)
+    ]
     assert sorted(tickets) == ["Terima kasih, sangat membantu", "[U9 Sarana] Kipas angin kurang"]
     # the office's own workbook read back: the Jawaban rows are the answers already stored
     again = runner.invoke(

@@ -100,7 +100,7 @@ def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
     for q in defn.questions:
         if q.followup_on_low:
             headers.append(f"Perbaikan: {column_header(q.key, defn)}")
-    headers += ["Versi Kuesioner", "Status"]
+    headers += ["Saluran", "Versi Kuesioner", "Status"]
     return WorksheetSpec("Jawaban", tuple(headers), key="ID Jawaban")
 
 
@@ -118,6 +118,7 @@ def response_row(
         "Judul Sesi": session.title,
         "Bidang": session.section,
         "Tanggal Isi": response.finished_at.astimezone(tz).strftime("%d/%m/%Y %H.%M"),
+        "Saluran": response.channel,  # telegram or import: the report's channels, also when read back
         "Versi Kuesioner": f"{response.definition_id} v{response.definition_version}",
         "Status": "Dihitung",
     }
