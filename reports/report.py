@@ -65,6 +65,15 @@ def _texts(df: pd.DataFrame, column: str) -> list[str]:
     return [str(v).strip() for v in df[column].dropna() if str(v).strip()]
 
 
+def _counts(column: pd.Series) -> dict[str, int]:
+    """Answers per option as text, sorted: counted first, then named (a million rows are never turned into
+    a million strings)."""
+    counts: dict[str, int] = {}
+    for value, n in column.value_counts(dropna=True).items():
+        counts[str(value)] = counts.get(str(value), 0) + int(n)
+    return dict(sorted(counts.items()))
+
+
 def build_report(
     df: pd.DataFrame,
     *,
@@ -76,13 +85,7 @@ def build_report(
     generated_at: datetime | None = None,
 ) -> Report:
     result = compute_ikm(df, disabled_unsur=disabled_unsur)
-    profile = {
-        column: {
-            str(k): int(v) for k, v in df[column].dropna().astype(str).value_counts().sort_index().items()
-        }
-        for column in PROFILE
-        if column in df.columns
-    }
+    profile = {column: _counts(df[column]) for column in PROFILE if column in df.columns}
     followups = {key: _texts(df, f"perbaikan_{key}") for key in UNSUR if _texts(df, f"perbaikan_{key}")}
     return Report(
         title=title,
