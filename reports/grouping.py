@@ -41,7 +41,7 @@ def summarise(df: pd.DataFrame, by: str = "quarter", *, disabled_unsur: tuple[st
     group_sizes: np.ndarray | None = None
     for key in names:
         column = df[key]
-        if column.dtype.kind in "iu":  # a plain integer column cannot hold a missing answer
+        if column.dtype.kind in "iu" and not column.hasnans:  # every row answered this unsur
             if group_sizes is None:
                 group_sizes = np.bincount(ids, minlength=size).astype("float64")
             answered[:] = True
