@@ -101,6 +101,8 @@ class ColumnFrame:
             self._chunks.setdefault(name, []).append(self._convert(name, values))
 
     def _convert(self, name: str, values: Sequence[Any]) -> Any:
+        """A chunk of one column as the frame holds it (or, for an optional column without any value in
+        this chunk, just its length)."""
         raw = np.array(values, dtype=object)
         if name == "finished_at":
             sample = raw[0]
@@ -110,8 +112,9 @@ class ColumnFrame:
             return raw.astype("int64")
         rule = self.translate.get(name)
         if rule is None and name not in self.shared:
-            if name in self.optional and name not in self._present and any(v is not None for v in values):
-                self._present.add(name)
+            if name in self.optional and not any(v is not None for v in values):
+                return len(raw)  # nothing here (the usual case for follow-ups): only the length is kept
+            self._present.add(name)
             return raw
         # One call of the bot's rule per distinct stored value, then a vectorised take.
         codes, uniques = pd.factorize(raw)
@@ -137,6 +140,10 @@ class ColumnFrame:
                 data[name] = parts[0] if len(parts) == 1 else pd.arrays.IntegerArray._concat_same_type(parts)
             elif name == "finished_at":
                 data[name] = pd.DatetimeIndex(np.concatenate(parts)).tz_localize("UTC").tz_convert(self.tz)
+            elif name in self.optional:
+                data[name] = np.concatenate(
+                    [np.full(part, None, dtype=object) if isinstance(part, int) else part for part in parts]
+                )
             else:
                 data[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
             parts.clear()
