@@ -126,7 +126,12 @@ async def answer_survey(tg: FakeTelegram, users: list[int]) -> int:
             if "Terima kasih atas penilaian" in (last.text or ""):
                 finished.add(user)
                 continue
-            options = [b for row in tg.buttons(last) for b in row if "callback_data" in b]
+            options = [
+                b
+                for row in tg.buttons(last)
+                for b in row
+                if b.get("callback_data", "").split(":")[-1].startswith("o")  # an answer, not back or skip
+            ]
             if options:
                 tg.press_button(user, user, last.message_id, options[-1]["callback_data"])
             else:
