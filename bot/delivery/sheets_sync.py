@@ -223,8 +223,7 @@ class SheetsSync:
     async def summary_rows(self) -> list[dict[str, Any]]:
         """The Ringkasan rows as the sheet shows them."""
         tallies = await tally.rows(self.rt)
-        # A worker thread: the first summary also loads the arithmetic (pandas), which must not stall the loop.
-        lines = await asyncio.to_thread(tally.summary, tallies, definition_for(self.rt).disabled_unsur)
+        lines = await tally.summary_on_loop(tallies, definition_for(self.rt).disabled_unsur)
         now = self.rt.clock.now().astimezone(self.rt.tz).strftime("%d/%m/%Y %H.%M")
         return [
             {

@@ -6,6 +6,7 @@ PostgreSQL never lose one another's answer."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -53,25 +54,38 @@ async def add(conn: AsyncConnection, delta: Tally) -> None:
     await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "period"], set_=added))
 
 
-async def every(conn: AsyncConnection) -> list[TallyRow]:
+async def every(conn: AsyncConnection, batch: int = 200) -> list[TallyRow]:
+    """Every tally with its session's title and section, read in batches so the event loop gets its turn."""
     t = s.response_tally.c
-    q = select(s.response_tally, s.session.c.title, s.session.c.section).join(
-        s.session, s.session.c.id == t.session_id
-    )
-    return [
-        TallyRow(
-            row.title,
-            row.section,
-            Tally(
-                row.session_id,
-                row.period,
-                row.respondents,
-                {key: row._mapping[f"{key}_sum"] for key in UNSUR},
-                {key: row._mapping[f"{key}_n"] for key in UNSUR},
-            ),
-        )
-        for row in await conn.execute(q)
-    ]
+    q = select(
+        t.session_id,
+        t.period,
+        t.respondents,
+        s.session.c.title,
+        s.session.c.section,
+        *[t[f"{key}_sum"] for key in UNSUR],
+        *[t[f"{key}_n"] for key in UNSUR],
+    ).join(s.session, s.session.c.id == t.session_id)
+    out: list[TallyRow] = []
+    n = len(UNSUR)
+    result = await conn.stream(q)
+    async for rows in result.partitions(batch):
+        for row in rows:
+            out.append(
+                TallyRow(
+                    row[3],
+                    row[4],
+                    Tally(
+                        row[0],
+                        row[1],
+                        row[2],
+                        dict(zip(UNSUR, row[5 : 5 + n], strict=True)),
+                        dict(zip(UNSUR, row[5 + n :], strict=True)),
+                    ),
+                )
+            )
+        await asyncio.sleep(0)
+    return out
 
 
 async def clear(conn: AsyncConnection) -> None:
