@@ -24,4 +24,5 @@ if __name__ == "__main__":
     print("\n== ngopas report over 1,000,000 stored responses ==")
     report_db.main()
     print("\n== footprint ==")
-    asyncio.run(footprint.main(footprint.CHATS, 60.0))  # its broadcast/survey driver is not yet right (issue 17 #6)
+    # Its broadcast/survey driver does not work yet (issue 17 #6): only the idle figure is valid.
+    asyncio.run(footprint.main(footprint.CHATS, 60.0))
