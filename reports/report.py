@@ -144,6 +144,15 @@ def _texts(df: pd.DataFrame, column: str) -> list[str]:
     return [str(v).strip() for v in df[column].dropna() if not says_nothing(v)]
 
 
+def _counts(column: pd.Series) -> dict[str, int]:
+    """Answers per option as text, sorted: counted first, then named (a million rows are never turned into
+    a million strings)."""
+    counts: dict[str, int] = {}
+    for value, n in column.value_counts(dropna=True).items():
+        counts[str(value)] = counts.get(str(value), 0) + int(n)
+    return dict(sorted(counts.items()))
+
+
 def build_report(
     df: pd.DataFrame,
     *,
@@ -164,11 +173,7 @@ def build_report(
     result = compute_ikm(df, disabled_unsur=disabled_unsur)
     # Only what respondents gave: a profile question nobody answered is left out, not shown as an empty line.
     profile = {
-        column: {
-            str(k): int(v) for k, v in df[column].dropna().astype(str).value_counts().sort_index().items()
-        }
-        for column in PROFILE
-        if column in df.columns and df[column].notna().any()
+        column: _counts(df[column]) for column in PROFILE if column in df.columns and df[column].notna().any()
     }
     followups = {key: _texts(df, f"perbaikan_{key}") for key in UNSUR if _texts(df, f"perbaikan_{key}")}
     start, end = _dates(df, period)

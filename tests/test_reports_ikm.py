@@ -132,3 +132,18 @@ def test_summaries_per_quarter_with_change():
     assert list(q["perubahan"].iloc[1:]) == [25.0, -50.0]
     s = summarise(df, "section")
     assert dict(zip(s["kelompok"], s["responden"], strict=True)) == {"Bimas Islam": 1, "PHU": 3}
+
+
+def test_summarise_with_a_skipped_answer_counts_each_unsur_on_its_own():
+    """A nullable integer column with a gap (an import with a blank cell) used to crash the per-group sums."""
+    frame = pd.DataFrame(
+        {
+            "persyaratan": pd.array([4, None, 3, 2], dtype="Int64"),
+            "prosedur": pd.array([2, 2, None, 4], dtype="Int64"),
+            "section": ["Bimas Islam", "Bimas Islam", "PHU", "PHU"],
+        }
+    )
+    rows = summarise(frame, "section").set_index("kelompok")
+    for section, part in frame.groupby("section"):
+        assert rows.loc[section, "ikm"] == compute_ikm(part).ikm_rounded
+        assert rows.loc[section, "responden"] == compute_ikm(part).respondents

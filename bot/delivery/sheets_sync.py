@@ -20,14 +20,15 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.base.i18n import format_when, t
+from bot.domain import tally
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
 from bot.domain.mirror import database_keys, database_rows
-from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
@@ -49,7 +50,12 @@ from sheets.workbook import CellUpdate, SheetRow, Workbook, WorksheetSpec, open_
 
 log = logging.getLogger(__name__)
 
-WRITES_PER_MINUTE = 60  # Google's per-user write quota; we never plan to exceed it
+# Google allows 60 write requests a minute per user.  The running bot plans for 12, so a live survey costs
+# at most 12 writes a minute however fast answers come; what an operator asks for now (`ngopas sync`,
+# `ngopas sheets rebuild`) may use the whole quota.
+GOOGLE_WRITES_PER_MINUTE = 60
+WRITES_PER_MINUTE = 12
+SUMMARY_SECONDS = 60.0  # Ringkasan is rewritten at most once a minute (two writes: clear, then rows)
 # What staff type in a Jadwal row (what the bot compares with the session it describes).
 JADWAL_FIELDS = ("Judul", "Bidang", "Tanggal", "Jam", "Tempat", "Zoom", "YouTube", "Narasumber")
 
@@ -77,6 +83,9 @@ class SheetsSync:
         self._lock = asyncio.Lock()
         self._ensured = False
         self._repaired = False
+        self.writes_per_minute = WRITES_PER_MINUTE
+        self._summary_at: float | None = None
+        self._summary_stale = False  # answers were written to Jawaban since Ringkasan was
 
     def specs(self) -> list[WorksheetSpec]:
         return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
@@ -96,7 +105,7 @@ class SheetsSync:
         """Write requests still allowed in the current minute (we pace ourselves below Google's quota)."""
         now = self.clock()
         self._write_times = [t for t in self._write_times if t > now - 60]
-        return WRITES_PER_MINUTE - len(self._write_times)
+        return self.writes_per_minute - len(self._write_times)
 
     async def flush(self) -> FlushResult:
         """Write every queued row: one request per worksheet (and op), then mark them flushed."""
@@ -126,7 +135,9 @@ class SheetsSync:
                     async with self.rt.store.begin() as conn:
                         await sheet_rows.mark_failed(conn, [r.id for r in batch], str(exc))
                     break  # the spreadsheet is unhappy: stop this round, everything stays queued
-            if result.written.get("Jawaban") and result.error is None and self._budget() >= 2:
+            if result.written.get("Jawaban"):
+                self._summary_stale = True
+            if self._summary_stale and self._summary_due() and result.error is None and self._budget() >= 2:
                 try:
                     await self.refresh_summary()
                     result.requests += 2
@@ -134,6 +145,13 @@ class SheetsSync:
                     log.warning("Sheets: Ringkasan not refreshed: %s", exc)
             result.pending = await self._waiting()
             return result
+
+    def _summary_due(self) -> bool:
+        return self._summary_at is None or self.clock() - self._summary_at >= SUMMARY_SECONDS
+
+    def _reserve(self) -> int:
+        """Writes kept back for Ringkasan while it waits to show new answers (appends never starve it)."""
+        return 2 if self._summary_stale else 0
 
     async def _waiting(self) -> int:
         async with self.rt.store.connect() as conn:
@@ -152,7 +170,7 @@ class SheetsSync:
             for row in batch:
                 await self._park(row, f"Lembar {worksheet} tidak dikenal bot.", result)
             return True
-        if self._budget() <= 0:
+        if self._budget() <= self._reserve():
             return False
         self._write_times.append(self.clock())
         result.requests += 1
@@ -189,33 +207,38 @@ class SheetsSync:
         result.parked += 1
 
     async def refresh_summary(self) -> int:
-        """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it)."""
-        from reports.grouping import summarise
+        """Rewrite Ringkasan: IKM per session, per section and per quarter (staff read it, never edit it).
 
-        frame = await responses_frame(self.rt)
-        if frame.empty:
+        Computed from the running tallies (`bot.domain.tally`), a few hundred rows whatever the number of
+        answers: the event loop never waits on the history."""
+        rows = await self.summary_rows()
+        if not rows:
             return 0
-        now = self.rt.clock.now().astimezone(self.rt.tz).strftime("%d/%m/%Y %H.%M")
-        rows: list[dict[str, Any]] = []
-        for level, by in (("Sesi", "session"), ("Bidang", "section"), ("Triwulan", "quarter")):
-            for item in summarise(frame, by).to_dict("records"):
-                rows.append(
-                    {
-                        "Tingkat": level,
-                        "Kelompok": item["kelompok"],
-                        "Periode": item["kelompok"] if by == "quarter" else "",
-                        "IKM": item["ikm"],
-                        "Mutu": item["mutu"],
-                        "Kinerja": item["kinerja"],
-                        "Responden": item["responden"],
-                        "Unsur Terlemah": item["unsur_terlemah"],
-                        "Diperbarui": now,
-                    }
-                )
-        for _ in range(2):
-            self._write_times.append(self.clock())
+        self._write_times += [self.clock()] * 2  # clear, then write (Google)
+        self._summary_at = self.clock()
+        self._summary_stale = False
         await asyncio.to_thread(self.workbook.replace_rows, RINGKASAN, rows)
         return len(rows)
+
+    async def summary_rows(self) -> list[dict[str, Any]]:
+        """The Ringkasan rows as the sheet shows them."""
+        tallies = await tally.rows(self.rt)
+        lines = await tally.summary_on_loop(tallies, definition_for(self.rt).disabled_unsur)
+        now = self.rt.clock.now().astimezone(self.rt.tz).strftime("%d/%m/%Y %H.%M")
+        return [
+            {
+                "Tingkat": line.level,
+                "Kelompok": line.group,
+                "Periode": line.group if line.by == "quarter" else "",
+                "IKM": line.result.ikm_rounded,
+                "Mutu": line.result.grade.mutu,
+                "Kinerja": line.result.grade.kinerja,
+                "Responden": line.result.respondents,
+                "Unsur Terlemah": line.result.weakest.key if line.result.weakest else "",
+                "Diperbarui": now,
+            }
+            for line in lines
+        ]
 
     async def _apply_updates(self, spec: WorksheetSpec, batch: list[sheet_rows.QueuedRow]) -> None:
         existing = await asyncio.to_thread(self.workbook.read_rows, spec)
@@ -291,7 +314,21 @@ class SheetsSync:
         """Write every worksheet again from the store (`ngopas sheets rebuild`).
 
         Staff edits are read first, so none is lost; rows whose key the store does not know (a staff row
-        not yet valid, notes) are kept; every other row is written once, as the store has it now."""
+        not yet valid, notes) are kept; every other row is written once, as the store has it now.  The
+        operator asked for it: it may use Google's whole write quota."""
+        with self.full_quota():
+            return await self._rebuild()
+
+    @contextmanager
+    def full_quota(self) -> Iterator[None]:
+        """While an operator waits (`ngopas sync`, `ngopas sheets rebuild`): Google's quota, not the bot's."""
+        before, self.writes_per_minute = self.writes_per_minute, GOOGLE_WRITES_PER_MINUTE
+        try:
+            yield
+        finally:
+            self.writes_per_minute = before
+
+    async def _rebuild(self) -> dict[str, int]:
         await self.ensure()
         await self.read_jadwal()
         await self.read_aspirasi()
@@ -419,6 +456,11 @@ async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = N
         if on_step is not None:
             on_step(i)
 
+    with sheets.full_quota():
+        return await _sync_now(sheets, step)
+
+
+async def _sync_now(sheets: SheetsSync, step: Callable[[int], None]) -> SyncReport:
     step(0)
     async with sheets.rt.store.begin() as conn:
         await sheet_rows.unpark(conn)

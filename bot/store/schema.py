@@ -219,6 +219,33 @@ Index(
     postgresql_where=response.c.replaced_by.is_(None),
 )
 
+# --- Running IKM tallies (migration 0009) ------------------------------------------------------------
+
+# The nine unsur of PermenPAN-RB 14/2017 (reports.instrument.UNSUR_KEYS; the store does not import reports).
+TALLY_UNSUR = (
+    "persyaratan",
+    "prosedur",
+    "waktu",
+    "biaya",
+    "produk",
+    "kompetensi",
+    "perilaku",
+    "pengaduan",
+    "sarana",
+)
+
+# Sums and counts of the counted answers per session and quarter, kept in the transaction that stores or
+# replaces an answer: the Ringkasan sheet is computed from a few hundred rows, never from every answer.
+response_tally = Table(
+    "response_tally",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("period", Integer, primary_key=True),  # quarter in the office's zone: 2026 * 10 + 3
+    Column("respondents", Integer, nullable=False),  # answered at least one active unsur
+    *[Column(f"{key}_sum", Integer, nullable=False) for key in TALLY_UNSUR],
+    *[Column(f"{key}_n", Integer, nullable=False) for key in TALLY_UNSUR],
+)
+
 # --- Sheets mirror (migration 0003) --------------------------------------------------------------------
 
 sheet_outbox = Table(

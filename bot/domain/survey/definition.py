@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,9 @@ class Question:
         return value
 
 
+_SCALE = {"1": 1, "2": 2, "3": 3, "4": 4}
+
+
 @dataclass(frozen=True)
 class SurveyDefinition:
     id: str
@@ -130,14 +134,17 @@ class SurveyDefinition:
     def count_for(self, answers: Mapping[str, str | None], *, ipak: bool = False) -> int:
         return sum(1 for q in self.active_questions(ipak=ipak) if self.visible(q, answers))
 
+    @cached_property
+    def scored_keys(self) -> frozenset[str]:
+        """The questions answered on the 1–4 scale (IKM unsur and scale questions)."""
+        return frozenset(q.key for q in self.questions if q.kind in ("ikm", "scale"))
+
     def numeric_value(self, key: str, value: str | None) -> int | None:
-        """IKM/scale answers as 1..4 (None when skipped or not numeric)."""
-        if value is None:
+        """IKM/scale answers as 1..4 (None when skipped or not numeric).  Constant time: the running tallies
+        call it for every answer when they are rebuilt."""
+        if key not in self.scored_keys or not isinstance(value, str):
             return None
-        for q in self.questions:
-            if q.key == key and q.kind in ("ikm", "scale") and value in {"1", "2", "3", "4"}:
-                return int(value)
-        return None
+        return _SCALE.get(value)
 
     def question(self, key: str) -> Question:
         for q in self.questions:

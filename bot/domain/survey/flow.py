@@ -15,7 +15,7 @@ from datetime import timedelta
 from html import escape
 
 from bot.base.i18n import format_when, t
-from bot.domain import aspirations, worksheets
+from bot.domain import aspirations, tally, worksheets
 from bot.domain.runtime import Runtime
 from bot.domain.survey import engine, invitations
 from bot.domain.survey.definition import definition_for
@@ -332,16 +332,24 @@ async def finish(rt: Runtime, draft: Draft) -> Response | None:
     async with rt.store.begin() as conn:
         if not await drop_draft(conn, draft, step=draft.step):
             return None
-        earlier = await surveys.current_response(conn, draft.session_id, draft.respondent)
-        if earlier is not None:
-            await surveys.mark_replaced(conn, earlier.id, response.id)
-        await store_response(conn, rt, response)
+        await replace_response(conn, rt, response)
     return response
+
+
+async def replace_response(conn: Connection, rt: Runtime, response: Response) -> None:
+    """Store a finished response in place of the respondent's earlier one for the session, if any: the
+    earlier one stops counting (and leaves the running tallies), the new one counts."""
+    earlier = await surveys.current_response(conn, response.session_id, response.respondent)
+    if earlier is not None:
+        await surveys.mark_replaced(conn, earlier.id, response.id)
+        await tally.record(conn, rt, earlier, sign=-1)
+    await store_response(conn, rt, response)
 
 
 async def store_response(conn: Connection, rt: Runtime, response: Response) -> None:
     """A finished response and what it causes, in the caller's transaction: its Jawaban row for the office
     sheet and its suggestions as anonymous "Dari survei" tickets.  Chat, paper and imports all come here."""
     await surveys.insert_response(conn, response)
+    await tally.record(conn, rt, response)
     await worksheets.queue_response(conn, rt, response, definition_for(rt))
     await aspirations.tickets_from_survey(conn, rt, response)

@@ -1,0 +1,302 @@
+"""Benchmark: `ngopas report --format json` over 1,000,000 stored responses, run as staff run it.
+
+The responses are written into the real store (migrated by `Store.open`, bulk-inserted: set-up, not
+measured), then the command runs as a separate process and its wall time and peak resident memory are
+taken from the operating system.  Beside it, in the same run: a bare read of the same columns with the same
+query (`pandas.read_sql` on SQLite; asyncpg into a DataFrame on PostgreSQL, where pandas has no async
+driver).  `bench.report_1m` stays the pure-computation floor (a pickle, no database).
+
+Run: .venv/bin/python -m bench.report_db [--rows 1000000] [--backend sqlite,postgresql]
+Goals: SQLite <= 10 s and < 1 GiB peak; ratio to the bare read <= 1.5x (printed for both databases).
+PostgreSQL runs on a throwaway server from the machine's binaries (skipped when there are none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.domain.survey.definition import SurveyDefinition, load_definition
+from bot.store import Store
+from bot.store import schema as s
+from reports.instrument import PROFILE_KEYS
+
+ROWS = 1_000_000
+SESSIONS = 400
+SECTIONS = ["TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam"]
+START = datetime(2025, 1, 1, tzinfo=UTC)
+CHUNK = 100_000
+
+
+def _fmt(when: datetime) -> str:
+    """As SQLAlchemy stores a naive-UTC DateTime on SQLite."""
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def sessions() -> list[dict[str, Any]]:
+    rows = []
+    for i in range(SESSIONS):
+        starts = START + timedelta(days=730 * i / SESSIONS, hours=2)
+        rows.append(
+            {
+                "id": i + 1,
+                "title": f"Dialog NGOPAS {i + 1}",
+                "section": SECTIONS[i % 4],
+                "venue": "Aula",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "survey_closes_at": starts + timedelta(days=7),
+                "status": "done",
+                "rev": 1,
+                "version": 1,
+                "source": "bench",
+                "created_at": starts,
+                "updated_at": starts,
+            }
+        )
+    return rows
+
+
+def responses(defn: SurveyDefinition, n: int, seed: int = 17) -> Iterator[list[tuple[Any, ...]]]:
+    """Chunks of (id, session_id, respondent, definition, version, channel, answers JSON, followups JSON,
+    finished_at): a year and a half of answers with gaps (about 2 % skipped per question, 5 % suggestions)."""
+    rng = np.random.default_rng(seed)
+    scored = [q.key for q in defn.questions if q.kind == "ikm"]
+    choices = {q.key: [o.value for o in q.options] for q in defn.questions if q.key in PROFILE_KEYS}
+    choices["kehadiran"] = ["langsung", "zoom", "youtube"]
+    for first in range(0, n, CHUNK):
+        size = min(CHUNK, n - first)
+        scores = rng.integers(1, 5, size=(size, len(scored)))
+        skipped = rng.random((size, len(scored))) < 0.02
+        picks = {k: rng.integers(0, len(v), size) for k, v in choices.items()}
+        saran = rng.random(size) < 0.05
+        session = rng.integers(0, SESSIONS, size)
+        offset = rng.integers(0, 7 * 86400, size)
+        rows = []
+        for j in range(size):
+            answers: dict[str, Any] = {
+                k: (None if skipped[j, c] else str(scores[j, c])) for c, k in enumerate(scored)
+            }
+            for k, v in choices.items():
+                answers[k] = v[picks[k][j]]
+            followups = {}
+            if saran[j]:
+                answers["saran"] = f"Saran nomor {first + j}: tolong perbaiki suara Zoom."
+                low = [k for c, k in enumerate(scored) if scores[j, c] == 1 and not skipped[j, c]]
+                if low:
+                    followups[low[0]] = "Suara kurang jelas."
+            sid = int(session[j])
+            finished = START + timedelta(days=730 * sid / SESSIONS, hours=4, seconds=int(offset[j]))
+            rows.append(
+                (
+                    f"B{first + j:09d}",
+                    sid + 1,
+                    f"bench:{first + j}",
+                    defn.id,
+                    defn.version,
+                    "telegram",
+                    json.dumps(answers),
+                    json.dumps(followups),
+                    finished,
+                )
+            )
+        yield rows
+
+
+async def seed(url: str, n: int, defn: SurveyDefinition) -> float:
+    """Migrate a fresh database and bulk-load `n` responses; returns seconds taken."""
+    t0 = time.perf_counter()
+    store = await Store.open(url)
+    await store.close()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1]
+        db = sqlite3.connect(path)
+        columns = ", ".join(sessions()[0])
+        marks = ", ".join(f":{k}" for k in sessions()[0])
+        db.executemany(
+            f"INSERT INTO session ({columns}) VALUES ({marks})",  # noqa: S608 - our own column names
+            [{k: _fmt(v) if isinstance(v, datetime) else v for k, v in row.items()} for row in sessions()],
+        )
+        for rows in responses(defn, n):
+            db.executemany(
+                "INSERT INTO response (id, session_id, respondent, definition_id, definition_version, channel,"
+                " answers, followups, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:8], _fmt(row[8])) for row in rows],
+            )
+        db.commit()
+        db.close()
+    else:
+        import asyncpg  # noqa: PLC0415 - PostgreSQL only
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            naive = [
+                {k: v.replace(tzinfo=None) if isinstance(v, datetime) else v for k, v in row.items()}
+                for row in sessions()
+            ]
+            await conn.copy_records_to_table(
+                "session", records=[tuple(r.values()) for r in naive], columns=list(naive[0])
+            )
+            await conn.execute("SELECT setval('session_id_seq', (SELECT max(id) FROM session))")
+            for rows in responses(defn, n):
+                await conn.copy_records_to_table(
+                    "response",
+                    records=[(*row[:8], row[8].replace(tzinfo=None)) for row in rows],
+                    columns=[
+                        "id",
+                        "session_id",
+                        "respondent",
+                        "definition_id",
+                        "definition_version",
+                        "channel",
+                        "answers",
+                        "followups",
+                        "finished_at",
+                    ],
+                )
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+    return time.perf_counter() - t0
+
+
+def run_report(workdir: Path, url: str) -> tuple[float, float, float, dict[str, Any]]:
+    """`ngopas report --format json` as a separate process: wall seconds, CPU seconds, peak RSS in MiB, the
+    report."""
+    env = {**os.environ, "NGOPAS_DATABASE_URL": url, "NGOPAS_DATA_DIR": str(workdir)}
+    settings_file = workdir / "settings.env"
+    settings_file.write_text("")
+    out = workdir / "report.json"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "report",
+            "--format",
+            "json",
+            "--quiet",
+            "--env-file",
+            str(settings_file),
+        ],
+        env=env,
+        stdout=out.open("wb"),
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"ngopas report failed: {proc.stderr.read().decode() if proc.stderr else status}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024, json.loads(out.read_text())
+
+
+def bare_read(url: str, defn: SurveyDefinition) -> tuple[float, float, int]:
+    """The same columns read by pandas alone, one SQL column per answer: wall and CPU seconds, rows."""
+    scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
+    r = s.response.c
+    query = (
+        select(
+            r.id,
+            r.session_id,
+            r.finished_at,
+            r.channel,
+            *[r.answers[key].as_string().label(key) for key in [*scored, *PROFILE_KEYS, "saran"]],
+            *[r.followups[key].as_string().label(f"perbaikan_{key}") for key in scored],
+        )
+        .where(r.replaced_by.is_(None))
+        .order_by(r.finished_at)
+    )
+    if url.startswith("sqlite"):
+        sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+        db = sqlite3.connect(url.split("///", 1)[1])
+        t0, c0 = time.perf_counter(), time.process_time()
+        frame = pd.read_sql(sql, db)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        db.close()
+        return seconds, cpu, len(frame)
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+    async def read() -> tuple[float, float, int]:
+        import asyncpg  # noqa: PLC0415 - PostgreSQL only
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            t0, c0 = time.perf_counter(), time.process_time()
+            rows = await conn.fetch(sql)
+            frame = pd.DataFrame.from_records(rows, columns=list(rows[0].keys()) if rows else None)
+            return time.perf_counter() - t0, time.process_time() - c0, len(frame)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+def measure(backend: str, url: str, workdir: Path, n: int, defn: SurveyDefinition) -> None:
+    print(f"-- {backend}: {n:,} responses --")
+    print(f"set-up (migrate + bulk insert)  {asyncio.run(seed(url, n, defn)):>8.1f} s   (not measured)")
+    bare_seconds, bare_cpu, bare_rows = bare_read(url, defn)
+    seconds, cpu, peak, report = run_report(workdir, url)
+    ratio, cpu_ratio = seconds / bare_seconds, cpu / bare_cpu
+    print(
+        f"bare read of the same columns   {bare_seconds:>8.2f} s   ({bare_cpu:.2f} CPU s of this process; {bare_rows:,} rows)"
+    )
+    time_ok = "" if backend != "sqlite" else f"(goal <= 10 s) {'OK' if seconds <= 10 else 'MISSED'}"
+    mem_ok = "" if backend != "sqlite" else f"(goal < 1024 MiB) {'OK' if peak < 1024 else 'MISSED'}"
+    print(
+        f"ngopas report --format json     {seconds:>8.2f} s   ({cpu:.2f} CPU s, start-up included) {time_ok}"
+    )
+    print(
+        f"ratio (wall)                    {ratio:>8.2f} x   (goal <= 1.50 x) {'OK' if ratio <= 1.5 else 'MISSED'}"
+    )
+    print(f"ratio (CPU, steadier on a shared machine) {cpu_ratio:>6.2f} x")
+    print(f"peak memory of the command      {peak:>8.0f} MiB {mem_ok}")
+    print(f"IKM {report['ikm']:.2f} {report['mutu']}; {report['respondents']:,} respondents")
+    sys.stdout.flush()
+
+
+def main(n: int = ROWS, backends: tuple[str, ...] = ("sqlite", "postgresql")) -> None:
+    defn = load_definition("ngopas")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if "sqlite" in backends:
+            measure("SQLite", f"sqlite+aiosqlite:///{workdir / 'ngopas.db'}", workdir, n, defn)
+        if "postgresql" in backends:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from tests.postgres import PostgresServer, find_bin  # noqa: PLC0415 - the test suite's throwaway server
+
+            bindir = find_bin()
+            if bindir is None:
+                print("-- PostgreSQL: skipped (no PostgreSQL binaries on this machine) --")
+                return
+            server = PostgresServer(bindir)
+            server.start()
+            try:
+                measure("PostgreSQL", server.new_database(), workdir, n, defn)
+            finally:
+                server.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--backend", default="sqlite,postgresql")
+    args = parser.parse_args()
+    main(args.rows, tuple(args.backend.split(",")))
