@@ -254,7 +254,12 @@ def report(r: Result, *, cpu_goal: bool = True, rate_goal: bool = True) -> None:
         print(
             f"  SIGKILL after            {r.killed_at:>8} sends; longest gap {r.gap:.2f} s (kill to restart)"
         )
-    verdict = f" (goal >= 0.95) {'OK' if ratio >= 0.95 else 'MISSED'}" if rate_goal else ""
+    if r.ceiling > FREE:  # paid broadcast: what one process (or two) can send is the question
+        verdict = (
+            f" (one process: goal >= 300 msg/s) {'OK' if r.rate >= 300 else 'MISSED'}" if rate_goal else ""
+        )
+    else:
+        verdict = f" (goal >= 0.95) {'OK' if ratio >= 0.95 else 'MISSED'}" if rate_goal else ""
     print(
         f"  achieved                 {r.rate:>8.2f} msg/s  ratio to {r.ceiling:g} msg/s: {ratio:.3f}{verdict}"
     )
