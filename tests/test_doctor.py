@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from bot.cli.doctor import broadcast_check
+from bot.dev.sandbox import sandbox_settings
 from bot.store import head_revision
 
 TOKEN = "123456789:SANDBOX-token-for-the-local-emulator"
@@ -60,3 +62,15 @@ async def test_doctor_blocking_problems(tmp_path, tg):
     assert "❌ Garam pseudonim" in out and "⚠️  Petugas" in out
     assert "2 masalah menghalangi bot berjalan." in out
     assert "WRONG-token" not in out and "Traceback" not in out
+
+
+def test_doctor_warns_what_paid_broadcast_costs(tmp_path):
+    """Paid broadcast spends the bot's Stars on every message: doctor says so, with the figure and the way
+    back; the free default is simply fine."""
+    free = broadcast_check(sandbox_settings(tmp_path))
+    assert free.status == "ok" and "gratis" in free.message
+    paid = broadcast_check(sandbox_settings(tmp_path, paid_broadcast=True, broadcast_per_second=500))
+    assert paid.status == "warn"
+    assert "500 pesan/detik" in paid.message and "0,1 Star per pesan" in paid.message
+    assert "100 Star untuk setiap 1.000 pesan" in paid.message
+    assert "NGOPAS_PAID_BROADCAST=false" in paid.fix

@@ -138,3 +138,18 @@ def test_office_identity_accepted(monkeypatch, tmp_path):
     assert (
         s.office_logo == logo and s.office_head_nip == "19700512 199503 1 002" and s.office_city == "Magelang"
     )
+
+
+def test_more_than_30_per_second_needs_paid_broadcast(monkeypatch):
+    """Over Telegram's free 30 messages a second every broadcast would meet 429s: refused with the way out."""
+    monkeypatch.setenv("NGOPAS_BROADCAST_PER_SECOND", "100")
+    with pytest.raises(SettingsError) as info:
+        load_settings(None)
+    assert "NGOPAS_BROADCAST_PER_SECOND" in str(info.value) and "NGOPAS_PAID_BROADCAST=true" in str(
+        info.value
+    )
+    monkeypatch.setenv("NGOPAS_PAID_BROADCAST", "true")
+    assert load_settings(None).broadcast_per_second == 100
+    monkeypatch.setenv("NGOPAS_BROADCAST_PER_SECOND", "1001")  # Telegram's paid ceiling is 1,000 a second
+    with pytest.raises(SettingsError, match="maksimal 1000"):
+        load_settings(None)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECTIONS = ("TU/Kerukunan Umat Beragama", "Bimas Islam", "PHU", "Pendidikan Islam")
@@ -40,6 +40,10 @@ def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in re.split(r"[;,\n]", value) if part.strip()]
     return value
+
+
+FREE_BROADCAST_MAX = 30  # messages a second Telegram allows a bot's broadcasts without paying
+PAID_BROADCAST_MAX = 1000  # with `allow_paid_broadcast`
 
 
 class Settings(BaseSettings):
@@ -82,7 +86,10 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: Annotated[list[Annotated[int, Field(ge=1, le=43200)]], NoDecode] = Field(
         default_factory=lambda: [1440, 60]
     )
-    broadcast_per_second: float = Field(default=30.0, gt=0, le=1000, allow_inf_nan=False)
+    # Telegram's paid broadcast (`allow_paid_broadcast`): up to 1,000 messages a second, each message over the
+    # free 30 charged in Telegram Stars to the bot's balance.  Off unless the office decides to pay.
+    paid_broadcast: bool = False
+    broadcast_per_second: float = Field(default=30.0, gt=0, le=PAID_BROADCAST_MAX, allow_inf_nan=False)
     survey_window_days: int = Field(default=7, ge=1, le=366)
     survey_reminder_hours: float = Field(default=3.0, gt=0, le=720, allow_inf_nan=False)
     survey_ipak: bool = False
@@ -183,6 +190,16 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
             raise ValueError("alamat e-mail seperti humas@kemenag.go.id")
         return value.strip()
+
+    @field_validator("broadcast_per_second")
+    @classmethod
+    def _rate(cls, value: float, info: ValidationInfo) -> float:
+        if value > FREE_BROADCAST_MAX and not info.data.get("paid_broadcast"):
+            raise ValueError(
+                f"paling banyak {FREE_BROADCAST_MAX} pesan per detik tanpa siaran berbayar Telegram "
+                "(NGOPAS_PAID_BROADCAST=true)"
+            )
+        return value
 
     @field_validator("language")
     @classmethod

@@ -32,6 +32,26 @@ class Check:
         return f"{icon} {self.name}: {self.message}" + (f"\n     → {self.fix}" if self.fix else "")
 
 
+PAID_STARS_PER_MESSAGE = 0.1  # Telegram's fee for a message sent with allow_paid_broadcast (Bot API docs)
+
+
+def broadcast_check(settings: Settings) -> Check:
+    """The broadcast rate, and what paid broadcast costs when it is on (Stars leave the bot's balance)."""
+    rate = f"{settings.broadcast_per_second:g}".replace(".", ",")
+    if not settings.paid_broadcast:
+        return Check("Siaran", "ok", f"{rate} pesan/detik, gratis (batas Telegram 30 pesan/detik)")
+    per_thousand = f"{PAID_STARS_PER_MESSAGE * 1000:g}".replace(".", ",")
+    fee = f"{PAID_STARS_PER_MESSAGE:g}".replace(".", ",")
+    return Check(
+        "Siaran",
+        "warn",
+        f"siaran berbayar AKTIF ({rate} pesan/detik): Telegram memotong {fee} Star per pesan dari saldo "
+        f"bot, {per_thousand} Star untuk setiap 1.000 pesan pengumuman, pengingat dan survei.",
+        "Pastikan saldo Star bot cukup dan kantor menyetujui biayanya; tanpa itu isi "
+        "NGOPAS_PAID_BROADCAST=false (30 pesan/detik, gratis).",
+    )
+
+
 async def telegram_checks(settings: Settings) -> list[Check]:
     if settings.offline or settings.bot_token is None:
         return [
@@ -203,6 +223,7 @@ async def run_checks(s: Settings, env_file: Path | None) -> list[Check]:
         for warning in unknown_variables(env_file if found else None)
     ]
     checks += await telegram_checks(s)
+    checks.append(broadcast_check(s))
     checks.append(
         Check("Petugas", "ok", f"{len(s.admin_ids)} ID petugas")
         if s.admin_ids

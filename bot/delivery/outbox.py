@@ -9,8 +9,9 @@ the row and the chat:
 - `Migrated` (group -> supergroup): subscriptions move to the new id and the row is re-sent there.
 - `Rejected` (a bad request): dropped with the reason; `chat_gone` also deactivates the chat.
 - `Failed` (timeouts, network errors): retried with exponential backoff, then dropped after `MAX_ATTEMPTS`.
-A row is claimed (committed as 'sending') before the request and marked sent with the message id after; a
-process killed in between leaves it 'sending' and it becomes 'uncertain' when the lease ends (never resent).
+A row is claimed (committed as 'sending') before the request and marked sent with the message id after (both
+in batches, see `OutboxSender`); a process killed in between leaves it 'sending' and it becomes 'uncertain'
+when the lease ends or its dead process is noticed (never resent, always reported).
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import random
 import socket
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import BURST_SECONDS, Pacer, Ticket
 from bot.domain.runtime import Runtime
 from bot.store import chats, outbox
 from bot.store.outbox import OutboxItem
@@ -101,22 +104,44 @@ def _dead_here(worker: str) -> bool:
 
 
 class OutboxSender:
-    """One per process; several processes may drain one outbox (claims are conditional updates)."""
+    """One per process; several processes may drain one outbox (claims are conditional updates).
 
-    CONCURRENCY = 8  # requests in flight at once: enough to hide a 100-300 ms round trip at 30 msg/s
+    Each step takes the pacing slots free right now (a token bucket gives about a tenth of a second's worth
+    at once), claims their rows in one transaction (which also records the rows answered since the last
+    step as sent) and starts the requests.  So a busy broadcast costs about ten write transactions a second,
+    whatever the rate, and no read per message.  Rows answered but not yet recorded stay 'sending' for at
+    most one step: a crash then makes them 'uncertain' (they did arrive), never resent.
+    """
 
-    def __init__(
-        self, rt: Runtime, transport: Transport, *, pacer: Pacer | None = None, concurrency: int = CONCURRENCY
-    ) -> None:
+    # At most this many seconds of sends are claimed and not yet recorded at any moment: what a SIGKILL can
+    # leave 'uncertain'.  The limit itself adapts: rate x the slowest recent round trip (Pacer.in_flight_limit).
+    MAX_CLAIMED_SECONDS = 1.0
+    CANDIDATES = 500  # due rows read at once (one query per this many sends)
+
+    def __init__(self, rt: Runtime, transport: Transport, *, pacer: Pacer | None = None) -> None:
         self.rt = rt
         self.transport = transport
         self.pacer = pacer or Pacer(overall_per_second=rt.settings.broadcast_per_second)
         self.worker = worker_name()
-        self._slots = asyncio.Semaphore(concurrency)
-        self._inflight: set[int] = set()
+        self._candidates: deque[OutboxItem] = deque()
+        self._resting: set[int] = set()  # chats whose window is full, skipped until the next read
+        self._busy: set[int] = set()  # chats with a request in flight: one at a time keeps their order
+        self._claimed: set[int] = set()  # rows claimed by this process and not yet recorded
+        self._marks: list[tuple[int, int | None]] = []  # answered rows waiting for the next transaction
+        self._write = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._shuffle_next = False
         self.sent = 0
+
+    @classmethod
+    def max_claimed(cls, rate: float) -> int:
+        """The most rows one sender holds claimed at `rate` msg/s (what a SIGKILL can leave 'uncertain')."""
+        return math.ceil(rate * cls.MAX_CLAIMED_SECONDS) + Pacer(overall_per_second=rate).burst
+
+    def _room(self) -> int:
+        limit = min(self.pacer.in_flight_limit(hold=BURST_SECONDS), self.max_claimed(self.pacer.rate))
+        return limit - len(self._claimed)
 
     async def recover(self) -> int:
         """Rows a dead process left 'sending' become 'uncertain': at once when that process ran on this host
@@ -131,101 +156,151 @@ class OutboxSender:
     async def run(self) -> None:
         """Drain until cancelled."""
         await self.recover()
-        last_expiry = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        last_expiry = loop.time()
         while not self._stopping:
             try:
                 started = await self.drain_once()
             except Exception:  # a database hiccup must not kill the sender; log and try again
                 log.exception("outbox drain failed; retrying")
                 started = 0
-            loop_now = asyncio.get_running_loop().time()
-            if loop_now - last_expiry > LEASE.total_seconds() / 3:
+                await asyncio.sleep(POLL_SECONDS)
+            if loop.time() - last_expiry > LEASE.total_seconds() / 3:
                 await self.recover()
-                last_expiry = loop_now
-            if started == 0:
-                await self._idle()
+                last_expiry = loop.time()
+            await self._nap(started)
 
-    async def _idle(self) -> None:
+    async def _nap(self, started: int) -> None:
+        """Until the next step.  With a backlog: a tenth of a second (the next batch of slots; answers that
+        came meanwhile are recorded with it), longer while every listed chat is resting.  Sends in flight
+        and nothing else to do: until the first answer, to record it soon.  Otherwise until woken."""
         event = self.rt.outbox_event
+        if event.is_set():
+            return
+        if self._candidates and not self._stopping:
+            wait = max(self.pacer.overall_wait(), BURST_SECONDS)
+            if not started and all(item.chat_id in self._resting for item in self._candidates):
+                wait = max(wait, min(self.pacer.chat_wait(chat) for chat in self._resting))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(wait, POLL_SECONDS))
+            return
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=BURST_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            return
+        if self._marks:
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), POLL_SECONDS)
-        event.clear()
 
-    async def drain_once(self, limit: int = 200) -> int:
-        """Start sending what is due now; returns how many sends were started."""
+    async def _refill(self) -> None:
         now = self.rt.clock.now()
         async with self.rt.store.connect() as conn:
-            items = await outbox.due_items(conn, now, limit=limit, skip_chats=list(self._inflight))
-        started = 0
-        position = 0
-        while position < len(items):
-            item = items[position]
-            position += 1
-            if self._stopping:
+            items = await outbox.due_items(
+                conn, now, limit=self.CANDIDATES, skip_chats=sorted(self._busy | self._resting)
+            )
+        if self._shuffle_next and items:
+            self._shuffle_next = False
+            turn = random.randrange(len(items))
+            items = items[turn:] + items[:turn]
+        self._candidates = deque(items)
+        self._resting.clear()
+
+    async def drain_once(self) -> int:
+        """Start sending what the pacing allows now; returns how many sends were started."""
+        self._resting = {chat for chat in self._resting if self.pacer.chat_wait(chat) > 0}
+        event = self.rt.outbox_event
+        if event.is_set() or not self._candidates:
+            event.clear()  # something new was queued (maybe a reply, ahead of a broadcast): read again
+            if not self._stopping:
+                await self._refill()
+        batch: list[tuple[OutboxItem, Ticket]] = []
+        room = self._room()
+        skipped: list[OutboxItem] = []
+        while self._candidates and len(batch) < room and not self._stopping and not self.pacer.waiting:
+            if self.pacer.overall_wait() > 0:
                 break
-            if item.chat_id in self._inflight:
-                continue  # keep each chat's messages in order: one at a time per chat
-            if self.pacer.chat_wait(item.chat_id) > 0 and len(items) > 1:
-                continue  # this chat is resting; others can go first
-            if not await self._still_pending(item.id):
-                continue  # another worker took it since we listed it: don't spend a send slot on it
-            await self._slots.acquire()
-            paced = False
-            try:
-                await self.pacer.acquire(item.chat_id)
-                paced = True
-                claimed = await self._claim(item)
-                # Another worker won the race for it: the paced slot goes to the next free message instead of
-                # being wasted (otherwise two workers walking the same list stay in lockstep, one losing).
-                while not claimed and position < len(items):
-                    item = items[position]
-                    position += 1
-                    if item.chat_id in self._inflight or self.pacer.chat_wait(item.chat_id) > 0:
-                        continue
-                    claimed = await self._claim(item)
-                    if claimed:
-                        self.pacer.record_chat(item.chat_id)
-            except BaseException:
-                self._slots.release()
-                if paced:
-                    self.pacer.done()
-                raise
-            if not claimed:
-                self._slots.release()
-                self.pacer.done()
+            item = self._candidates.popleft()
+            if item.chat_id in self._busy or item.chat_id in self._resting:
+                skipped.append(item)
                 continue
-            self._inflight.add(item.chat_id)
-            task = asyncio.create_task(self._send(item))
+            ticket = self.pacer.try_acquire(item.chat_id)
+            if ticket is None:  # this chat's window is full; others can go first
+                self._resting.add(item.chat_id)
+                skipped.append(item)
+                continue
+            self._busy.add(item.chat_id)
+            batch.append((item, ticket))
+        self._candidates.extendleft(reversed(skipped))
+        if not batch and not self._marks:
+            return 0
+        got = await self._record_and_claim([item.id for item, _ in batch])
+        started = 0
+        for item, ticket in batch:
+            if item.id not in got:  # another worker took it since we listed it: the slot goes back
+                self.pacer.cancel(ticket, item.chat_id)
+                self._busy.discard(item.chat_id)
+                continue
+            self._claimed.add(item.id)
+            task = asyncio.create_task(self._send(item, ticket))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started += 1
-        if started == 0 and items:
-            # Everything due is waiting on per-chat pacing: sleep until the first chat frees up.
-            wait = min(self.pacer.chat_wait(i.chat_id) for i in items)
-            await asyncio.sleep(min(max(wait, 0.01), POLL_SECONDS))
+        if len(got) < len(batch):
+            # Several workers read the same rows: take the next read from a random place in it, so that
+            # two workers stop walking the list in step (each losing every other claim).
+            self._candidates.clear()
+            self._shuffle_next = True
         return started
 
-    async def _claim(self, item: OutboxItem) -> bool:
-        async with self.rt.store.begin() as conn:
-            return await outbox.claim(conn, item.id, self.worker, self.rt.clock.now(), LEASE)
+    async def _record_and_claim(self, ids: list[int]) -> set[int]:
+        """One write transaction: the rows answered since the last one become 'sent', `ids` are claimed."""
+        async with self._write:
+            marks, self._marks = self._marks, []
+            now = self.rt.clock.now()
+            try:
+                async with self.rt.store.begin() as conn:
+                    await outbox.mark_sent_many(conn, marks, now)
+                    got = await outbox.claim_many(conn, ids, self.worker, now, LEASE) if ids else set()
+            except BaseException:
+                self._marks[:0] = marks  # not recorded: keep them for the next transaction
+                raise
+        self._claimed.difference_update(item_id for item_id, _ in marks)
+        return got
 
-    async def _still_pending(self, item_id: int) -> bool:
-        """A cheap read before pacing: with several workers on one outbox, their lists overlap."""
-        async with self.rt.store.connect() as conn:
-            return await outbox.is_pending(conn, item_id)
+    @property
+    def busy(self) -> bool:
+        """Claiming, sending, or holding answers not yet recorded."""
+        return bool(self._tasks or self._claimed or self._marks or self._write.locked())
 
     async def wait_idle(self) -> None:
-        """Wait for the sends already started."""
+        """Wait for the sends already started, and for their answers to be recorded."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._marks:
+            await self._record_and_claim([])
 
     async def stop(self) -> None:
         self._stopping = True
         await self.wait_idle()
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: OutboxItem, ticket: Ticket) -> None:
+        settled = True
+        # The slot was counted from its grant; the round trip is timed from here, after the claim's commit,
+        # so a slow transaction does not make every send look slow on the network.
+        ticket.departed = self.pacer.clock()
         try:
-            await self._deliver(item)
+            try:
+                outcome = await self.transport.send(item.chat_id, item.payload)
+            finally:
+                self.pacer.done(ticket)
+                self._busy.discard(item.chat_id)
+            if isinstance(outcome, Sent):
+                self._marks.append((item.id, outcome.message_id))
+                self.sent += 1
+                settled = False  # recorded (and released) by the next transaction
+                return
+            await self._deliver(item, outcome)
+            self.rt.wake_sender()  # the row may be due again (a migrated chat, a retry): read again
         except Exception:
             log.exception("outbox item %s failed unexpectedly", item.id)
             async with self.rt.store.begin() as conn:
@@ -233,19 +308,13 @@ class OutboxSender:
                     conn, item.id, self.rt.clock.now() + timedelta(minutes=1), "unexpected error"
                 )
         finally:
-            self.pacer.done()
-            self._inflight.discard(item.chat_id)
-            self._slots.release()
-            self.rt.wake_sender()
+            if settled:
+                self._claimed.discard(item.id)
 
-    async def _deliver(self, item: OutboxItem) -> None:
-        outcome = await self.transport.send(item.chat_id, item.payload)
+    async def _deliver(self, item: OutboxItem, outcome: Outcome) -> None:
+        """Every answer but success: each decides what happens to the row (and maybe the chat)."""
         now = self.rt.clock.now
         match outcome:
-            case Sent(message_id):
-                async with self.rt.store.begin() as conn:
-                    await outbox.mark_sent(conn, item.id, message_id, now())
-                self.sent += 1
             case RetryLater(seconds):
                 log.warning("flood control: waiting %.0f s", seconds)
                 self.pacer.pause(seconds)

@@ -1,19 +1,47 @@
-"""Sliding-window pacing that keeps the bot inside Telegram's published limits *before* a 429.
+"""Pacing that keeps the bot inside Telegram's limits *before* a 429, at the full rate those limits allow.
 
-Telegram allows about 30 messages per second overall, 1 per second to one private chat and 20 per minute to
-one group.  A leaky bucket (aiolimiter, used by PTB's AIORateLimiter) lets a full burst through and then
-refills, which in any 60-second window can pass 40 messages to a group; the rule is about windows, so we
-count in windows: at most `limit` sends in any `period`, with a small safety margin for network jitter.
+Telegram allows about 30 messages per second overall (up to 1,000 with paid broadcast), 1 per second to one
+private chat and 20 per minute to one group.  These are windows ("at most N in any period"), so we count
+in windows, with a sliding window per chat and one overall.
+
+The overall window counts a send from its *departure* (the moment its slot is granted) for one period plus
+a margin.  A request reaches Telegram some time after it leaves, and a request that is slow on the way
+(a stall in this process, a slow path) could land in the same second as one sent a period later; so once
+its answer is back, a send that took longer than the quickest recent round trip keeps its slot for that
+much longer (its excess bounds how late it can have arrived), and a send still unanswered keeps its slot
+until it is answered.  The base margin starts at clock granularity and doubles after each 429 (Telegram
+saying our margin was too thin), decaying back while none come: the 429 rate sets the margin.
+
+The overall budget is spread as a token bucket refilling at the rate with a small burst, so the outbox can
+take a few slots at once and claim their rows in one transaction (bot/delivery/outbox.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
-MARGIN = 1.02  # stretch every window a little: requests can arrive closer together than they left
+MARGIN = 1.02  # per-chat windows (1 s, 60 s) are stretched by this much: they have room to spare
+BASE_MARGIN = 0.005  # seconds added to the overall window: clock granularity between two processes
+MAX_MARGIN = 1.0
+MARGIN_DECAY_SECONDS = 60.0  # without a 429 for this long, the base margin halves back towards BASE_MARGIN
+RTT_SAMPLES = 64  # round trips remembered for the floor (quickest) and the in-flight estimate (slowest)
+TRUSTED_SAMPLES = 32  # round trips seen before their floor is trusted
+BURST_SECONDS = 0.1  # the token bucket holds this much of a second's budget (at least one slot)
+
+
+@dataclass
+class Ticket:
+    """One granted send: when it left and whether it counts in the overall window."""
+
+    departed: float
+    overall: bool = True
+    answered: bool = False
 
 
 class SlidingWindow:
@@ -26,7 +54,8 @@ class SlidingWindow:
         self._stamps: deque[float] = deque()
 
     def _trim(self, now: float) -> None:
-        while self._stamps and self._stamps[0] <= now - self.period:
+        # the same expression as `wait_time`'s, so a float rounding cannot say "full" and "free" at once
+        while self._stamps and self._stamps[0] + self.period <= now:
             self._stamps.popleft()
 
     def wait_time(self) -> float:
@@ -40,14 +69,45 @@ class SlidingWindow:
     def record(self) -> None:
         self._stamps.append(self.clock())
 
+    def unrecord(self) -> None:
+        """Give back the last event (a slot granted but not used)."""
+        if self._stamps:
+            self._stamps.pop()
+
     @property
     def idle(self) -> bool:
         self._trim(self.clock())
         return not self._stamps
 
 
+class RoundTrips:
+    """The recent round trips: their floor (quickest) and a high estimate (slowest), sliding over samples."""
+
+    def __init__(self, size: int = RTT_SAMPLES) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+
+    def add(self, seconds: float) -> None:
+        self._samples.append(seconds)
+
+    @property
+    def floor(self) -> float:
+        return min(self._samples, default=0.0)
+
+    @property
+    def high(self) -> float:
+        return max(self._samples, default=0.0)
+
+    @property
+    def median(self) -> float:
+        ordered = sorted(self._samples)
+        return ordered[len(ordered) // 2] if ordered else 0.0
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+
 class Pacer:
-    """Global + per-chat windows, and a global pause after Telegram says "retry after N seconds"."""
+    """Overall + per-chat windows, a token bucket, and a global pause after "retry after N seconds"."""
 
     def __init__(
         self,
@@ -58,25 +118,28 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
-        # Spread the global budget evenly (one slot every 1/rate s) instead of allowing 30-message bursts:
-        # a burst plus the next second's burst is what trips a strict per-second counter.
-        self._interval = MARGIN / overall_per_second
+        self.rate = overall_per_second
+        self._interval = 1.0 / overall_per_second
+        self.burst = max(1, math.floor(overall_per_second * BURST_SECONDS))
         self._next_slot = 0.0
         self._private_per_second = private_per_second
         self._group_per_minute = group_per_minute
         self._chats: dict[int, SlidingWindow] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
-        # Even spacing alone is not enough: a request that leaves on time but arrives late (event-loop stall,
-        # a slow connection) lands in the same second as one sent 30 slots later.  So a send also counts
-        # against the overall window from the moment it starts until one period after its answer came back:
-        # then send i+30 starts only after send i has surely arrived, whatever the jitter.  Because the period
-        # is counted from the answer (which comes after the arrival), it needs no jitter margin of its own:
-        # 5 ms covers clock granularity.
-        self._window_limit = max(1, int(overall_per_second))
-        self._window_period = 1.005
-        self._in_flight = 0
-        self._completed: deque[float] = deque()
+        self._window_limit = max(1, math.floor(overall_per_second))
+        self._window_period = 1.0
+        self.margin = BASE_MARGIN
+        self._last_429 = -math.inf
+        self._in_flight = 0  # overall-window tickets not yet answered
+        self._releases: list[float] = []  # heap: when answered tickets leave the overall window
+        self.round_trips = RoundTrips()
+        self._floor = self._spread = 0.0
+        self._spread_due = 0  # sends until the floor and spread are computed again (a sort of 64 numbers)
+        self.rate_limited = 0
+        self.waiting = 0  # callers blocked in `acquire` (a person's reply): the outbox leaves them the slots
+
+    # --- per chat -------------------------------------------------------------------------------------
 
     def _chat_window(self, chat_id: int) -> SlidingWindow:
         window = self._chats.get(chat_id)
@@ -91,48 +154,115 @@ class Pacer:
     def chat_wait(self, chat_id: int) -> float:
         return self._chat_window(chat_id).wait_time()
 
-    def record_chat(self, chat_id: int) -> None:
-        """Count a send to `chat_id` whose global slot was taken under another chat's name."""
-        self._chat_window(chat_id).record()
+    # --- overall --------------------------------------------------------------------------------------
 
     def _window_wait(self, now: float) -> float:
-        while self._completed and self._completed[0] <= now - self._window_period:
-            self._completed.popleft()
-        if self._in_flight + len(self._completed) < self._window_limit:
+        while self._releases and self._releases[0] <= now:
+            heapq.heappop(self._releases)
+        if self._in_flight + len(self._releases) < self._window_limit:
             return 0.0
-        if self._completed:
-            return self._completed[0] + self._window_period - now
-        return 0.005  # all slots are requests still in flight: look again shortly
+        if self._releases:
+            return self._releases[0] - now
+        return 0.005  # every slot is a request still in flight: look again shortly
 
-    def done(self) -> None:
-        """The request paced by the matching `acquire` got its answer (or failed): it leaves the window
-        one period from now."""
+    def _bucket_base(self, now: float) -> float:
+        """Where the next slot is counted from: the bucket holds at most two bursts saved up (one batch
+        plus room for a step that starts late), so a late wake-up costs no slots."""
+        return max(self._next_slot, now - (2 * self.burst - 1) * self._interval)
+
+    def overall_wait(self) -> float:
+        """Seconds until the overall budget (pause, bucket, window) allows one more send."""
+        now = self.clock()
+        self._decay_margin(now)
+        return max(self._paused_until - now, self._bucket_base(now) - now, self._window_wait(now), 0.0)
+
+    def try_acquire(self, chat_id: int, *, private: bool = True) -> Ticket | None:
+        """A slot for `chat_id` now, or None (the overall budget or this chat's window is spent)."""
+        if self.overall_wait() > 0:
+            return None
+        per_chat = private or chat_id < 0
+        if per_chat and self.chat_wait(chat_id) > 0:
+            return None
+        now = self.clock()
+        self._next_slot = self._bucket_base(now) + self._interval
+        if per_chat:
+            self._chat_window(chat_id).record()
+        self._in_flight += 1
+        if len(self._chats) > 10_000:
+            self._chats = {k: w for k, w in self._chats.items() if not w.idle}
+        return Ticket(now)
+
+    def cancel(self, ticket: Ticket, chat_id: int, *, private: bool = True) -> None:
+        """A granted slot that was not used (the row was taken by another worker): give it back whole."""
+        if ticket.answered:
+            return
+        ticket.answered = True
         self._in_flight = max(0, self._in_flight - 1)
-        self._completed.append(self.clock())
+        self._next_slot = max(self.clock(), self._next_slot - self._interval)
+        if private or chat_id < 0:
+            self._chat_window(chat_id).unrecord()
 
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self.clock() + seconds)
-
-    async def acquire(self, chat_id: int, *, private: bool = True) -> None:
-        """Wait for the global slot and this chat's slot, then count the send.  Call `done()` after it.
+    async def acquire(self, chat_id: int, *, private: bool = True) -> Ticket:
+        """Wait for the overall slot and this chat's slot, then count the send.  Call `done(ticket)` after.
 
         `private=False` skips the 1/s private-chat window (interactive replies); group windows always apply.
         """
-        async with self._lock:
-            while True:
-                now = self.clock()
-                chat_wait = self.chat_wait(chat_id) if (private or chat_id < 0) else 0.0
-                wait = max(self._paused_until - now, self._next_slot - now, chat_wait, self._window_wait(now))
-                if wait <= 1e-9:
-                    break
-                await asyncio.sleep(wait)
-            # Next slot from the planned one, not from when we woke up: sleep overshoots by about a millisecond
-            # each time, which would otherwise cost ~3 % of the rate.  After idling, start from now.
-            now = self.clock()
-            base = self._next_slot if self._next_slot >= now - self._interval else now
-            self._next_slot = base + self._interval
-            if private or chat_id < 0:
-                self._chat_window(chat_id).record()
-            self._in_flight += 1
-        if len(self._chats) > 10_000:
-            self._chats = {k: w for k, w in self._chats.items() if not w.idle}
+        self.waiting += 1
+        try:
+            async with self._lock:
+                while True:
+                    ticket = self.try_acquire(chat_id, private=private)
+                    if ticket is not None:
+                        return ticket
+                    chat_wait = self.chat_wait(chat_id) if (private or chat_id < 0) else 0.0
+                    await asyncio.sleep(max(self.overall_wait(), chat_wait, 0.001))
+        finally:
+            self.waiting -= 1
+
+    def done(self, ticket: Ticket) -> None:
+        """The request got its answer (or failed): it leaves the overall window one period plus the margin
+        after it departed, plus however much slower than the quickest recent round trip it was."""
+        if ticket.answered:
+            return
+        ticket.answered = True
+        now = self.clock()
+        rtt = now - ticket.departed
+        self.round_trips.add(rtt)
+        # Until enough round trips are known to trust their floor (the first requests also open connections),
+        # a send keeps its slot a full period after its answer, as if it had arrived at the last moment.
+        # The quickest round trip is itself a little slow on one leg: half the spread between it and a typical
+        # one is added back (with legs jittering alike that covers how late the floor's request arrived).
+        if len(self.round_trips) >= TRUSTED_SAMPLES:
+            if self._spread_due <= 0:
+                self._floor = self.round_trips.floor
+                self._spread = (self.round_trips.median - self._floor) / 2
+                self._spread_due = 8
+            self._spread_due -= 1
+            excess = max(0.0, rtt - self._floor) + self._spread
+        else:
+            excess = rtt
+        self._in_flight = max(0, self._in_flight - 1)
+        heapq.heappush(self._releases, ticket.departed + self._window_period + self.margin + excess)
+
+    # --- 429 ------------------------------------------------------------------------------------------
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said "retry after `seconds`": every send waits, and the window's margin widens."""
+        now = self.clock()
+        self._paused_until = max(self._paused_until, now + seconds)
+        self.rate_limited += 1
+        self.margin = min(MAX_MARGIN, self.margin * 2 + 0.01)
+        self._last_429 = now
+
+    def _decay_margin(self, now: float) -> None:
+        if self.margin > BASE_MARGIN and now - self._last_429 > MARGIN_DECAY_SECONDS:
+            self.margin = max(BASE_MARGIN, self.margin / 2)
+            self._last_429 = now
+
+    # --- what the outbox may have in flight -------------------------------------------------------------
+
+    def in_flight_limit(self, *, hold: float = 0.0) -> int:
+        """Sends to have in flight to keep the rate: rate x (slowest recent round trip + `hold`, how long a
+        row stays claimed after its answer), with a quarter to spare plus one bucket."""
+        seconds = (self.round_trips.high if len(self.round_trips) else 0.1) + hold
+        return max(self.burst + 1, math.ceil(self.rate * seconds * 1.25) + self.burst)

@@ -116,13 +116,15 @@ class Sandbox:
 
     async def outbox_idle(self) -> None:
         """Wait until nothing due is pending or being sent (no time budget: see `settle`)."""
+        sender = self.running.sender
         while True:
-            async with self.rt.store.connect() as conn:
-                stats = await outbox.stats(conn)
-                due = await outbox.due_items(conn, self.rt.clock.now(), limit=1)
-            if not due and not stats.by_state.get("sending"):
-                await self.running.sender.wait_idle()
-                return
+            if not sender.busy:
+                async with self.rt.store.connect() as conn:
+                    due = await outbox.due_items(conn, self.rt.clock.now(), limit=1)
+                    stats = await outbox.stats(conn)
+                if not due and not stats.by_state.get("sending") and not sender.busy:
+                    await sender.wait_idle()
+                    return
             await asyncio.sleep(0.02)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, and_, case, cast, func, literal, select, update
+from sqlalchemy import String, Text, and_, bindparam, case, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -121,16 +121,39 @@ async def claim(conn: AsyncConnection, item_id: int, worker: str, now: datetime,
     return result.rowcount == 1
 
 
-async def is_pending(conn: AsyncConnection, item_id: int) -> bool:
-    row = (await conn.execute(select(s.outbox.c.state).where(s.outbox.c.id == item_id))).first()
-    return row is not None and row.state == "pending"
+async def claim_many(
+    conn: AsyncConnection, item_ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """pending -> sending for this worker, in one statement; returns the ids it got (another worker may
+    have taken some since they were listed: the condition on the state decides, under the write lock)."""
+    if not item_ids:
+        return set()
+    result = await conn.execute(
+        update(s.outbox)
+        .where(s.outbox.c.id.in_(list(item_ids)), s.outbox.c.state == "pending")
+        .values(
+            state="sending", claimed_by=worker, claimed_until=now + lease, attempts=s.outbox.c.attempts + 1
+        )
+        .returning(s.outbox.c.id)
+    )
+    return {row.id for row in result}
 
 
 async def mark_sent(conn: AsyncConnection, item_id: int, message_id: int | None, now: datetime) -> None:
+    await mark_sent_many(conn, [(item_id, message_id)], now)
+
+
+async def mark_sent_many(
+    conn: AsyncConnection, sent: Sequence[tuple[int, int | None]], now: datetime
+) -> None:
+    """Rows Telegram accepted, (id, message id) each, recorded in one statement (executemany)."""
+    if not sent:
+        return
     await conn.execute(
         update(s.outbox)
-        .where(s.outbox.c.id == item_id)
-        .values(state="sent", sent_at=now, message_id=message_id, claimed_until=None, error=None)
+        .where(s.outbox.c.id == bindparam("item_id"))
+        .values(state="sent", sent_at=now, message_id=bindparam("mid"), claimed_until=None, error=None),
+        [{"item_id": item_id, "mid": message_id} for item_id, message_id in sent],
     )
 
 

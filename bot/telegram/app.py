@@ -35,7 +35,8 @@ class Running:
     def __init__(self, rt: Runtime, app: Application) -> None:
         self.rt = rt
         self.app = app
-        self.delivery = Delivery(rt, TelegramTransport(app.bot), app.bot_data["pacer"])
+        transport = TelegramTransport(app.bot, paid_broadcast=rt.settings.paid_broadcast)
+        self.delivery = Delivery(rt, transport, app.bot_data["pacer"])
 
     @property
     def sender(self) -> OutboxSender:

@@ -96,7 +96,7 @@ class SendRateLimiter(BaseRateLimiter[int]):
         for attempt in range(self.max_retries + 1):
             # Replies to a person are not held to the 1/s private-chat pace (a reply and the next question
             # may go together); group and overall windows always apply.
-            await self.pacer.acquire(chat, private=False)
+            ticket = await self.pacer.acquire(chat, private=False)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -106,7 +106,7 @@ class SendRateLimiter(BaseRateLimiter[int]):
                     raise
                 log.info("429 from Telegram; retrying in %.0f s", wait)
             finally:
-                self.pacer.done()
+                self.pacer.done(ticket)
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 

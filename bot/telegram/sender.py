@@ -21,8 +21,10 @@ from bot.telegram.rate_limit import PRE_PACED
 class TelegramTransport:
     """Sends outbox payloads with the bot's own `Bot` (the sender holds the pacing slot: `PRE_PACED`)."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        # Telegram's paid broadcast (NGOPAS_PAID_BROADCAST): over 30 messages a second, for Stars per message.
+        self.paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> Outcome:
         try:
@@ -36,6 +38,7 @@ class TelegramTransport:
                     parse_mode=mode,
                     reply_markup=keyboards.from_payload(payload),
                     rate_limit_args=PRE_PACED,
+                    **self.paid,
                 )
             else:
                 text, mode = texts.within(payload["text"], payload.get("parse_mode"), texts.TEXT_LIMIT)
@@ -46,6 +49,7 @@ class TelegramTransport:
                     reply_markup=keyboards.from_payload(payload),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     rate_limit_args=PRE_PACED,
+                    **self.paid,
                 )
         except RetryAfter as exc:
             seconds = (

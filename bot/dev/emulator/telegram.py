@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import re
 import time
 from collections import defaultdict, deque
@@ -49,6 +50,7 @@ BOOL_KEYS = {
     "drop_pending_updates",
     "disable_web_page_preview",
     "protect_content",
+    "allow_paid_broadcast",
 }
 SENDING = {"sendMessage", "sendPhoto", "sendDocument"}
 
@@ -117,6 +119,8 @@ class FakeTelegram:
         enforce_limits: bool = True,
         clock: Callable[[], float] = time.monotonic,
         overall_per_second: int = 30,
+        paid_per_second: int = 1000,
+        seed: int | None = None,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -140,7 +144,13 @@ class FakeTelegram:
         self._stopping = False
         self._faults: list[_Fault] = []
         self._delay = 0.0
+        self._jitter = 0.0
+        self._random = random.Random(seed)
         self._overall = _Window(overall_per_second, 1.0)
+        # Paid broadcast (`allow_paid_broadcast`): Telegram lifts the overall limit to 1,000 a second for a fee
+        # per message; per-chat limits stay.
+        self._paid = _Window(paid_per_second, 1.0)
+        self.paid_messages = 0
         self._chat_windows: dict[int, _Window] = {}
         self.requests: list[RecordedRequest] = []
         self.callback_answers: list[dict[str, Any]] = []
@@ -470,8 +480,16 @@ class FakeTelegram:
         }.get(status, "Error")
         self._faults.append(_Fault(method, status, text, parameters, times, chat_id))
 
-    def set_delay(self, seconds: float) -> None:
+    def set_delay(self, seconds: float, *, jitter: float = 0.0) -> None:
+        """Answer every call but getUpdates after about `seconds`, a network round trip: half on the way in
+        (the limits are counted when a request *arrives*, as at Telegram), half on the way back, each leg
+        stretched or shortened at random by up to `jitter` (a fraction: 0.05 is +-5 %)."""
         self._delay = seconds
+        self._jitter = jitter
+
+    def _leg(self) -> float:
+        half = self._delay / 2
+        return half * (1 + self._random.uniform(-self._jitter, self._jitter)) if self._jitter else half
 
     def hold_chat(self, chat_id: int) -> asyncio.Event:
         """Leave every request addressed to `chat_id` unanswered until the returned event is set: one
@@ -529,8 +547,10 @@ class FakeTelegram:
         self._counts[method] += 1
         for hook in self._request_hooks:
             hook(record)
-        if self._delay and method != "getUpdates":
-            await asyncio.sleep(self._delay)
+        delayed = bool(self._delay) and method != "getUpdates"
+        if delayed:
+            await asyncio.sleep(self._leg())
+            record.time = self.clock()  # when it reached "Telegram": what the limits count
         gate = self._holds.get(params.get("chat_id"))  # type: ignore[arg-type]
         if gate is not None and not gate.is_set():
             self.held.append(record)
@@ -552,6 +572,8 @@ class FakeTelegram:
                 except _ApiError as exc:
                     response = self._error(exc.status, exc.description, exc.parameters)
         record.status = response.status
+        if delayed:
+            await asyncio.sleep(self._leg())
         return response
 
     def _fault_for(self, method: str, params: dict[str, Any]) -> web.Response | None:
@@ -581,9 +603,12 @@ class FakeTelegram:
             self._chat_windows[chat_id] = window
         wait = window.allow(now)
         if wait <= 0:
-            wait = self._overall.allow(now)
+            paid = params.get("allow_paid_broadcast") is True
+            wait = (self._paid if paid else self._overall).allow(now)
             if wait > 0:
                 window.stamps.pop()  # not sent after all: give the chat its slot back
+            elif paid:
+                self.paid_messages += 1
         if wait <= 0:
             return None
         self.rate_limited += 1
