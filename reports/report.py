@@ -193,7 +193,7 @@ def build_report(
         period_start=start,
         period_end=end,
         trend=_trend(history, period, disabled_unsur) if history is not None else [],
-        channels=_counts(df, "channel"),
+        channels=_counts(df["channel"]) if "channel" in df.columns else {},
         distribution={key: _distribution(df[key]) for key in result.unsur},
         sections=_per_session(df, "section"),
         sessions=_per_session(df, "session_title"),
@@ -208,12 +208,6 @@ def _dates(df: pd.DataFrame, period: str | None) -> tuple[date | None, date | No
         return None, None
     times = df["finished_at"].dropna()
     return times.min().date(), times.max().date()
-
-
-def _counts(df: pd.DataFrame, column: str) -> dict[str, int]:
-    if column not in df.columns:
-        return {}
-    return {str(k): int(v) for k, v in df[column].dropna().astype(str).value_counts().items()}
 
 
 def _distribution(column: pd.Series) -> dict[int, int]:
