@@ -41,13 +41,13 @@ def summarise(df: pd.DataFrame, by: str = "quarter", *, disabled_unsur: tuple[st
     group_sizes: np.ndarray | None = None
     for key in names:
         column = df[key]
-        # Only a plain numpy integer column is free of missing answers: a nullable Int64 column (answers read
-        # from a file or the store) has kind "i" too, and its blanks would become NaN in the sums.
-        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        # Every row answered this unsur: integers (plain, or nullable Int64 as the store and files give them)
+        # with no blank.  A blank would become NaN in the sums, so a column with one takes the path below.
+        if column.dtype.kind in "iu" and not column.hasnans:
             if group_sizes is None:
                 group_sizes = np.bincount(ids, minlength=size).astype("float64")
             answered[:] = True
-            sums[key] = np.bincount(ids, weights=column.to_numpy().astype("float64"), minlength=size)
+            sums[key] = np.bincount(ids, weights=column.to_numpy(dtype="float64"), minlength=size)
             counts[key] = group_sizes
             continue
         values = numeric(column)

@@ -213,9 +213,10 @@ def _dates(df: pd.DataFrame, period: str | None) -> tuple[date | None, date | No
 def _distribution(column: pd.Series) -> dict[int, int]:
     """How many answered 1, 2, 3 and 4 (one counting pass; no float copy for a plain integer column).
 
-    A nullable integer column (blank cells of an imported file) goes the float way, which drops the blanks."""
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
-        answers = column.to_numpy()
+    An integer column with a blank (nullable Int64: a blank cell of an imported file) goes the float way,
+    which drops the blanks."""
+    if column.dtype.kind in "iu" and not column.hasnans:
+        answers = column.to_numpy(dtype="int64")
     else:
         values = numeric(column)
         answers = values[~np.isnan(values)]
