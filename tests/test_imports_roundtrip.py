@@ -3,7 +3,7 @@ gives the same report as the store gives `report --session` (IKM, per-unsur answ
 saran, perbaikan), for any set of responses.
 
 Both sides run the product's own code: the store side is the records `report --session` builds from counted
-responses (`bot.domain.reporting.response_records` → `reports.frame`), the sheet side is the Jawaban rows the
+responses (`tests.test_report_from_store.reference_records` → `reports.frame`), the sheet side is the Jawaban rows the
 bot writes (`bot.domain.worksheets.response_row`, the local workbook for XLSX) and the reader behind
 `report --input`.  No database or emulator: a property test must stay fast.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.reporting import Scope, build, response_records
+from bot.domain.reporting import Scope, build
 from bot.domain.response_import import reader_hints
 from bot.domain.survey.definition import load_definition
 from bot.domain.worksheets import jawaban_spec, response_row
@@ -26,6 +26,8 @@ from reports.frame import responses_frame
 from reports.responses_input import read_responses, read_table, table_from_rows
 from sheets.local_xlsx import LocalWorkbook
 from sheets.workbook import cell_value
+
+from .test_report_from_store import reference_records
 
 TZ = ZoneInfo("Asia/Jakarta")
 DEFN = load_definition("ngopas")
@@ -92,7 +94,7 @@ def _from_store(rows: list[Response]) -> dict:
         )
         for r in rows
     ]
-    return _report(responses_frame(response_records(counted, DEFN), scored=SCORED, tz=TZ))
+    return _report(responses_frame(reference_records(counted, DEFN), scored=SCORED, tz=TZ))
 
 
 def _jawaban(rows: list[Response]) -> tuple[list[str], list[dict]]:

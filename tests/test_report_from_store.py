@@ -25,14 +25,15 @@ from bot.store.sessions import insert_session
 from bot.store.surveys import Response
 from reports.frame import responses_frame as to_frame
 from reports.instrument import PROFILE_KEYS
-from tests.conftest import BOTH_DATABASES
+
+from .conftest import BOTH_DATABASES
 
 pytestmark = BOTH_DATABASES
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
 
-def _records(rows: list[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
-    """The reader before issue 17: one dict per answer."""
+def reference_records(rows: list[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
+    """The reader before issue 17: one dict per answer (also the reference of tests/test_imports_roundtrip.py)."""
     scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
     records: list[dict[str, Any]] = []
     for row in rows:
@@ -61,7 +62,7 @@ async def reference_frame(rt: Runtime, **scope: Any) -> pd.DataFrame:
     async with rt.store.connect() as conn:
         rows = await surveys.counted_responses(conn, **scope)
     return to_frame(
-        _records(rows, defn),
+        reference_records(rows, defn),
         scored=[q.key for q in defn.questions if q.kind in ("ikm", "scale")],
         tz=rt.tz,
         drop=defn.disabled_unsur,

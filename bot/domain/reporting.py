@@ -22,7 +22,7 @@ from bot.base.settings import Settings
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
-from bot.domain.survey.definition import SurveyDefinition, definition_for
+from bot.domain.survey.definition import definition_for
 from bot.store import Connection, meta, outbox, surveys
 from bot.store import sessions as store_sessions
 from bot.store.outbox import NewMessage
@@ -80,30 +80,6 @@ def current_period(now: datetime, which: str) -> str | None:
         "quarter": f"{now.year}-Q{(now.month - 1) // 3 + 1}",
         "year": str(now.year),
     }.get(which)
-
-
-def response_records(rows: Iterable[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
-    scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
-    records: list[dict[str, Any]] = []
-    for row in rows:
-        record: dict[str, Any] = {
-            "response_id": row.id,
-            "session_id": row.session_id,
-            "session_title": row.title,
-            "section": row.section,
-            "finished_at": row.finished_at,
-            "channel": row.channel,
-        }
-        for key in scored:
-            record[key] = defn.numeric_value(key, row.answers.get(key))
-        for key in PROFILE_KEYS:
-            value = row.answers.get(key)
-            record[key] = defn.question(key).label(value, "id") if value else None
-        record["saran"] = row.answers.get("saran")
-        for key, text in (row.followups or {}).items():
-            record[f"perbaikan_{key}"] = text
-        records.append(record)
-    return records
 
 
 async def responses_frame(rt: Runtime, *, session_id: int | None = None, section: str | None = None) -> Any:
