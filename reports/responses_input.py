@@ -50,9 +50,13 @@ IGNORE = "abaikan"  # `--map "Nama=abaikan"`: a column deliberately left unread
 TIMESTAMP = "tanggal"
 SESSION, SECTION, TITLE, ROW_ID, SARAN = "sesi", "bidang", "judul_sesi", "id_jawaban", "saran"
 CHANNEL = "saluran"  # how an answer came in (the Jawaban sheet's column); a file without it is an import
+STATUS = "status"  # the Jawaban sheet's Status: a row whose answer was replaced by a later one is not counted
+NOT_COUNTED = {"diganti", "tidak dihitung", "replaced", "not counted"}  # compared after `normalise`
 SCORED = (*UNSUR, *IPAK)
 FOLLOWUPS = tuple(f"perbaikan_{key}" for key in UNSUR)
-KEYS = (*SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID, CHANNEL)
+KEYS = (
+    *SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID, CHANNEL, STATUS,
+)  # fmt: skip
 EMPTY_TEXTS = {"", "nan", "none", "null", "nat", "#n/a"}  # what a spreadsheet or pandas leaves for "nothing"
 
 # Header variants offices (and Google Forms in Indonesian or English) use; compared after `normalise`.
@@ -66,6 +70,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     TITLE: ("Judul Sesi", "Nama Sesi", "Session title"),
     ROW_ID: ("ID Jawaban", "Response ID"),
     CHANNEL: ("Saluran", "Channel"),
+    STATUS: ("Status",),
     "jenis_kelamin": ("Jenis Kelamin", "Kelamin", "JK", "L/P", "Gender", "Sex"),
     "umur": ("Umur", "Usia", "Umur (tahun)", "Usia (tahun)", "Kelompok Umur", "Age"),
     "pendidikan": ("Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan", "Education"),
@@ -77,7 +82,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     IGNORE: (
         "Email Address", "Alamat email", "Email", "E-mail", "Nama", "Nama Lengkap", "Nama Responden", "Name", "No",
         "Nomor", "No.", "Score", "Skor", "Nilai", "No HP", "Nomor HP", "No Telp", "Nomor Telepon",
-        "Versi Kuesioner", "Status",
+        "Versi Kuesioner",
     ),
 }  # fmt: skip
 
@@ -504,6 +509,10 @@ def read_responses(
     )
     frame["row"] = [table.number(i) for i in range(len(table.rows))]
     frame["fingerprint"] = fingerprints(table, placed)
+    if STATUS in frame.columns:  # a Jawaban export: an answer its author replaced counts no more
+        status = frame.pop(STATUS)
+        frame = frame[~status.map(lambda v: normalise(v) in NOT_COUNTED if v else False)]
+        frame = frame.reset_index(drop=True)
     return Responses(
         frame=frame,
         placed={table.headers[i]: k for i, k in placed.items() if k != IGNORE},
