@@ -68,20 +68,39 @@ def _mapping_key(source: str) -> str:
     return "import_map:" + hashlib.sha256(normalise(source).encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class SavedReading:
+    """What the user settled for a source on an earlier import: `--map` and `--date-format`."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None  # "dmy" / "mdy" (reports.responses_input), None: decided per read
+
+
+async def saved_reading(rt: Runtime, source: str) -> SavedReading:
+    """The `--map` and `--date-format` given for this source (a file's name, a linked form) before."""
+    async with rt.store.connect() as conn:
+        saved = await meta.get(conn, _mapping_key(source)) or {}
+    return SavedReading(dict(saved.get("map") or {}), saved.get("date_order"))
+
+
 async def saved_mapping(rt: Runtime, source: str) -> dict[str, str]:
     """The `--map` given for this source (a file's name, a sheet) on an earlier import."""
-    async with rt.store.connect() as conn:
-        saved = await meta.get(conn, _mapping_key(source))
-    return dict((saved or {}).get("map") or {})
+    return (await saved_reading(rt, source)).mapping
 
 
-async def save_mapping(rt: Runtime, source: str, mapping: Mapping[str, str]) -> None:
-    """Remember `mapping` for `source` (merged over what was saved), so its next import needs no --map."""
-    if not mapping:
+async def save_mapping(
+    rt: Runtime, source: str, mapping: Mapping[str, str], *, date_order: str | None = None
+) -> None:
+    """Remember `mapping` for `source` (merged over what was saved) and the date order when given, so its next
+    import needs neither --map nor --date-format."""
+    if not mapping and date_order is None:
         return
-    merged = await saved_mapping(rt, source) | dict(mapping)
+    saved = await saved_reading(rt, source)
+    value: dict[str, Any] = {"source": source, "map": saved.mapping | dict(mapping)}
+    if date_order or saved.date_order:
+        value["date_order"] = date_order or saved.date_order
     async with rt.store.begin() as conn:
-        await meta.put(conn, _mapping_key(source), {"source": source, "map": merged})
+        await meta.put(conn, _mapping_key(source), value)
 
 
 @dataclass(frozen=True)
