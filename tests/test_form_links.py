@@ -31,6 +31,8 @@ from bot.store.sessions import insert_session
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info
 from sheets.google import GoogleWorkbook
 
+from .conftest import BOTH_DATABASES
+
 NOW = datetime(2026, 3, 21, 3, 0, tzinfo=UTC)
 STAFF = -1001234
 FORM_ID = "1FormResponsesAbCdEfGhIjKlMnOpQrStUvWxYz0123"
@@ -62,8 +64,7 @@ def key(tmp_path, fake):
     return path
 
 
-async def _runtime(tmp_path: Path) -> Runtime:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ngopas.db'}"
+async def _runtime(url: str) -> Runtime:
     return Runtime(Settings(database_url=url, staff_chat_id=STAFF), await Store.open(url), FakeClock(NOW))
 
 
@@ -77,10 +78,13 @@ async def _staff_alerts(rt: Runtime) -> list[str]:
         return [r.payload["text"] for r in rows]
 
 
-async def test_a_linked_form_is_pulled_once_per_row_across_edits_bad_rows_and_a_restart(tmp_path, fake, key):
+@BOTH_DATABASES
+async def test_a_linked_form_is_pulled_once_per_row_across_edits_bad_rows_and_a_restart(
+    database_url, fake, key
+):
     sheet = fake.add_spreadsheet(FORM_ID, _form_rows())
     sheet[2][1] = "Sangat sesuaii"  # a typo staff made entering a paper answer into the form's sheet
-    rt = await _runtime(tmp_path)
+    rt = await _runtime(database_url)
     async with rt.store.begin() as conn:
         session = await insert_session(
             conn,
@@ -126,7 +130,7 @@ async def test_a_linked_form_is_pulled_once_per_row_across_edits_bad_rows_and_a_
 
     # restart: a new process pulls again and finds nothing new
     await rt.store.close()
-    rt = await _runtime(tmp_path)
+    rt = await _runtime(database_url)
     sync = SheetsSync(
         rt, GoogleWorkbook(key, fake.spreadsheet_id, endpoint=fake.endpoint, sleep=lambda s: None)
     )
