@@ -195,9 +195,13 @@ def test_forms_link_list_unlink_from_the_command_line(tmp_path, fake, key, monke
     wrong = runner.invoke(app, [*link[:5], "https://docs.google.com/forms/d/e/1FAIpQ/viewform", *link[6:]])
     assert wrong.exit_code == 2 and "Lihat di Spreadsheet" in wrong.output
 
-    linked = runner.invoke(app, [*link, "--map", "Ruang tunggu nyaman?=abaikan"])
+    # asked at the terminal what the column holds: a wrong key is asked again, then saved for this form
+    linked = runner.invoke(app, [*link, "--ask"], input="ruangan\nabaikan\n")
     assert linked.exit_code == 0, linked.output
+    assert "'ruangan' bukan kunci kolom" in linked.output
     assert "ditautkan ke sesi #1" in linked.output and "3 baru, 0 sudah ada" in linked.output
+    again = runner.invoke(app, link)  # linked again: the saved answer needs no --map and no question
+    assert again.exit_code == 0 and "sudah tertaut" in again.output and "0 baru, 3 sudah ada" in again.output
     pulled = runner.invoke(app, ["sync", "--env-file", str(env)])
     assert "Google Form sesi #1: 0 baru, 3 sudah ada" in pulled.output, pulled.output
     listed = runner.invoke(app, ["forms", "list", "--env-file", str(env)])

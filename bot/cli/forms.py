@@ -49,6 +49,13 @@ def link(
     ] = "",
     maps: Maps = None,
     date_format: DateFormat = None,
+    ask: Annotated[
+        bool | None,
+        typer.Option(
+            "--ask/--no-ask",
+            help="Tanyakan isi kolom yang belum dikenali (default: bila dijalankan di terminal).",
+        ),
+    ] = None,
     env_file: EnvFile = Path("settings.env"),
     quiet: Quiet = False,
 ) -> None:
@@ -98,7 +105,7 @@ def link(
     defn = load_definition("ngopas")
     unknown, _ = form_links.header_problems(defn, headers, mapping)
     known = {*KEYS, *reader_hints(defn, values=True)["choices"]}
-    if unknown and sys.stdin.isatty() and not quiet:
+    if unknown and (ask if ask is not None else sys.stdin.isatty() and not quiet):
         given |= _ask(unknown, known)
         mapping |= given
         unknown = [h for h in unknown if h not in given]
