@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from bot.base.clock import FakeClock
 from bot.base.settings import Settings
 from bot.cli import app
+from bot.cli.doctor import store_checks
 from bot.delivery import sheets_sync
 from bot.delivery.sheets_sync import SheetsSync
 from bot.domain import form_links, reporting
@@ -68,6 +69,11 @@ async def _runtime(url: str) -> Runtime:
     return Runtime(Settings(database_url=url, staff_chat_id=STAFF), await Store.open(url), FakeClock(NOW))
 
 
+async def _doctor_says(rt: Runtime) -> tuple[str, str]:
+    [check] = [c for c in await store_checks(rt) if c.name == "Google Form tertaut"]
+    return check.status, check.message
+
+
 async def _staff_alerts(rt: Runtime) -> list[str]:
     async with rt.store.connect() as conn:
         rows = await conn.execute(
@@ -111,6 +117,7 @@ async def test_a_linked_form_is_pulled_once_per_row_across_edits_bad_rows_and_a_
     assert "'Sangat sesuaii' bukan 1–4" in first.rejected[0]["text"]
     [told] = await _staff_alerts(rt)
     assert "1 baris tidak dimuat" in told and "Baris 3" in told and "baris lain sudah dihitung" in told
+    assert await _doctor_says(rt) == ("warn", "1 dari 1 perlu diperbaiki: sesi #1: 1 baris tidak dimuat")
 
     # pulled again: nothing new, nothing told again
     [again] = await sync.pull_forms()
@@ -127,6 +134,7 @@ async def test_a_linked_form_is_pulled_once_per_row_across_edits_bad_rows_and_a_
     sheet[2][1] = "Sangat sesuai"
     [later] = await sync.pull_forms()
     assert (len(later.imported.new), len(later.imported.existing), later.rejected) == (2, 2, [])
+    assert await _doctor_says(rt) == ("ok", "1 formulir, 4 baris dimuat")
 
     # restart: a new process pulls again and finds nothing new
     await rt.store.close()
