@@ -99,24 +99,20 @@ class PullResult:
         return out
 
 
-async def _reader(
-    rt: Runtime, values: SheetValues, source: str, mapping: dict[str, str] | None = None
-) -> Any:
+async def _reader(rt: Runtime, values: SheetValues, source: str) -> Any:
     """The sheet's responses (`reports.responses_input.Responses`), bad rows left out, or None for a sheet
     nobody has answered yet; raises `ResponsesInputError` for headers it cannot place."""
     from reports.responses_input import date_order_of, read_responses, table_from_rows
 
+    if not any(str(cell).strip() for row in values.rows for cell in row):
+        return None  # a new form's sheet: not even its headers yet
     saved = await saved_reading(rt, source)
-    rows = values.rows if any(any(str(c).strip() for c in row) for row in values.rows) else [[]]
-    if rows == [[]]:
-        return None  # a form nobody has answered yet: an empty sheet, not even headers
-    table = table_from_rows(rows, source)
     return read_responses(
-        table,
-        mapping=saved.mapping | (mapping or {}),
+        table_from_rows(values.rows, source),
+        mapping=saved.mapping,
         tz=rt.tz,
         date_order=saved.date_order,
-        date_convention=date_order_of(values.locale),
+        date_convention=date_order_of(values.locale),  # the sheet shows dates as its locale writes them
         skip_bad_rows=True,
         by_timestamp=True,
         **reader_hints(definition_for(rt), values=True),
