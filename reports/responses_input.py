@@ -32,6 +32,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_date_format
 from charset_normalizer import from_bytes
 from openpyxl import load_workbook
 
@@ -50,9 +52,13 @@ IGNORE = "abaikan"  # `--map "Nama=abaikan"`: a column deliberately left unread
 TIMESTAMP = "tanggal"
 SESSION, SECTION, TITLE, ROW_ID, SARAN = "sesi", "bidang", "judul_sesi", "id_jawaban", "saran"
 CHANNEL = "saluran"  # how an answer came in (the Jawaban sheet's column); a file without it is an import
+STATUS = "status"  # the Jawaban sheet's Status: a row whose answer was replaced by a later one is not counted
+NOT_COUNTED = {"diganti", "tidak dihitung", "replaced", "not counted"}  # compared after `normalise`
 SCORED = (*UNSUR, *IPAK)
 FOLLOWUPS = tuple(f"perbaikan_{key}" for key in UNSUR)
-KEYS = (*SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID, CHANNEL)
+KEYS = (
+    *SCORED, *PROFILE_KEYS, SARAN, *FOLLOWUPS, TIMESTAMP, SESSION, SECTION, TITLE, ROW_ID, CHANNEL, STATUS,
+)  # fmt: skip
 EMPTY_TEXTS = {"", "nan", "none", "null", "nat", "#n/a"}  # what a spreadsheet or pandas leaves for "nothing"
 
 # Header variants offices (and Google Forms in Indonesian or English) use; compared after `normalise`.
@@ -66,6 +72,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     TITLE: ("Judul Sesi", "Nama Sesi", "Session title"),
     ROW_ID: ("ID Jawaban", "Response ID"),
     CHANNEL: ("Saluran", "Channel"),
+    STATUS: ("Status",),
     "jenis_kelamin": ("Jenis Kelamin", "Kelamin", "JK", "L/P", "Gender", "Sex"),
     "umur": ("Umur", "Usia", "Umur (tahun)", "Usia (tahun)", "Kelompok Umur", "Age"),
     "pendidikan": ("Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan", "Education"),
@@ -77,7 +84,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
     IGNORE: (
         "Email Address", "Alamat email", "Email", "E-mail", "Nama", "Nama Lengkap", "Nama Responden", "Name", "No",
         "Nomor", "No.", "Score", "Skor", "Nilai", "No HP", "Nomor HP", "No Telp", "Nomor Telepon",
-        "Versi Kuesioner", "Status",
+        "Versi Kuesioner",
     ),
 }  # fmt: skip
 
@@ -117,6 +124,17 @@ class Responses:
     frame: pd.DataFrame
     placed: dict[str, str]  # header → key
     ignored: list[str] = field(default_factory=list)
+    dates: DateReading | None = None  # how slashed dates were read (None: the table has none)
+    rejected: list[RejectedRow] = field(default_factory=list)  # rows left out (`skip_bad_rows` only)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row left out of a source read again and again: where it is, what it is, and why."""
+
+    row: int
+    fingerprint: str
+    problems: tuple[str, ...]
 
 
 # --- text of a header or a cell -------------------------------------------------------------------------
@@ -386,14 +404,80 @@ def _forms_time(m: re.Match[str], tz: ZoneInfo) -> datetime:
     return when.replace(tzinfo=timezone(offset)).astimezone(tz).replace(tzinfo=None)
 
 
-def _parse_dates(cells: Sequence[str], tz: ZoneInfo) -> tuple[list[datetime | None], list[int]]:
-    """Local times from dates as they come: ISO (an XLSX date), 20/03/2026 09.15 (day first, as Indonesia
-    writes it), 3/20/2026 9:15:32 (a Google Sheet set to English: the column shows the month comes first),
-    or a Google Form's 2026/03/20 9:41:07 AM GMT+7."""
-    parts = [_DMY.match(c) for c in cells]
-    month_first = any(m and int(m.group(2)) > 12 for m in parts) and not any(
-        m and int(m.group(1)) > 12 for m in parts
+DMY, MDY = "dmy", "mdy"  # a slashed date's order: 20/03/2026 (Indonesia, most of the world) or 3/20/2026 (US)
+_ORDER_NAMES = {DMY: "hari/bulan/tahun", MDY: "bulan/hari/tahun"}
+
+
+def date_order_of(locale: str | None) -> str:
+    """Day or month first, as `locale` writes a short date (CLDR, through Babel): "id" and a Google Sheet's
+    "in_ID" → DMY, "en"/"en_US" → MDY, "en_GB" → DMY.  Unknown or missing: DMY, the Indonesian way."""
+    if not locale:
+        return DMY
+    tag = locale.replace("-", "_")
+    if tag.split("_")[0].casefold() == "in":  # Google (and Java) still say "in" for Indonesian
+        tag = "id" + tag[2:]
+    try:
+        pattern = get_date_format("short", locale=Locale.parse(tag)).pattern
+    except (ValueError, TypeError, UnknownLocaleError):
+        return DMY
+    return MDY if pattern.find("M") < pattern.find("d") else DMY
+
+
+def date_order_option(text: str) -> str:
+    """`--date-format` as the user writes it: DD/MM/YYYY, MM/DD/YYYY, dmy, mdy, hari/bulan, bulan/hari."""
+    plain = re.sub(r"[^a-z]", "", text.casefold())
+    if plain[:1] in ("d", "h"):  # dd/mm/yyyy, dmy, day, hari
+        return DMY
+    if plain[:1] in ("m", "b"):  # mm/dd/yyyy, mdy, month, bulan
+        return MDY
+    raise ResponsesInputError(
+        [f"--date-format '{text}' tidak dikenal; tulis DD/MM/YYYY (hari dulu) atau MM/DD/YYYY (bulan dulu)."]
     )
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How the slashed dates of a table were read: `order` (DMY/MDY) and why (`given` by the user or a saved
+    mapping, seen in the `data`, or the `convention` of the source's locale because every date fits both)."""
+
+    order: str
+    why: str
+
+    def sentence(self) -> str:
+        name = _ORDER_NAMES[self.order]
+        other = "MM/DD/YYYY" if self.order == DMY else "DD/MM/YYYY"
+        if self.why == "given":
+            return (
+                f"Tanggal dibaca sebagai {name}, sesuai --date-format (atau yang tersimpan untuk sumber ini)."
+            )
+        if self.why == "data":
+            return f"Tanggal dibaca sebagai {name}, terlihat dari isinya (ada angka di atas 12)."
+        return (
+            f"Tanggal dibaca sebagai {name} menurut kebiasaan bahasa sumbernya, karena semua tanggal bisa dibaca "
+            f"dua cara; bila salah, ulangi dengan --date-format {other}."
+        )
+
+
+def _parse_dates(
+    cells: Sequence[str], tz: ZoneInfo, order: str | None = None, convention: str = DMY
+) -> tuple[list[datetime | None], list[int], DateReading | None]:
+    """Local times from dates as they come: ISO (an XLSX date), 20/03/2026 09.15 (day first, as Indonesia
+    writes it), 3/20/2026 9:15:32 (a Google Sheet set to English), or a Google Form's 2026/03/20 9:41:07 AM
+    GMT+7.  Slashed dates follow `order` when given; else the data when a number above 12 shows which
+    comes first; else `convention` (the source's locale, `date_order_of`)."""
+    parts = [_DMY.match(c) for c in cells]
+    slashed = [m for m in parts if m]
+    reading: DateReading | None = None
+    if slashed:
+        if order is not None:
+            reading = DateReading(order, "given")
+        elif any(int(m.group(2)) > 12 for m in slashed) and not any(int(m.group(1)) > 12 for m in slashed):
+            reading = DateReading(MDY, "data")
+        elif any(int(m.group(1)) > 12 for m in slashed):
+            reading = DateReading(DMY, "data")
+        else:
+            reading = DateReading(convention, "convention")
+    month_first = reading is not None and reading.order == MDY
     out: list[datetime | None] = []
     bad: list[int] = []
     for i, (cell, m) in enumerate(zip(cells, parts, strict=True)):
@@ -414,7 +498,7 @@ def _parse_dates(cells: Sequence[str], tz: ZoneInfo) -> tuple[list[datetime | No
         except ValueError:
             out.append(None)
             bad.append(i)
-    return out, bad
+    return out, bad, reading
 
 
 def _text(cell: str) -> str | None:
@@ -429,13 +513,24 @@ def read_responses(
     scored: Iterable[str] = (),
     mapping: Mapping[str, str] = {},
     tz: ZoneInfo = ZoneInfo("Asia/Jakarta"),
+    date_order: str | None = None,
+    date_convention: str = DMY,
+    skip_bad_rows: bool = False,
+    by_timestamp: bool = False,
 ) -> Responses:
     """The answers of `table` as the frame the IKM is computed from, one row per respondent.
 
     `aliases`: extra header texts → key (the survey definition's questions in every language, the Jawaban
     worksheet's headers).  `choices`: key → {answer text → the value kept} (labels in every language; for
     scored keys the value is "1"–"4").  `scored`: keys besides the unsur and IPAK holding 1–4.  `mapping`: the
-    user's `--map`.  Adds `row` (the row number the user sees) and `fingerprint` (stable across imports)."""
+    user's `--map`.  `date_order`: DMY or MDY as the user said; else `date_convention` (the source's locale)
+    settles dates that read both ways.  Adds `row` (the row number the user sees) and `fingerprint` (stable
+    across imports).
+
+    A file is read whole or not at all (every problem named).  A source read again and again (a linked
+    Google Form) passes `skip_bad_rows`: a row with a bad cell is left out and listed in `rejected`, the
+    others count; and `by_timestamp`: a row is known by its form timestamp, so a correction staff make in
+    its answers later never makes it a new respondent."""
     placed, problems = place_columns(table.headers, aliases=aliases, mapping=mapping, keys=choices)
     if problems:
         raise ResponsesInputError(problems)
@@ -444,15 +539,20 @@ def read_responses(
         norm_key: {normalise(k): v for k, v in options.items()} for norm_key, options in choices.items()
     }
     columns: dict[str, list[object]] = {}
+    cell_problems: list[tuple[int, str]] = []  # (row index, sentence), in the order they are found
+    dates: DateReading | None = None
     for index, key in placed.items():
         if key == IGNORE:
             continue
         header = table.headers[index]
         cells = [row[index] for row in table.rows]
         if key == TIMESTAMP:
-            values, bad = _parse_dates(cells, tz)
-            problems += [
-                f"Baris {table.number(i)}, kolom {header}: '{cells[i]}' bukan tanggal (tulis 20/03/2026 09.15)."
+            values, bad, dates = _parse_dates(cells, tz, date_order, date_convention)
+            cell_problems += [
+                (
+                    i,
+                    f"Baris {table.number(i)}, kolom {header}: '{cells[i]}' bukan tanggal (tulis 20/03/2026 09.15).",
+                )
                 for i in bad
             ]
             columns[key] = values
@@ -467,18 +567,24 @@ def read_responses(
                 value = options.get(normalise(text)) or label_to_value(key, text)
                 if value is None:
                     allowed = LABELS.get(key) or (IPAK_LABELS if key in IPAK else ())
-                    problems.append(
-                        f"Baris {table.number(i)}, kolom {header}: '{text}' bukan 1–4"
-                        + (f" atau {', '.join(allowed)}." if allowed else ".")
+                    cell_problems.append(
+                        (
+                            i,
+                            f"Baris {table.number(i)}, kolom {header}: '{text}' bukan 1–4"
+                            + (f" atau {', '.join(allowed)}." if allowed else "."),
+                        )
                     )
                 out.append(int(value) if value is not None else None)
             elif options:
                 value = options.get(normalise(text))
                 if value is None:
                     shown = sorted(dict.fromkeys(v for v in options.values() if not v.isdigit()))
-                    problems.append(
-                        f"Baris {table.number(i)}, kolom {header}: '{text}' bukan pilihan yang dikenal"
-                        + (f" ({', '.join(shown)})." if shown else ".")
+                    cell_problems.append(
+                        (
+                            i,
+                            f"Baris {table.number(i)}, kolom {header}: '{text}' bukan pilihan yang dikenal"
+                            + (f" ({', '.join(shown)})." if shown else "."),
+                        )
                     )
                 out.append(value)
             elif key in (SARAN, *FOLLOWUPS) and says_nothing(text):
@@ -486,11 +592,12 @@ def read_responses(
             else:
                 out.append(text)
         columns[key] = out
-    if problems:
-        raise ResponsesInputError(problems)
+    if cell_problems and not skip_bad_rows:
+        raise ResponsesInputError([sentence for _, sentence in cell_problems])
     frame = pd.DataFrame(columns, index=range(len(table.rows)))
     for key in scored_keys & set(frame.columns):
         frame[key] = frame[key].astype("Int64")
+    stamps = columns.get(TIMESTAMP) if by_timestamp else None
     if TIMESTAMP in frame.columns:
         times = pd.to_datetime(frame.pop(TIMESTAMP))
         frame["finished_at"] = times.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
@@ -503,28 +610,50 @@ def read_responses(
         frame.pop(CHANNEL).str.strip().str.lower().fillna("import") if CHANNEL in frame.columns else "import"
     )
     frame["row"] = [table.number(i) for i in range(len(table.rows))]
-    frame["fingerprint"] = fingerprints(table, placed)
+    frame["fingerprint"] = fingerprints(table, placed, stamps=stamps)  # type: ignore[arg-type]
+    rejected: list[RejectedRow] = []
+    if cell_problems:
+        by_row: dict[int, list[str]] = {}
+        for i, sentence in cell_problems:
+            by_row.setdefault(i, []).append(sentence)
+        rejected = [
+            RejectedRow(table.number(i), frame["fingerprint"].iloc[i], tuple(sentences))
+            for i, sentences in sorted(by_row.items())
+        ]
+        frame = frame.drop(index=list(by_row))
+    if STATUS in frame.columns:  # a Jawaban export: an answer its author replaced counts no more
+        status = frame.pop(STATUS)
+        frame = frame[~status.map(lambda v: normalise(v) in NOT_COUNTED if v else False)]
     return Responses(
-        frame=frame,
+        frame=frame.reset_index(drop=True),
         placed={table.headers[i]: k for i, k in placed.items() if k != IGNORE},
         ignored=[table.headers[i] for i, k in placed.items() if k == IGNORE],
+        dates=dates,
+        rejected=rejected,
     )
 
 
-def fingerprints(table: Table, placed: Mapping[int, str]) -> list[str]:
+def fingerprints(
+    table: Table, placed: Mapping[int, str], *, stamps: Sequence[datetime | None] | None = None
+) -> list[str]:
     """A stable id per row, the same on every import of the same source: the bot's own response id when the
-    table has one (a Jawaban export); else the form's timestamp with the answers (a Google Form, whatever the
-    file is called); else the source's name with the row's content.  Identical rows (two people answering
-    alike on paper) are told apart by how many came before them, so each still counts once."""
+    table has one (a Jawaban export); else, with `stamps` (a linked Google Form), the source and the row's
+    parsed form timestamp, whatever staff later correct in its answers or however the sheet shows dates;
+    else the form's timestamp with the answers (a Google Form, whatever the file is called); else the
+    source's name with the row's content.  Identical rows (two people answering alike on paper, or in the
+    same second) are told apart by how many came before them, so each still counts once."""
     used = sorted((i, k) for i, k in placed.items() if k != IGNORE)
     stamp = next((i for i, k in used if k == TIMESTAMP), None)
     ident = next((i for i, k in used if k == ROW_ID), None)
     seen: Counter[str] = Counter()
     out: list[str] = []
-    for row in table.rows:
+    for n, row in enumerate(table.rows):
         content = {k: normalise(row[i]) if k != TIMESTAMP else row[i].strip() for i, k in used}
+        when = stamps[n] if stamps is not None else None
         if ident is not None and row[ident].strip():
-            basis = ["id", row[ident].strip()]
+            basis: list[object] = ["id", row[ident].strip()]
+        elif when is not None:
+            basis = ["stamp", normalise(table.source), when.isoformat()]
         elif stamp is not None and row[stamp].strip():
             basis = ["form", content]
         else:

@@ -23,6 +23,7 @@ TITLE = "LAPORAN SURVEI KEPUASAN MASYARAKAT"
 CHANNEL_NAMES = {
     "telegram": "Telegram (survei dalam percakapan)",
     "import": "Kertas / Google Formulir (dimuat dari CSV)",
+    "gform": "Google Formulir (ditarik langsung dari spreadsheet jawabannya)",
     "paper": "Kertas",
     "web": "Formulir web",
 }

@@ -5,6 +5,7 @@ This package never imports `bot` and knows nothing about Telegram.
 
 from .errors import (
     BadCredentials,
+    FormSheetNotFound,
     RowRejected,
     SheetsAccessDenied,
     SheetsError,
@@ -13,14 +14,24 @@ from .errors import (
     WorkbookBusy,
     WorkbookCorrupt,
 )
-from .workbook import AppendResult, CellUpdate, SheetRow, Workbook, WorksheetSpec, open_workbook
+from .workbook import (
+    AppendResult,
+    CellUpdate,
+    SheetRow,
+    SheetValues,
+    Workbook,
+    WorksheetSpec,
+    open_workbook,
+)
 
 __all__ = [
     "AppendResult",
     "BadCredentials",
     "CellUpdate",
+    "FormSheetNotFound",
     "RowRejected",
     "SheetRow",
+    "SheetValues",
     "SheetsAccessDenied",
     "SheetsError",
     "SheetsUnavailable",

@@ -36,6 +36,20 @@ class SpreadsheetNotFound(SheetsError):
         )
 
 
+class FormSheetNotFound(SpreadsheetNotFound):
+    """A linked Google Form's response spreadsheet, or its worksheet, is not there (deleted, mistyped)."""
+
+    def __init__(self, spreadsheet_id: str, worksheet: str | None = None) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        SheetsError.__init__(
+            self,
+            f"Lembar '{worksheet}' tidak ada di spreadsheet {spreadsheet_id}; periksa namanya (tab di bawah)."
+            if worksheet
+            else f"Spreadsheet jawaban dengan ID {spreadsheet_id} tidak ditemukan. Di Google Form buka Jawaban → "
+            "Lihat di Spreadsheet, lalu salin alamat spreadsheet itu ke --sheet.",
+        )
+
+
 class BadCredentials(SheetsError):
     """Key file missing, unreadable, malformed, not a service-account key, or revoked."""
 

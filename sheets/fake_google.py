@@ -1,5 +1,6 @@
 """A local fake of the Google Sheets v4 API and the OAuth token endpoint, for tests and benchmarks.
 
+It serves the office spreadsheet and any other added with `add_spreadsheet` (a Google Form's responses).
 It drives the real gspread + google-auth stack: the service-account key's `token_uri` points here, and
 `GoogleWorkbook(endpoint=...)` sends every Sheets request here.  Values are kept as given (RAW), so a test
 can see that "=1+1" arrived as text.  Like Google it refuses (400) a write with a cell over 50,000
@@ -13,6 +14,7 @@ import json
 import re
 import threading
 import time
+from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -81,12 +83,24 @@ def parse_range(text: str) -> tuple[str, int, int, int | None, int | None]:
     return sheet, r1, c1, r2, c2
 
 
+@dataclass
+class Book:
+    """One spreadsheet the fake serves: the office's, or another (a Google Form's responses)."""
+
+    title: str
+    locale: str = "in_ID"
+    sheets: dict[str, list[list[str]]] = field(default_factory=dict)
+    props: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 class FakeGoogleSheets:
     def __init__(self, spreadsheet_id: str = "test-sheet-id", shared_with: set[str] | None = None) -> None:
         self.spreadsheet_id = spreadsheet_id
         self.shared_with = shared_with  # None = shared with everyone
-        self.sheets: dict[str, list[list[str]]] = {}
-        self.props: dict[str, dict[str, Any]] = {}
+        main = Book("NGOPAS")
+        self.books: dict[str, Book] = {spreadsheet_id: main}
+        self.sheets: dict[str, list[list[str]]] = main.sheets
+        self.props: dict[str, dict[str, Any]] = main.props
         self.requests_log: list[tuple[str, str, float]] = []
         self.revoked = False
         self._faults: list[list[Any]] = []
@@ -184,6 +198,30 @@ class FakeGoogleSheets:
                     return 400, _error(400, "INVALID_ARGUMENT", f"Invalid value in a cell: {self._reject}")
         return None
 
+    def add_spreadsheet(
+        self,
+        spreadsheet_id: str,
+        rows: list[list[str]],
+        *,
+        title: str = "Survei Kepuasan (Jawaban)",
+        worksheet: str = "Form Responses 1",
+        locale: str = "in_ID",
+    ) -> list[list[str]]:
+        """Another spreadsheet shared with the account, e.g. a Google Form's responses (as the Sheet shows
+        them: text).  Returns its worksheet's rows, which a test may append to as the form is answered."""
+        book = Book(title, locale)
+        book.sheets[worksheet] = [list(row) for row in rows]
+        book.props[worksheet] = {
+            "sheetId": 0,
+            "title": worksheet,
+            "index": 0,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": 1000, "columnCount": 26, "frozenRowCount": 1},
+        }
+        with self._lock:
+            self.books[spreadsheet_id] = book
+        return book.sheets[worksheet]
+
     def count(self, kind: str) -> int:
         """Requests whose path contains `kind` (e.g. ':append', ':batchUpdate', '/token')."""
         return sum(1 for _, path, _ in self.requests_log if kind in path)
@@ -211,25 +249,28 @@ class FakeGoogleSheets:
             m = re.match(r"^/v4/spreadsheets/([^/:]+)(.*)$", url.path)
             if not m:
                 return 404, _error(404, "NOT_FOUND", "Not found")
-            if m[1] != self.spreadsheet_id:
+            book = self.books.get(m[1])
+            if book is None:
                 return 404, _error(404, "NOT_FOUND", "Requested entity was not found.")
             if self.shared_with is not None and not self.shared_with:
                 return 403, _error(403, "PERMISSION_DENIED", "The caller does not have permission")
             rest = m[2]
             query = parse_qs(url.query)
-            status, result = self._dispatch(method, rest, query, body)
+            status, result = self._dispatch(m[1], book, method, rest, query, body)
             if self._timeout_after_write and method in ("POST", "PUT"):
                 seconds, self._timeout_after_write = self._timeout_after_write, 0
                 return -1, seconds
             return status, result
 
-    def _dispatch(self, method: str, rest: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    def _dispatch(
+        self, ident: str, book: Book, method: str, rest: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
         if rest == "" and method == "GET":
-            return 200, self._metadata()
+            return 200, self._metadata(ident, book)
         if rest == ":batchUpdate":
             return 200, {
-                "spreadsheetId": self.spreadsheet_id,
-                "replies": [self._sheet_request(r) for r in body.get("requests", [])],
+                "spreadsheetId": ident,
+                "replies": [self._sheet_request(book, r) for r in body.get("requests", [])],
             }
         if rest == "/values:batchUpdate":
             for item in body.get("data", []):
@@ -237,16 +278,16 @@ class FakeGoogleSheets:
                 if refused:
                     return refused
             for item in body.get("data", []):
-                self._write(item["range"], item["values"])
-            return 200, {"spreadsheetId": self.spreadsheet_id, "totalUpdatedCells": 0}
+                self._write(book, item["range"], item["values"])
+            return 200, {"spreadsheetId": ident, "totalUpdatedCells": 0}
         if rest == "/values:batchClear":
             for r in body.get("ranges", []):
-                self._clear(r)
-            return 200, {"spreadsheetId": self.spreadsheet_id, "clearedRanges": body.get("ranges", [])}
+                self._clear(book, r)
+            return 200, {"spreadsheetId": ident, "clearedRanges": body.get("ranges", [])}
         if rest == "/values:batchGet":
             return 200, {
-                "spreadsheetId": self.spreadsheet_id,
-                "valueRanges": [self._read(r) for r in query.get("ranges", [])],
+                "spreadsheetId": ident,
+                "valueRanges": [self._read(book, r) for r in query.get("ranges", [])],
             }
         m = re.match(r"^/values/(.+?)(:append|:clear)?$", rest)
         if m:
@@ -255,32 +296,32 @@ class FakeGoogleSheets:
             if refused and (m[2] == ":append" or method == "PUT"):
                 return refused
             if m[2] == ":append":
-                return 200, self._append(rng, body.get("values", []))
+                return 200, self._append(ident, book, rng, body.get("values", []))
             if m[2] == ":clear":
-                self._clear(rng)
+                self._clear(book, rng)
                 return 200, {"clearedRange": rng}
             if method == "PUT":
-                self._write(rng, body.get("values", []))
+                self._write(book, rng, body.get("values", []))
                 return 200, {"updatedRange": rng}
-            return 200, self._read(rng)
+            return 200, self._read(book, rng)
         return 404, _error(404, "NOT_FOUND", f"unsupported {method} {rest}")
 
-    def _metadata(self) -> dict[str, Any]:
+    def _metadata(self, ident: str, book: Book) -> dict[str, Any]:
         return {
-            "spreadsheetId": self.spreadsheet_id,
-            "properties": {"title": "NGOPAS", "locale": "in_ID", "timeZone": "Asia/Jakarta"},
-            "sheets": [{"properties": p} for p in self.props.values()],
+            "spreadsheetId": ident,
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": "Asia/Jakarta"},
+            "sheets": [{"properties": p} for p in book.props.values()],
         }
 
-    def _sheet_request(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _sheet_request(self, book: Book, request: dict[str, Any]) -> dict[str, Any]:
         if "addSheet" in request:
             props = request["addSheet"].get("properties", {})
             title = props["title"]
-            sheet_id = len(self.props) + 1
+            sheet_id = len(book.props) + 1
             full = {
                 "sheetId": sheet_id,
                 "title": title,
-                "index": len(self.props),
+                "index": len(book.props),
                 "sheetType": "GRID",
                 "gridProperties": {
                     "rowCount": props.get("gridProperties", {}).get("rowCount", 1000),
@@ -288,12 +329,12 @@ class FakeGoogleSheets:
                     "frozenRowCount": props.get("gridProperties", {}).get("frozenRowCount", 0),
                 },
             }
-            self.props[title] = full
-            self.sheets[title] = []
+            book.props[title] = full
+            book.sheets[title] = []
             return {"addSheet": {"properties": full}}
         if "updateSheetProperties" in request:
             upd = request["updateSheetProperties"]["properties"]
-            for props in self.props.values():
+            for props in book.props.values():
                 if props["sheetId"] == upd.get("sheetId"):
                     props.setdefault("gridProperties", {}).update(upd.get("gridProperties", {}))
             return {}
@@ -302,12 +343,13 @@ class FakeGoogleSheets:
     def frozen_rows(self, title: str) -> int:
         return int(self.props[title].get("gridProperties", {}).get("frozenRowCount", 0))
 
-    def _grid(self, sheet: str) -> list[list[str]]:
-        return self.sheets.setdefault(sheet, [])
+    @staticmethod
+    def _grid(book: Book, sheet: str) -> list[list[str]]:
+        return book.sheets.setdefault(sheet, [])
 
-    def _read(self, rng: str) -> dict[str, Any]:
+    def _read(self, book: Book, rng: str) -> dict[str, Any]:
         sheet, r1, c1, r2, c2 = parse_range(rng)
-        grid = self._grid(sheet)
+        grid = self._grid(book, sheet)
         rows = grid[r1 - 1 : r2 if r2 else None]
         out = [[str(v) for v in row[c1 - 1 : c2 if c2 else None]] for row in rows]
         while out and not any(out[-1]):
@@ -319,9 +361,9 @@ class FakeGoogleSheets:
             else {"range": rng, "majorDimension": "ROWS"}
         )
 
-    def _write(self, rng: str, values: list[list[Any]]) -> None:
+    def _write(self, book: Book, rng: str, values: list[list[Any]]) -> None:
         sheet, r1, c1, _, _ = parse_range(rng)
-        grid = self._grid(sheet)
+        grid = self._grid(book, sheet)
         for i, row in enumerate(values):
             while len(grid) < r1 + i:
                 grid.append([])
@@ -331,30 +373,31 @@ class FakeGoogleSheets:
                     target.append("")
                 target[c1 - 1 + j] = "" if value is None else value
 
-    def _append(self, rng: str, values: list[list[Any]]) -> dict[str, Any]:
+    def _append(self, ident: str, book: Book, rng: str, values: list[list[Any]]) -> dict[str, Any]:
         sheet = parse_range(rng)[0]
-        grid = self._grid(sheet)
+        grid = self._grid(book, sheet)
         last = len(grid)
         while last and not any(str(v) for v in grid[last - 1]):
             last -= 1
         del grid[last:]
-        self._write(f"'{sheet}'!A{last + 1}", values)
+        self._write(book, f"'{sheet}'!A{last + 1}", values)
         return {
-            "spreadsheetId": self.spreadsheet_id,
+            "spreadsheetId": ident,
             "tableRange": rng,
             "updates": {"updatedRange": f"'{sheet}'!A{last + 1}", "updatedRows": len(values)},
         }
 
-    def _clear(self, rng: str) -> None:
+    def _clear(self, book: Book, rng: str) -> None:
         sheet, r1, c1, r2, c2 = parse_range(rng)
-        grid = self._grid(sheet)
+        grid = self._grid(book, sheet)
         for r in range(r1 - 1, min(len(grid), r2 if r2 else len(grid))):
             for c in range(c1 - 1, min(len(grid[r]), c2 if c2 else len(grid[r]))):
                 grid[r][c] = ""
 
     def values(self, sheet: str) -> list[list[str]]:
         """The sheet as stored (test helper)."""
-        return [_trim([str(v) for v in row]) for row in self._grid(sheet) if any(str(v) for v in row)]
+        book = self.books[self.spreadsheet_id]
+        return [_trim([str(v) for v in row]) for row in self._grid(book, sheet) if any(str(v) for v in row)]
 
 
 def _trim(row: list[str]) -> list[str]:

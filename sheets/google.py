@@ -25,13 +25,22 @@ from gspread.utils import rowcol_to_a1
 
 from .errors import (
     BadCredentials,
+    FormSheetNotFound,
     RowRejected,
     SheetsAccessDenied,
     SheetsError,
     SheetsUnavailable,
     SpreadsheetNotFound,
 )
-from .workbook import AppendResult, CellUpdate, SheetRow, Workbook, WorksheetSpec, merged_headers
+from .workbook import (
+    AppendResult,
+    CellUpdate,
+    SheetRow,
+    SheetValues,
+    Workbook,
+    WorksheetSpec,
+    merged_headers,
+)
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 GOOGLE_API = "https://sheets.googleapis.com"
@@ -159,11 +168,13 @@ class GoogleWorkbook(Workbook):
 
     # --- errors ---------------------------------------------------------------------------------------
 
-    def _call(self, fn: Callable[[], Any], *, writing_rows: bool = False) -> Any:
+    def _call(self, fn: Callable[[], Any], *, writing_rows: bool = False, other: str | None = None) -> Any:
         """Run one gspread call, translating its failures into errors an operator can act on.
 
         A 400 to a request writing rows means Google refused something in them (`RowRejected`: the caller
-        retries them in smaller groups); to any other request it is a problem with the request itself."""
+        retries them in smaller groups); to any other request it is a problem with the request itself.
+        `other`: the id of another spreadsheet being read (a Google Form's responses), named if missing."""
+        missing = FormSheetNotFound(other) if other else SpreadsheetNotFound(self.spreadsheet_id)
         try:
             return fn()
         except SheetsError:
@@ -175,12 +186,12 @@ class GoogleWorkbook(Workbook):
         except PermissionError:
             raise SheetsAccessDenied(self.service_account_email) from None
         except gspread.exceptions.SpreadsheetNotFound:
-            raise SpreadsheetNotFound(self.spreadsheet_id) from None
+            raise missing from None
         except APIError as exc:
             if exc.code == 403:
                 raise SheetsAccessDenied(self.service_account_email) from None
             if exc.code == 404:
-                raise SpreadsheetNotFound(self.spreadsheet_id) from None
+                raise missing from None
             if exc.code == 400 and writing_rows:
                 message = exc.error.get("message", "") if isinstance(exc.error, dict) else ""
                 raise RowRejected(
@@ -318,3 +329,17 @@ class GoogleWorkbook(Workbook):
                 lambda: ws.update([self.row(headers, r) for r in rows], "A2", value_input_option="RAW"),
                 writing_rows=True,
             )
+
+    def read_sheet(self, spreadsheet_id: str, worksheet: str | None = None) -> SheetValues:
+        """Two reads (metadata, values) through the same bounded retries as every other request."""
+        book = self._call(lambda: self.client.open_by_key(spreadsheet_id), other=spreadsheet_id)
+        try:
+            ws = self._call(
+                lambda: book.worksheet(worksheet) if worksheet else book.sheet1, other=spreadsheet_id
+            )
+        except gspread.exceptions.WorksheetNotFound:
+            raise FormSheetNotFound(spreadsheet_id, worksheet) from None
+        rows = self._call(
+            lambda: ws.get_all_values(value_render_option="FORMATTED_VALUE"), other=spreadsheet_id
+        )
+        return SheetValues(str(book.title), str(ws.title), getattr(book, "locale", None), rows)

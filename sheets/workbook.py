@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import SheetsError
+
 Cell = str | int | float | None
 
 
@@ -38,6 +40,16 @@ class CellUpdate:
     row_number: int
     header: str
     value: Cell
+
+
+@dataclass(frozen=True)
+class SheetValues:
+    """Another spreadsheet's worksheet as it shows (a Google Form's responses): every cell as text."""
+
+    title: str  # the spreadsheet's title
+    worksheet: str  # the worksheet read
+    locale: str | None  # the spreadsheet's locale ("in_ID", "en_US"): the order its dates are shown in
+    rows: list[list[str]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,15 @@ class Workbook(ABC):
     @abstractmethod
     def replace_rows(self, spec: WorksheetSpec, rows: Sequence[Mapping[str, object]]) -> None:
         """Replace every data row (summaries the bot owns)."""
+
+    def read_sheet(self, spreadsheet_id: str, worksheet: str | None = None) -> SheetValues:
+        """Every row of another spreadsheet the bot may read (a Google Form's responses), as shown; its first
+        worksheet unless one is named.  Only Google Sheets has other spreadsheets to read."""
+        raise SheetsError(
+            "Jawaban Google Form hanya dapat ditarik bila bot memakai Google Sheets: isi "
+            "NGOPAS_GOOGLE_SERVICE_ACCOUNT_FILE dan NGOPAS_GOOGLE_SPREADSHEET_ID, atau unduh jawabannya sebagai "
+            "CSV lalu muat dengan ngopas import-responses."
+        )
 
 
 def open_workbook(

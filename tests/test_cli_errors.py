@@ -92,6 +92,7 @@ def inputs(*args: str, csv: bool = True) -> list[Case]:
 
 
 GOOD_CSV = "{responses}"
+SHEET = "https://docs.google.com/spreadsheets/d/1FormResponsesAbCdEfGhIjKlMnOpQrStUvWxYz0123/edit"
 CASES: dict[tuple[str, ...], list[Case]] = {
     ("start",): [
         Case((), "corrupt", 1, "rusak"),
@@ -123,6 +124,27 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         ],
         Case(("{stray_quotes}", "--session", "1"), code=2, says="tanda kutip"),
         Case((GOOD_CSV, "--session", "1"), "corrupt", 1, "rusak"),
+    ],
+    ("forms", "link"): [
+        Case(
+            ("--session", "1", "--sheet", "https://docs.google.com/forms/d/e/1FAIpQ/viewform"),
+            code=2,
+            says="Lihat di Spreadsheet",
+        ),
+        Case(("--session", "1", "--sheet", "jawaban survei"), code=2, says="bukan alamat atau ID"),
+        Case(
+            ("--session", "1", "--sheet", SHEET),
+            code=2,
+            says="hanya dapat ditarik bila bot memakai Google Sheets",
+        ),
+        Case(("--session", "7", "--sheet", SHEET), code=2, says="Sesi #7 tidak ditemukan"),
+        Case(("--session", "1", "--sheet", SHEET, "--date-format", "YYYY"), code=2, says="DD/MM/YYYY"),
+        Case(("--session", "1", "--sheet", SHEET), "corrupt", 1, "rusak"),
+    ],
+    ("forms", "list"): [Case((), "corrupt", 1, "rusak")],
+    ("forms", "unlink"): [
+        Case(("3",), code=2, says="Tautan #3 tidak ada"),
+        Case(("1",), "corrupt", 1, "rusak"),
     ],
     ("sync",): [
         Case((), "corrupt", 1, "rusak"),

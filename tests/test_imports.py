@@ -138,6 +138,43 @@ def test_import_twice_adds_nothing_and_keeps_profile_and_dates(tmp_path, databas
     assert len(data["saran"]) == 4
 
 
+def test_dates_that_read_both_ways_follow_the_convention_unless_date_format_says_and_it_is_kept(tmp_path):
+    env = _env(tmp_path)
+    _add_session(env)
+    survey = tmp_path / "survei-kua.csv"  # 03/04 is 3 April in Indonesia, March 4 in the US
+    survey.write_text(
+        "Tanggal,Persyaratan,Sarana\n03/04/2026 09.00,4,3\n03/05/2026 10.00,3,3\n", encoding="utf-8"
+    )
+    preview = runner.invoke(
+        app, ["import-responses", str(survey), "--session", "1", "--dry-run", "--env-file", env]
+    )
+    assert preview.exit_code == 0, preview.output
+    assert "Baris 2: 03/04/2026 09.00" in preview.output
+    assert "Tanggal dibaca sebagai hari/bulan/tahun" in preview.output
+    assert "--date-format MM/DD/YYYY" in preview.output  # what to do when the file is month first
+    args = [
+        "import-responses",
+        str(survey),
+        "--session",
+        "1",
+        "--date-format",
+        "MM/DD/YYYY",
+        "--env-file",
+        env,
+    ]
+    stored = runner.invoke(app, args)
+    assert stored.exit_code == 0 and "2 baru, 0 sudah ada" in stored.output, stored.output
+    assert _json_report(env, tmp_path, "--session", "1", "--period", "2026-03")["respondents"] == 2
+    # the order was saved for this file: the next look needs no --date-format
+    again = runner.invoke(
+        app, ["import-responses", str(survey), "--session", "1", "--dry-run", "--env-file", env]
+    )
+    assert "0 baru, 2 sudah ada" in again.output and "sesuai --date-format" in again.output, again.output
+    assert _json_report(env, tmp_path, "--input", str(survey), "--period", "2026-03")["respondents"] == 2
+    wrong = runner.invoke(app, [*args[:4], "--date-format", "YYYY/MM/DD", "--env-file", env])
+    assert wrong.exit_code == 2 and "DD/MM/YYYY" in wrong.output
+
+
 def test_import_keeps_perbaikan(tmp_path):
     env = _env(tmp_path)
     _add_session(env)

@@ -16,9 +16,11 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.domain.response_import import reader_hints
 from bot.domain.survey.definition import load_definition
-from bot.domain.survey.paper import PAPER_SECTIONS
+from bot.domain.survey.paper import PAPER_SECTIONS, paper_questions
 from reports.instrument import IPAK, IPAK_LABELS, LABELS, PROFILE_KEYS, UNSUR_KEYS, label_to_value
+from reports.responses_input import read_responses, table_from_rows
 
 runner = CliRunner()
 TITLE = "Dialog Kerukunan “Guyub Rukun” Umat Beragama"
@@ -242,3 +244,25 @@ def test_an_unknown_session_or_a_wrong_file_type_is_one_sentence(tmp_path, offic
     wrong = runner.invoke(app, ["survey", command, "1", "--out", str(tmp_path / "f.docx"), "--env-file", env])
     assert wrong.exit_code == 2 and "berakhiran" in wrong.stderr and "Traceback" not in wrong.output
     assert not (tmp_path / name).exists() and not (tmp_path / "f.docx").exists()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_printed_answer_in_every_language_reads_back_to_its_value(lang):
+    """An office whose paper and template are in English types the English labels; each reads back as the
+    value the same button in the chat stores, in the file reader (`report --input`, `import-responses`)."""
+    defn = load_definition("ngopas")
+    printed = paper_questions(defn, lang, ipak=True)
+    by_key = {q.key: q for q in defn.questions}
+    widest = max(len(q.options) for q in printed)
+    headers = [q.key for q in printed if q.options]
+    rows = [[q.options[i % len(q.options)] for q in printed if q.options] for i in range(widest)]
+    for hints_values in (True, False):
+        frame = read_responses(
+            table_from_rows([headers, *rows], "isian.xlsx"), **reader_hints(defn, values=hints_values)
+        ).frame
+        for key in headers:
+            options = by_key[key].options
+            expected = [options[i % len(options)].value for i in range(widest)]
+            if by_key[key].kind == "choice" and not hints_values:
+                expected = [by_key[key].label(v, "id") for v in expected]  # reports show Indonesian labels
+            assert [str(v) for v in frame[key].tolist()] == expected, (lang, key)

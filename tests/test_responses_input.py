@@ -16,7 +16,11 @@ from reports.grouping import summarise
 from reports.ikm import compute_ikm
 from reports.instrument import QUESTIONS, UNSUR_KEYS, says_nothing
 from reports.responses_input import (
+    DMY,
+    MDY,
     ResponsesInputError,
+    date_order_of,
+    date_order_option,
     place_columns,
     read_responses,
     table_from_bytes,
@@ -144,6 +148,56 @@ def test_profile_answers_in_any_form_become_the_survey_labels():
 def test_dates_as_forms_sheets_and_excel_write_them(cells, expected):
     frame = _read([["Tanggal", "persyaratan"], *[[c, "4"] for c in cells]]).frame
     assert frame["finished_at"].iloc[0] == pd.Timestamp(expected, tz=TZ)
+
+
+AMBIGUOUS = [["Tanggal", "persyaratan"], ["03/04/2026 09.15", "4"], ["05/06/2026", "3"]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected", "why"),
+    [
+        ({}, datetime(2026, 4, 3, 9, 15), "convention"),  # Indonesian: 3 April
+        ({"date_convention": MDY}, datetime(2026, 3, 4, 9, 15), "convention"),  # an English (US) source
+        ({"date_order": MDY}, datetime(2026, 3, 4, 9, 15), "given"),  # --date-format MM/DD/YYYY
+        ({"date_order": DMY, "date_convention": MDY}, datetime(2026, 4, 3, 9, 15), "given"),
+    ],
+)
+def test_dates_that_read_both_ways_follow_the_given_order_else_the_sources_convention(kwargs, expected, why):
+    read = _read(AMBIGUOUS, **kwargs)
+    assert read.frame["finished_at"].iloc[0] == pd.Timestamp(expected, tz=TZ)
+    assert read.dates is not None and read.dates.why == why
+    sentence = read.dates.sentence()
+    assert sentence.count(".") == 1 and ("hari/bulan/tahun" in sentence) == (expected.month == 4)
+    if why == "convention":  # says how to read it the other way
+        assert ("--date-format MM/DD/YYYY" in sentence) == (expected.month == 4)
+
+
+def test_a_date_above_12_settles_the_order_whatever_the_convention():
+    rows = [*AMBIGUOUS, ["3/20/2026", "4"]]  # month first: there is no month 20
+    read = _read(rows)
+    assert read.dates is not None and (read.dates.order, read.dates.why) == (MDY, "data")
+    assert read.frame["finished_at"].iloc[0] == pd.Timestamp(datetime(2026, 3, 4, 9, 15), tz=TZ)
+    assert _read([*AMBIGUOUS, ["20/03/2026", "4"]], date_convention=MDY).dates.order == DMY
+    with pytest.raises(ResponsesInputError, match="Baris 4, kolom Tanggal: '3/20/2026' bukan tanggal"):
+        _read(rows, date_order=DMY)  # the user's order is kept; a date it cannot read is named
+    assert _read([["Tanggal", "persyaratan"], ["2026-03-20", "4"]]).dates is None  # nothing to decide
+
+
+@pytest.mark.parametrize(
+    ("locale", "order"),
+    [("id", DMY), ("in_ID", DMY), ("en", MDY), ("en_US", MDY), ("en_GB", DMY), (None, DMY), ("xx_YY", DMY)],
+)
+def test_the_convention_of_a_locale_is_the_one_its_short_dates_use(locale, order):
+    assert date_order_of(locale) == order
+
+
+@pytest.mark.parametrize(
+    ("text", "order"), [("DD/MM/YYYY", DMY), ("mm/dd/yyyy", MDY), ("dmy", DMY), ("bulan/hari", MDY)]
+)
+def test_date_format_option(text, order):
+    assert date_order_option(text) == order
+    with pytest.raises(ResponsesInputError, match="DD/MM/YYYY"):
+        date_order_option("YYYY-MM-DD")
 
 
 def test_fingerprints_are_stable_and_tell_identical_rows_apart():

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperOption
 
 from bot.cli import ops, report, run, sheets
+from bot.cli.forms import forms_app
 from bot.cli.sessions import session_app
 from bot.cli.sheets import sheets_app
 from bot.cli.survey import survey_app
@@ -66,6 +67,7 @@ app.add_typer(session_app, name="session")
 app.add_typer(survey_app, name="survey")
 app.command()(report.report)
 app.command("import-responses")(report.import_responses)
+app.add_typer(forms_app, name="forms")
 app.add_typer(sheets_app, name="sheets")
 app.command()(sheets.sync)
 app.command()(ops.doctor)

@@ -103,7 +103,7 @@ async def telegram_checks(settings: Settings) -> list[Check]:
 
 
 async def store_checks(rt: Runtime) -> list[Check]:
-    from bot.store import head_revision, outbox, schema_revision, sheet_rows
+    from bot.store import form_links, head_revision, outbox, schema_revision, sheet_rows
 
     revision = await schema_revision(rt.store.engine)
     state = "terbaru" if revision == head_revision() else f"belum mutakhir, terbaru {head_revision()}"
@@ -113,6 +113,7 @@ async def store_checks(rt: Runtime) -> list[Check]:
         waiting, oldest = await sheet_rows.lag(conn)
         parked = await sheet_rows.parked(conn, limit=5)
         held = await sheet_rows.count_parked(conn) if parked else 0
+        forms = await form_links.every(conn)
     now = rt.clock.now()
     pending = stats.by_state.get("pending", 0)
     if stats.oldest_pending_due and (now - stats.oldest_pending_due).total_seconds() > 600:
@@ -150,6 +151,28 @@ async def store_checks(rt: Runtime) -> list[Check]:
                 "warn",
                 f"{held} baris ditahan karena ditolak spreadsheet (baris lain tetap dikirim): {rows}",
                 "Jalankan `ngopas sync` untuk mencoba lagi; bila tetap ditolak, `ngopas sheets rebuild`.",
+            )
+        )
+    troubled = [f for f in forms if f.problem or f.rejected]
+    if troubled:
+        what = "; ".join(
+            f"sesi #{f.session_id}: " + (f.problem or f"{len(f.rejected)} baris tidak dimuat")
+            for f in troubled
+        )
+        checks.append(
+            Check(
+                "Google Form tertaut",
+                "warn",
+                f"{len(troubled)} dari {len(forms)} perlu diperbaiki: {what}",
+                "Lihat `ngopas forms list`; perbaiki baris di spreadsheet jawabannya atau tautkan lagi dengan --map.",
+            )
+        )
+    elif forms:
+        checks.append(
+            Check(
+                "Google Form tertaut",
+                "ok",
+                f"{len(forms)} formulir, {sum(f.imported for f in forms)} baris dimuat",
             )
         )
     return checks

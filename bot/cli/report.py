@@ -23,6 +23,28 @@ Maps = Annotated[
 ]
 
 
+DateFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="Urutan tanggal di berkas: DD/MM/YYYY (hari dulu) atau MM/DD/YYYY (bulan dulu); diingat untuk "
+        "berkas ini. Tanpa ini: dari isinya, atau kebiasaan bahasa kantor bila semua tanggal bisa dua cara.",
+    ),
+]
+
+
+def parse_date_format(text: str | None) -> str | None:
+    """`--date-format` as "dmy"/"mdy", or one sentence."""
+    if text is None:
+        return None
+    from reports.responses_input import ResponsesInputError, date_order_option
+
+    try:
+        return date_order_option(text)
+    except ResponsesInputError as exc:
+        fail(exc.problems[0])
+
+
 def parse_maps(items: list[str] | None) -> dict[str, str]:
     """`--map "Header text=key"` as {header: key}; one sentence for an item without "="."""
     out: dict[str, str] = {}
@@ -42,12 +64,15 @@ def _store_exists(settings: Any) -> bool:
     return path is None or path.exists()
 
 
-def read_input_or_fail(path: Path, mapping: dict[str, str], settings: Any, *, values: bool) -> Any:
+def read_input_or_fail(
+    path: Path, mapping: dict[str, str], settings: Any, *, values: bool, date_order: str | None = None
+) -> Any:
     """The responses of a CSV/XLSX file (`reports.responses_input.Responses`) read with the survey's own
-    texts, or one clear message: the file cannot be read, or every problem listed (nothing half-read)."""
+    texts, or one clear message: the file cannot be read, or every problem listed (nothing half-read).
+    Dates that read both ways follow `date_order`, else the convention of the office's language."""
     from bot.domain.response_import import reader_hints
     from bot.domain.survey.definition import load_definition
-    from reports.responses_input import ResponsesInputError, read_responses, table_from_bytes
+    from reports.responses_input import ResponsesInputError, date_order_of, read_responses, table_from_bytes
 
     try:
         data = read_bytes(path)
@@ -56,25 +81,28 @@ def read_input_or_fail(path: Path, mapping: dict[str, str], settings: Any, *, va
     try:
         table = table_from_bytes(data, path.name)
         hints = reader_hints(load_definition("ngopas"), values=values)
-        return read_responses(table, mapping=mapping, tz=settings.tz, **hints)
+        return read_responses(
+            table,
+            mapping=mapping,
+            tz=settings.tz,
+            date_order=date_order,
+            date_convention=date_order_of(settings.language),
+            **hints,
+        )
     except ResponsesInputError as exc:
         fail(str(exc))
 
 
-def _mapping_for(settings: Any, path: Path, given: dict[str, str], *, save: bool) -> dict[str, str]:
-    """The mapping saved for this file's name, overridden by --map (saved again when `save`)."""
-    from bot.domain.response_import import save_mapping, saved_mapping
+def _mapping_for(
+    settings: Any, path: Path, given: dict[str, str], date_order: str | None
+) -> tuple[dict[str, str], str | None]:
+    """The mapping and date order saved for this file's name, overridden by --map and --date-format."""
+    from bot.domain.response_import import saved_reading
 
     if not _store_exists(settings):
-        return given
-
-    async def body(rt: Any) -> dict[str, str]:
-        saved = await saved_mapping(rt, path.name)
-        if save and given:
-            await save_mapping(rt, path.name, given)
-        return saved | given
-
-    return run_async(settings, body)
+        return given, date_order
+    saved = run_async(settings, lambda rt: saved_reading(rt, path.name))
+    return saved.mapping | given, date_order or saved.date_order
 
 
 def report(
@@ -106,6 +134,7 @@ def report(
         typer.Option("--input", help="Hitung dari berkas CSV/XLSX (ekspor Google Forms, Jawaban, Excel)."),
     ] = None,
     maps: Maps = None,
+    date_format: DateFormat = None,
     env_file: EnvFile = Path("settings.env"),
     quiet: Quiet = False,
 ) -> None:
@@ -125,10 +154,13 @@ def report(
     if for_print and fmt != "png":
         fail("--print hanya untuk --format png (infografis A4).")
     mapping = parse_maps(maps)
+    date_order = parse_date_format(date_format)
     with progress("Membaca jawaban", quiet=quiet):
         if input_csv is not None:
-            mapping = _mapping_for(settings, input_csv, mapping, save=False)
-            frame = read_input_or_fail(input_csv, mapping, settings, values=False).frame
+            mapping, date_order = _mapping_for(settings, input_csv, mapping, date_order)
+            frame = read_input_or_fail(
+                input_csv, mapping, settings, values=False, date_order=date_order
+            ).frame
             known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
             sessions: dict[int, Any] = {}
         else:
@@ -190,6 +222,7 @@ def import_responses(
     ],
     session: Annotated[int, typer.Option("--session", help="Nomor sesi tujuan.")],
     maps: Maps = None,
+    date_format: DateFormat = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Tampilkan baris yang akan ditambahkan, tanpa menyimpan.")
     ] = False,
@@ -202,14 +235,16 @@ def import_responses(
     Example: ngopas import-responses survei-kertas.csv --session 12 --dry-run
     """
     from bot.domain.response_import import import_responses as store_imported
-    from bot.domain.response_import import save_mapping, saved_mapping
+    from bot.domain.response_import import save_mapping, saved_reading
     from bot.domain.sessions import SessionNotFound, get_session
 
     settings = load(env_file, quiet=quiet)
     given = parse_maps(maps)
+    given_order = parse_date_format(date_format)
 
-    mapping = run_async(settings, lambda rt: saved_mapping(rt, file.name)) | given
-    responses = read_input_or_fail(file, mapping, settings, values=True)
+    saved = run_async(settings, lambda rt: saved_reading(rt, file.name))
+    date_order = given_order or saved.date_order
+    responses = read_input_or_fail(file, saved.mapping | given, settings, values=True, date_order=date_order)
 
     async def body(rt: Any) -> Any:
         try:
@@ -218,7 +253,7 @@ def import_responses(
             fail(f"Sesi #{session} tidak ditemukan.")
         result = await store_imported(rt, responses.frame, session, on_row=steps.advance, dry_run=dry_run)
         if not dry_run:
-            await save_mapping(rt, file.name, given)
+            await save_mapping(rt, file.name, given, date_order=given_order)
         return result
 
     with progress("Memuat jawaban", total=len(responses.frame), quiet=quiet) as steps:
@@ -229,6 +264,8 @@ def import_responses(
     if dry_run:
         for row in result.new:
             say(f"Baris {row.row}: {row.summary}", quiet)
+        if responses.dates is not None:
+            say(responses.dates.sentence(), quiet)
         say(f"Uji coba: {counts}; tidak ada yang disimpan (jalankan lagi tanpa --dry-run).", quiet)
         return
     say(f"Sesi #{session}: {counts}.", quiet)

@@ -36,8 +36,9 @@ class Delivery:
             self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
 
     async def _sheets_loop(self) -> None:
-        """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal and Aspirasi and
-        write again the rows missing from the workbook (a stale copy saved over it, rows deleted)."""
+        """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal and Aspirasi,
+        pull new rows of linked Google Forms, and write again the rows missing from the workbook (a stale
+        copy saved over it, rows deleted)."""
         assert self.sheets is not None
         settings = self.rt.settings
         loop = asyncio.get_running_loop()
@@ -49,6 +50,7 @@ class Delivery:
                     next_read = loop.time() + settings.sheets_read_minutes * 60
                     await self.sheets.read_jadwal()
                     await self.sheets.read_aspirasi()
+                    await self.sheets.pull_forms()
                     await self.sheets.restore_missing()
                     await self.sheets.flush()
             except SheetsError as exc:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.base.i18n import format_when, t
-from bot.domain import tally
+from bot.domain import form_links, tally
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
 from bot.domain.mirror import database_keys, database_rows
 from bot.domain.runtime import Runtime
@@ -45,8 +45,8 @@ from bot.domain.worksheets import (
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
 from bot.store.sessions import Session
-from sheets.errors import RowRejected, SheetsError
-from sheets.workbook import CellUpdate, SheetRow, Workbook, WorksheetSpec, open_workbook
+from sheets.errors import RowRejected, SheetsError, SheetsUnavailable
+from sheets.workbook import CellUpdate, SheetRow, SheetValues, Workbook, WorksheetSpec, open_workbook
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +285,28 @@ class SheetsSync:
             await asyncio.to_thread(self.workbook.update_cells, ASPIRASI, result.updates)
         return result
 
+    async def read_sheet(self, spreadsheet_id: str, worksheet: str | None = None) -> SheetValues:
+        """Another spreadsheet's rows as shown (a Google Form's responses), read in a worker thread."""
+        return await asyncio.to_thread(self.workbook.read_sheet, spreadsheet_id, worksheet)
+
+    async def pull_forms(self) -> list[form_links.PullResult]:
+        """New rows of every linked Google Form's response sheet become their session's answers
+        (bot/domain/form_links.py).  Two reads per form, through the same bounded retries as every request;
+        Google slow or over quota leaves the rows for the next round, a sheet that cannot be read (access,
+        deleted) is recorded and told to staff once."""
+        results: list[form_links.PullResult] = []
+        for link in await form_links.links(self.rt):
+            try:
+                values = await self.read_sheet(link.spreadsheet_id, link.worksheet or None)
+            except SheetsUnavailable as exc:
+                log.warning("Google Form of session %s not pulled now: %s", link.session_id, exc)
+                continue
+            except SheetsError as exc:
+                results.append(await form_links.sheet_failed(self.rt, link, str(exc)))
+                continue
+            results.append(await form_links.pull_form(self.rt, link, values))
+        return results
+
     async def restore_missing(self) -> dict[str, int]:
         """Queue again, as they are now, the rows the store has and the workbook lacks: a stale copy saved
         over the file, rows deleted by hand, a file moved away.  Returns how many per worksheet."""
@@ -441,6 +463,7 @@ SYNC_STEPS = (
     "Mengirim baris yang menunggu",
     "Membaca lembar Jadwal",
     "Membaca lembar Aspirasi",
+    "Menarik jawaban Google Form",
     "Memeriksa baris yang hilang",
     "Mengirim hasilnya",
 )
@@ -448,7 +471,8 @@ SYNC_STEPS = (
 
 async def sync_now(sheets: SheetsSync, on_step: Callable[[int], None] | None = None) -> SyncReport:
     """One full round now: flush what waits (parked rows are tried again), read staff edits in Jadwal and
-    Aspirasi, queue rows missing from the workbook again, flush what all that caused.
+    Aspirasi, pull linked Google Forms, queue rows missing from the workbook again, flush what all that
+    caused.
 
     `on_step(i)` is called before step i of `SYNC_STEPS` (and with len(SYNC_STEPS) at the end)."""
 
@@ -470,12 +494,16 @@ async def _sync_now(sheets: SheetsSync, step: Callable[[int], None]) -> SyncRepo
     step(2)
     heard = await sheets.read_aspirasi()
     step(3)
-    restored = await sheets.restore_missing()
+    pulled = await sheets.pull_forms()
     step(4)
+    restored = await sheets.restore_missing()
+    step(5)
     second = await sheets.flush()
     step(len(SYNC_STEPS))
     if heard.notified:
         problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    for pull in pulled:
+        problems += pull.lines()
     for worksheet, count in sorted(restored.items()):
         problems.append(f"{worksheet}: {count} baris yang hilang dari spreadsheet ditulis ulang.")
     async with sheets.rt.store.connect() as conn:

@@ -20,7 +20,7 @@ from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import SurveyDefinition, definition_for
 from bot.domain.survey.flow import store_response
 from bot.domain.worksheets import column_header
-from bot.store import meta, surveys
+from bot.store import Connection, meta, surveys
 from bot.store.surveys import Response
 
 _RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
@@ -68,20 +68,39 @@ def _mapping_key(source: str) -> str:
     return "import_map:" + hashlib.sha256(normalise(source).encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class SavedReading:
+    """What the user settled for a source on an earlier import: `--map` and `--date-format`."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    date_order: str | None = None  # "dmy" / "mdy" (reports.responses_input), None: decided per read
+
+
+async def saved_reading(rt: Runtime, source: str) -> SavedReading:
+    """The `--map` and `--date-format` given for this source (a file's name, a linked form) before."""
+    async with rt.store.connect() as conn:
+        saved = await meta.get(conn, _mapping_key(source)) or {}
+    return SavedReading(dict(saved.get("map") or {}), saved.get("date_order"))
+
+
 async def saved_mapping(rt: Runtime, source: str) -> dict[str, str]:
     """The `--map` given for this source (a file's name, a sheet) on an earlier import."""
-    async with rt.store.connect() as conn:
-        saved = await meta.get(conn, _mapping_key(source))
-    return dict((saved or {}).get("map") or {})
+    return (await saved_reading(rt, source)).mapping
 
 
-async def save_mapping(rt: Runtime, source: str, mapping: Mapping[str, str]) -> None:
-    """Remember `mapping` for `source` (merged over what was saved), so its next import needs no --map."""
-    if not mapping:
+async def save_mapping(
+    rt: Runtime, source: str, mapping: Mapping[str, str], *, date_order: str | None = None
+) -> None:
+    """Remember `mapping` for `source` (merged over what was saved) and the date order when given, so its next
+    import needs neither --map nor --date-format."""
+    if not mapping and date_order is None:
         return
-    merged = await saved_mapping(rt, source) | dict(mapping)
+    saved = await saved_reading(rt, source)
+    value: dict[str, Any] = {"source": source, "map": saved.mapping | dict(mapping)}
+    if date_order or saved.date_order:
+        value["date_order"] = date_order or saved.date_order
     async with rt.store.begin() as conn:
-        await meta.put(conn, _mapping_key(source), {"source": source, "map": merged})
+        await meta.put(conn, _mapping_key(source), value)
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,22 @@ async def import_responses(
     """Store the rows of `frame` (from `reports.responses_input`) as responses of `session_id` (channel
     "import"): answers, profile, follow-ups and the file's own date.  A row whose fingerprint (or, for a
     Jawaban export, whose response id) is already stored is left out; `dry_run` stores nothing."""
+    async with rt.store.begin() as conn:
+        return await store_rows(conn, rt, frame, session_id, on_row, dry_run=dry_run)
+
+
+async def store_rows(
+    conn: Connection,
+    rt: Runtime,
+    frame: Any,
+    session_id: int,
+    on_row: Callable[[], None] | None = None,
+    *,
+    dry_run: bool = False,
+    channel: str = "import",
+) -> ImportResult:
+    """`import_responses` in the caller's transaction (a linked form's pull records what it did in the same
+    one, with its own `channel`)."""
     from reports.frame import records
 
     defn = definition_for(rt)
@@ -126,50 +161,49 @@ async def import_responses(
     now = rt.clock.now()
     rows = records(frame)
     result = ImportResult()
-    async with rt.store.begin() as conn:
-        known = await surveys.imported_fingerprints(
-            conn, [r["fingerprint"] for r in rows if r.get("fingerprint")]
-        )
-        known_ids = await surveys.existing_response_ids(
-            conn, [str(r["id_jawaban"]) for r in rows if r.get("id_jawaban")]
-        )
-        for record in rows:
-            answers: dict[str, str] = {}
-            for key, q in by_key.items():
-                value = record.get(key)
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    continue
-                answers[key] = str(int(value)) if q.kind in ("ikm", "scale") else str(value).strip()
-            followups = {
-                key: str(record[f"perbaikan_{key}"]).strip()
-                for key in by_key
-                if record.get(f"perbaikan_{key}") and str(record[f"perbaikan_{key}"]).strip()
-            }
-            line = ImportRow(record.get("row"), _summary(record, defn, answers, rt.tz))
-            fingerprint = record.get("fingerprint")
-            if fingerprint in known or (record.get("id_jawaban") and str(record["id_jawaban"]) in known_ids):
-                result.existing.append(line)
+    known = await surveys.imported_fingerprints(
+        conn, [r["fingerprint"] for r in rows if r.get("fingerprint")]
+    )
+    known_ids = await surveys.existing_response_ids(
+        conn, [str(r["id_jawaban"]) for r in rows if r.get("id_jawaban")]
+    )
+    for record in rows:
+        answers: dict[str, str] = {}
+        for key, q in by_key.items():
+            value = record.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            result.new.append(line)
-            if dry_run:
-                continue
-            response = Response(
-                id="I" + secrets.token_hex(8),
-                session_id=session_id,
-                respondent="import:" + secrets.token_hex(12),
-                definition_id=defn.id,
-                definition_version=defn.version,
-                channel="import",
-                answers=answers,
-                followups=followups,
-                started_at=None,
-                finished_at=record.get("finished_at") or now,
-                replaced_by=None,
-                import_fingerprint=fingerprint,
-            )
-            await store_response(conn, rt, response)
-            if fingerprint:
-                known.add(fingerprint)
-            if on_row is not None:
-                on_row()
+            answers[key] = str(int(value)) if q.kind in ("ikm", "scale") else str(value).strip()
+        followups = {
+            key: str(record[f"perbaikan_{key}"]).strip()
+            for key in by_key
+            if record.get(f"perbaikan_{key}") and str(record[f"perbaikan_{key}"]).strip()
+        }
+        line = ImportRow(record.get("row"), _summary(record, defn, answers, rt.tz))
+        fingerprint = record.get("fingerprint")
+        if fingerprint in known or (record.get("id_jawaban") and str(record["id_jawaban"]) in known_ids):
+            result.existing.append(line)
+            continue
+        result.new.append(line)
+        if dry_run:
+            continue
+        response = Response(
+            id="I" + secrets.token_hex(8),
+            session_id=session_id,
+            respondent="import:" + secrets.token_hex(12),
+            definition_id=defn.id,
+            definition_version=defn.version,
+            channel=channel,
+            answers=answers,
+            followups=followups,
+            started_at=None,
+            finished_at=record.get("finished_at") or now,
+            replaced_by=None,
+            import_fingerprint=fingerprint,
+        )
+        await store_response(conn, rt, response)
+        if fingerprint:
+            known.add(fingerprint)
+        if on_row is not None:
+            on_row()
     return result

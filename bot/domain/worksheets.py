@@ -92,6 +92,12 @@ RINGKASAN = WorksheetSpec(
 KEYED_WORKSHEETS = (JADWAL.name, "Jawaban", ASPIRASI.name)
 
 
+# A Jawaban row's Status: the answer counts, or the person replaced it with a later one (which counts
+# instead).  A report made from the sheet (`report --input`) reads only the rows that count.
+STATUS_COUNTED = "Dihitung"
+STATUS_REPLACED = "Diganti"
+
+
 def jawaban_spec(defn: SurveyDefinition) -> WorksheetSpec:
     """One column per question (readable Indonesian header), plus follow-ups for every unsur."""
     headers = ["ID Jawaban", "Sesi", "Judul Sesi", "Bidang", "Tanggal Isi"]
@@ -120,7 +126,7 @@ def response_row(
         "Tanggal Isi": response.finished_at.astimezone(tz).strftime("%d/%m/%Y %H.%M"),
         "Saluran": response.channel,  # telegram or import: the report's channels, also when read back
         "Versi Kuesioner": f"{response.definition_id} v{response.definition_version}",
-        "Status": "Dihitung",
+        "Status": STATUS_REPLACED if response.replaced_by else STATUS_COUNTED,
     }
     by_key = {q.key: q for q in defn.questions}
     for key, value in response.answers.items():
@@ -134,6 +140,13 @@ def response_row(
     for key, text in response.followups.items():
         row[f"Perbaikan: {column_header(key, defn)}"] = text
     return row
+
+
+async def queue_replaced(conn: Connection, rt: Runtime, response_id: str) -> None:
+    """The Jawaban row of a replaced answer now says so, queued in the transaction that replaces it."""
+    await sheet_rows.queue(
+        conn, "Jawaban", response_id, {"Status": STATUS_REPLACED}, rt.clock.now(), op="update"
+    )
 
 
 async def queue_response(conn: Connection, rt: Runtime, response: Response, defn: SurveyDefinition) -> None:

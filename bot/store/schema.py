@@ -357,3 +357,24 @@ aspiration_notice = Table(
     Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Google Form response spreadsheets linked to a session (revision 0012): the bot pulls their new rows on its
+# Sheets cadence (each row stored once, by its fingerprint).  What staff must fix is kept for `ngopas forms
+# list` and told to the staff group once: `told` holds the keys of what was told, since "never twice" must
+# outlive the outbox, which forgets its keys after the retention period.
+form_link = Table(
+    "form_link",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False),
+    Column("spreadsheet_id", String(128), nullable=False),
+    Column("worksheet", String(200), nullable=False, default=""),  # "" = the spreadsheet's first worksheet
+    Column("title", Text),  # the spreadsheet's title when last read
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("pulled_at", UTCDateTime),  # the last pull that read the sheet
+    Column("imported", Integer, nullable=False, default=0),  # rows this link has stored
+    Column("problem", Text),  # why the last pull could read no row (unknown headers, access), or None
+    Column("rejected", JSON, nullable=False),  # rows left out at the last pull: [{"row": 7, "text": "…"}]
+    Column("told", JSON, nullable=False),  # keys of the problems the staff group was told of
+    UniqueConstraint("spreadsheet_id", "worksheet", name="uq_form_link_sheet"),
+)

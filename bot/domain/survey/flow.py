@@ -343,6 +343,7 @@ async def replace_response(conn: Connection, rt: Runtime, response: Response) ->
     if earlier is not None:
         await surveys.mark_replaced(conn, earlier.id, response.id)
         await tally.record(conn, rt, earlier, sign=-1)
+        await worksheets.queue_replaced(conn, rt, earlier.id)
     await store_response(conn, rt, response)
 
 
