@@ -199,7 +199,9 @@ def test_periods_of_the_plan():
 async def rt(tmp_path):
     settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP)
     store = await Store.open(settings.database_url)
-    yield Runtime(settings, store, FakeClock(NOW))
+    runtime = Runtime(settings, store, FakeClock(NOW))
+    await followup.watch_sessions(runtime)  # as the bot's first sweep: the session watch starts now
+    yield runtime
     await store.close()
 
 
@@ -300,19 +302,31 @@ async def test_after_a_quarter_the_weakest_unsur_and_related_tickets_are_propose
     async with rt.store.connect() as conn:
         assert len(await store_rtl.every(conn)) == 2
         assert [a.ticket for a in await store_rtl.tickets_of(conn, 2)][-1] == "ASP-2026-0005"
+    # Proposed on 1 April from the first quarter's results: they belong to that quarter's report.
+    assert len(await reporting.plan_for(rt, reporting.Scope(period="2026-Q1"))) == 2
+    assert len(await reporting.plan_for(rt, reporting.Scope(period="2025"))) == 0
 
 
-async def test_a_session_below_b_gets_its_weakest_unsur_proposed(rt):
+async def _close_surveys(rt: Runtime) -> int:
+    """The surveys of `_session` close a week after; the sweep then judges each session's final IKM."""
+    rt.clock.advance(timedelta(days=8))
+    return await followup.watch_sessions(rt)
+
+
+async def test_a_session_whose_survey_closes_below_b_gets_its_weakest_unsur_proposed(rt):
+    assert await followup.watch_sessions(rt) == 0  # the first run only remembers where it starts
     good = await _session(rt, section="PHU")
     await _answer(rt, good, 1, score=4, sarana=4)
     low = await _session(rt)
     await _answer(rt, low, 1, score=2, sarana=1)
-    assert await followup.watch_sessions(rt) == 1
+    assert await followup.watch_sessions(rt) == 0  # the survey is still open: its IKM is not final
+    assert await _close_surveys(rt) == 1
     async with rt.store.connect() as conn:
         [row] = await store_rtl.every(conn)
-    assert (row.section, row.unsur, row.session_id, row.period) == ("Bimas Islam", "sarana", low, "")
+    assert (row.section, row.unsur, row.session_id, row.period) == ("Bimas Islam", "sarana", low, "2026-Q1")
     assert f"sesi #{low} Dialog Kerukunan (IKM 47,22, D)" in row.basis
-    assert await followup.watch_sessions(rt) == 0  # no new answers, nothing new
+    rt.clock.advance(timedelta(days=1))
+    assert await followup.watch_sessions(rt) == 0  # once per session
 
 
 async def _staff_set(rt: Runtime, code: str, row_number: int = 2, **values: str):
@@ -324,7 +338,7 @@ async def test_selesai_tells_each_reachable_citizen_once_whatever_staff_do_next(
     await _answer(rt, session, 1, score=2, sarana=1)
     await _citizen_ticket(rt, 501, "Parkir motor di KUA terlalu sempit.")
     await _citizen_ticket(rt, 502, "Antrean di KUA tidak tertib.")
-    await followup.watch_sessions(rt)
+    await _close_surveys(rt)
     code = "RTL-2026-002"  # the two complaints (the weakest unsur is RTL-2026-001)
     result = await _staff_set(rt, code, Status="Berjalan")
     assert result.told == 0 and not result.problems
@@ -348,7 +362,7 @@ async def test_one_bad_row_gets_a_note_and_the_others_are_applied(rt):
     await _answer(rt, session, 1, score=2, sarana=1)
     await _citizen_ticket(rt, 501, "Parkir motor di KUA terlalu sempit.")
     await _citizen_ticket(rt, 502, "Antrean di KUA tidak tertib.")
-    await followup.watch_sessions(rt)
+    await _close_surveys(rt)
     rows = [
         SheetRow(2, {"ID": "RTL-2026-001"} | _cells(Target="besok")),
         SheetRow(3, {"ID": "RTL-2026-002"} | _cells(Status="Selesai")),
@@ -367,21 +381,21 @@ async def test_one_bad_row_gets_a_note_and_the_others_are_applied(rt):
 async def test_the_staff_group_is_reminded_a_week_before_a_target_once(rt):
     session = await _session(rt)
     await _answer(rt, session, 1, score=2, sarana=1)
-    await followup.watch_sessions(rt)
-    await _staff_set(rt, "RTL-2026-001", Target="06/04/2026")  # two weeks ahead
+    await _close_surveys(rt)
+    await _staff_set(rt, "RTL-2026-001", Target="14/04/2026")  # two weeks ahead (it is 31 March)
     assert await followup.remind_targets(rt) == 0
-    rt.clock.set(datetime(2026, 3, 30, 8, 30, tzinfo=TZ))  # a week before
+    rt.clock.set(datetime(2026, 4, 7, 8, 30, tzinfo=TZ))  # a week before
     assert await followup.remind_targets(rt) == 1
     rt.clock.advance(timedelta(hours=3))
     assert await followup.remind_targets(rt) == 0  # once
     [(chat, text)] = await _messages(rt, "rtl_reminder")
-    assert chat == STAFF_GROUP and "RTL-2026-001" in text and "Senin, 6 April 2026" in text
-    await _staff_set(rt, "RTL-2026-001", Target="03/04/2026")  # a new target is a new reminder
+    assert chat == STAFF_GROUP and "RTL-2026-001" in text and "Selasa, 14 April 2026" in text
+    await _staff_set(rt, "RTL-2026-001", Target="10/04/2026")  # a new target is a new reminder
     assert await followup.remind_targets(rt) == 1
-    await _staff_set(rt, "RTL-2026-001", Target="03/04/2026", Status="Selesai")
+    await _staff_set(rt, "RTL-2026-001", Target="10/04/2026", Status="Selesai")
     rt.clock.set(datetime(2026, 4, 20, 9, 0, tzinfo=TZ))
     assert await followup.overdue(rt) == []  # done: never overdue
-    await _staff_set(rt, "RTL-2026-001", Target="03/04/2026", Status="Berjalan")
+    await _staff_set(rt, "RTL-2026-001", Target="10/04/2026", Status="Berjalan")
     [late] = await followup.overdue(rt)
     assert late.code == "RTL-2026-001"
     assert "Tindak lanjut lewat target</b>: 1" in await followup.status_text(rt, "id")
@@ -390,7 +404,7 @@ async def test_the_staff_group_is_reminded_a_week_before_a_target_once(rt):
 async def test_rows_marked_public_go_into_the_monthly_post_with_what_was_done(rt):
     session = await _session(rt)
     await _answer(rt, session, 1, score=2, sarana=1)
-    await followup.watch_sessions(rt)
+    await _close_surveys(rt)
     await _staff_set(rt, "RTL-2026-001", Status="Selesai", Publik="Ya", Bukti="https://kemenag.go.id/aula")
     post = await community.render(rt, community.Month(2026, 3), "id")
     assert post is not None
@@ -404,7 +418,7 @@ async def test_rows_marked_public_go_into_the_monthly_post_with_what_was_done(rt
 async def test_the_report_prints_the_stored_plan(rt):
     session = await _session(rt)
     await _answer(rt, session, 1, score=2, sarana=1)
-    await followup.watch_sessions(rt)
+    await _close_surveys(rt)
     await _staff_set(rt, "RTL-2026-001", Status="Berjalan")
     built = await reporting.report_for(rt, reporting.Scope(period="2026-Q1"))
     [row] = built.report.rtl

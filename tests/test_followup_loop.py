@@ -55,7 +55,7 @@ async def test_low_scores_and_two_aspirations_to_a_plan_row_to_both_citizens_onc
         session = await _session(sb.rt)
         await _answer(sb.rt, session, 1, score=2, sarana=1, followup_text="Ruangannya panas sekali")
         await _answer(sb.rt, session, 2, score=3, sarana=2)
-        await sb.advance(timedelta(seconds=1))  # the sweep proposes the plan
+        await sb.advance(timedelta(days=8))  # the survey closes below B: the sweep proposes the plan
         await _sync(sb)
         rows = {row["ID"]: row for row in _plan(settings.workbook_path)}
         unsur, group = rows["RTL-2026-001"], rows["RTL-2026-002"]

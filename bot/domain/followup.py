@@ -1,7 +1,8 @@
 """The follow-up plan loop (rencana tindak lanjut, RTL): from what people said to what the office did.
 
 The bot proposes rows in the "Tindak Lanjut" sheet: after each period (a quarter by default) the weakest unsur
-of every section, and whenever a session's IKM falls below B the weakest unsur of that session; each row links
+of every section, and when a session's survey closes with its IKM below B the weakest unsur of that session
+(judged on the final figure, not on its first answers); each row links
 the open tickets on its topic (survey follow-ups on that unsur), and two or more related tickets (same section
 and unsur, or same section and classification) make a row of their own.  A topic whose row is still open
 gathers new tickets instead of a second row.
@@ -33,7 +34,7 @@ from bot.domain.parsing import ParseError, parse_day, parse_optional_url
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.domain.worksheets import TINDAK_LANJUT, duplicated_keys
-from bot.store import Connection, meta, outbox, sheet_rows, surveys
+from bot.store import Connection, meta, outbox, sheet_rows
 from bot.store import aspirations as store_aspirations
 from bot.store import rtl as store
 from bot.store import sessions as store_sessions
@@ -244,6 +245,9 @@ def group_proposals(
         what = (
             UNSUR[unsur] if unsur is not None else deadlines.label(deadlines.classification_of(first.ticket))
         )
+        # The other tickets' words, each distinct text once (four people may type the same suggestion).
+        said = _quote(first.ticket, 60)
+        others = [words for words in dict.fromkeys(_quote(c.ticket, 60) for c in group[1:]) if words != said]
         proposals.append(
             Proposal(
                 source_key=f"{key_prefix}:{topic}",
@@ -255,7 +259,7 @@ def group_proposals(
                     "rtl.basis_group",
                     "id",
                     count=len(group),
-                    quotes="; ".join(_quote(c.ticket, 60) for c in group[1:4]) or "–",
+                    quotes="; ".join(others[:3]) or "–",
                 ),
                 period=period,
             )
@@ -443,32 +447,42 @@ async def propose_for_session(rt: Runtime, session_id: int) -> int:
         ikm=number(result.ikm_rounded, "id"),
         mutu=result.grade.mutu,
     )
+    held = period_of(session.starts_at.astimezone(rt.tz).date(), "quarter").code
     weakest = weakest_proposals(
-        {section: result}, key_prefix=f"sesi:{session_id}", scope_label=label, session_id=session_id
+        {section: result},
+        key_prefix=f"sesi:{session_id}",
+        scope_label=label,
+        period=held,
+        session_id=session_id,
     )
     now = rt.clock.now()
     async with rt.store.begin() as conn:
         candidates = await store.unlinked_open(conn, since=now - SESSION_WINDOW, section=section)
         groups, by_topic = group_proposals(
-            candidates, key_prefix=f"sesi:{session_id}", taken=[p.topic for p in weakest]
+            candidates, key_prefix=f"sesi:{session_id}", taken=[p.topic for p in weakest], period=held
         )
         return await _apply_proposals(conn, rt, weakest + groups, by_topic)
 
 
 async def watch_sessions(rt: Runtime) -> int:
-    """Periodic: sessions with new answers whose IKM is below B get their proposals."""
+    """Periodic: a session whose survey closed with its IKM below B gets its proposals.  Judged when the survey
+    closes, when the IKM is final: the first answers alone (one respondent's "Sesuai" everywhere is 75,00, a C)
+    would propose rows for a session that ends well.  The first run on a database only remembers where it
+    starts: sessions closed before it are left to the period's proposals."""
+    now = rt.clock.now()
     async with rt.store.connect() as conn:
-        since = await meta.get(conn, "rtl_watch_upto")
-        answered, upto = await surveys.sessions_answered_since(
-            conn, datetime.fromisoformat(since) if since else None
+        since = await meta.get(conn, "rtl_closed_upto")
+        closed = (
+            await store_sessions.surveys_closed_between(conn, datetime.fromisoformat(since), now)
+            if since is not None
+            else []
         )
-    if upto is None:
-        return 0
     created = 0
-    for session_id in answered:
+    for session_id in closed:
         created += await propose_for_session(rt, session_id)
-    async with rt.store.begin() as conn:
-        await meta.put(conn, "rtl_watch_upto", upto.isoformat())
+    if since is None or closed:
+        async with rt.store.begin() as conn:
+            await meta.put(conn, "rtl_closed_upto", now.isoformat())
     return created
 
 
@@ -486,9 +500,10 @@ async def sheet_row(conn: Connection, rt: Runtime, row: Rtl) -> dict[str, Any]:
     return {
         "ID": row.code,
         "Dibuat": row.created_at.astimezone(rt.tz).strftime("%d/%m/%Y"),
-        "Periode": period_label(row.period)
-        if row.period
-        else await store_sessions.label(conn, row.session_id),
+        # A session's proposal names the session; the period's, the period ("Triwulan I 2026").
+        "Periode": await store_sessions.label(conn, row.session_id)
+        if row.session_id
+        else period_label(row.period),
         "Bidang": row.section,
         "Prioritas": row.issue,
         "Dasar": row.basis,
@@ -714,23 +729,43 @@ async def status_text(rt: Runtime, lang: str) -> str:
 # --- the report (Bab V) and the monthly post -------------------------------------------------------------------
 
 
+def period_bounds(code: str) -> tuple[date, date] | None:
+    """The first day of a plan period and the day after its last ("2026-Q1" → 1 January, 1 April 2026)."""
+    year, _, part = code.partition("-")
+    if not year.isdigit():
+        return None
+    first, months = 1, 12
+    if part[:1] == "Q" and part[1:] in ("1", "2", "3", "4"):
+        first, months = (int(part[1:]) - 1) * 3 + 1, 3
+    elif part[:1] == "S" and part[1:] in ("1", "2"):
+        first, months = (int(part[1:]) - 1) * 6 + 1, 6
+    elif part:
+        return None
+    last = first + months
+    start = date(int(year), first, 1)
+    return start, date(int(year) + 1, 1, 1) if last > 12 else date(int(year), last, 1)
+
+
 async def report_rows(
     rt: Runtime, *, section: str | None = None, start: date | None = None, end: date | None = None
 ) -> list[RtlRow]:
-    """The plan as the SKM report prints it: rows proposed in [start, end] and rows from before still open
-    (what was done about the previous plan), of one section or all."""
+    """The plan as the SKM report of [start, end] prints it: the rows proposed from that period's results
+    (a quarter's rows are made just after it ends, but belong to its report), and the rows of earlier periods
+    still open at its start or done during it (what was done about the previous plan); of one section or all."""
     async with rt.store.connect() as conn:
         rows = await store.every(conn)
     chosen = []
     for row in rows:
         if section is not None and row.section != section:
             continue
-        made = row.created_at.astimezone(rt.tz).date()
-        if end is not None and made > end:
-            continue
-        done = row.done_at.astimezone(rt.tz).date() if row.done_at and row.status == store.DONE else None
-        if start is not None and made < start and done is not None and done < start:
-            continue  # done before the period: the earlier report showed it
+        bounds = period_bounds(row.period)
+        if start is not None and end is not None and bounds is not None:
+            first, after = bounds
+            done = row.done_at.astimezone(rt.tz).date() if row.done_at and row.status == store.DONE else None
+            within = first >= start and after <= end + timedelta(days=1)
+            carried = first < start and (done is None or done >= start)
+            if not (within or carried):
+                continue
         chosen.append(row)
     return [
         RtlRow(

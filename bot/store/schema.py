@@ -372,7 +372,7 @@ rtl = Table(
     Column("year", Integer, nullable=False),
     Column("seq", Integer, nullable=False),
     Column("source_key", String(160), nullable=False, unique=True),
-    Column("period", String(16), nullable=False),  # "2026-Q1", or "" for a session's proposal
+    Column("period", String(16), nullable=False),  # "2026-Q1": whose results it answers (a session's quarter)
     Column("session_id", Integer, ForeignKey("session.id", ondelete="SET NULL")),
     Column("section", String(80), nullable=False),
     Column("unsur", String(20)),  # the unsur key it answers, when it answers one
