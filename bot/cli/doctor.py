@@ -213,7 +213,7 @@ async def sheets_checks(rt: Runtime) -> list[Check]:
         Check(
             "Spreadsheet",
             "ok",
-            f"{where}: lembar Jadwal, Jawaban, Aspirasi, Ringkasan siap ({sync.workbook.url})",
+            f"{where}: lembar Jadwal, Jawaban, Aspirasi, Ringkasan, Tindak Lanjut siap ({sync.workbook.url})",
         )
     ]
 
