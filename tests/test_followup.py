@@ -4,15 +4,20 @@ type in the Tindak Lanjut sheet, that citizens and the staff group hear things o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.base.clock import FakeClock
+from bot.base.i18n import t
+from bot.cli.doctor import plan_check
 from bot.dev.sandbox import sandbox_settings
-from bot.domain import community, followup, reporting
+from bot.domain import community, followup, reporting, texts
 from bot.domain.aspirations import create_ticket, person_of
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
@@ -30,6 +35,7 @@ from reports.instrument import UNSUR
 from sheets.workbook import SheetRow
 
 from .conftest import TZ
+from .test_message_limits import _staff_rt, fits, typed
 
 STAFF_GROUP = -100900
 NOW = datetime(2026, 3, 23, 10, 0, tzinfo=TZ)  # a Monday in the first quarter
@@ -399,6 +405,9 @@ async def test_the_staff_group_is_reminded_a_week_before_a_target_once(rt):
     [late] = await followup.overdue(rt)
     assert late.code == "RTL-2026-001"
     assert "Tindak lanjut lewat target</b>: 1" in await followup.status_text(rt, "id")
+    check = await plan_check(rt)  # ngopas doctor
+    assert check.status == "warn" and "1 baris lewat target: RTL-2026-001" in check.message
+    assert "lembar Tindak Lanjut" in check.fix
 
 
 async def test_rows_marked_public_go_into_the_monthly_post_with_what_was_done(rt):
@@ -434,3 +443,47 @@ async def test_the_report_prints_the_stored_plan(rt):
     )  # not its section
     assert await reporting.plan_for(rt, reporting.Scope(period="2025-Q4")) == []  # proposed after that period
     assert len(await reporting.plan_for(rt, reporting.Scope(period="2026-Q2"))) == 1  # still open: carried on
+
+
+# --- what is sent fits one Telegram message --------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    program=typed,
+    text=typed,
+    evidence=st.sampled_from(["", "https://kemenag.go.id/" + "a" * 470]),
+    lang=st.sampled_from(["id", "en"]),
+    count=st.integers(min_value=1, max_value=40),
+)
+def test_the_citizen_message_and_the_staff_reminder_fit(program, text, evidence, lang, count):
+    """Staff may write a whole report in Program/Kegiatan; a citizen's ticket is up to 2,000 characters."""
+    rt = _staff_rt(lang)
+    row = store_rtl.Rtl(
+        id=1,
+        code="RTL-2026-001",
+        source_key="k",
+        topic="t",
+        period="2026-Q1",
+        session_id=None,
+        section="Bimas Islam",
+        unsur=None,
+        issue=text or "x",
+        basis="",
+        program=program or "x",
+        responsible=text[:200],
+        target=date(2026, 6, 30),
+        status="Berjalan",
+        evidence=evidence,
+        public=False,
+        created_at=NOW,
+        updated_at=NOW,
+        done_at=None,
+        told_at=None,
+        reminded_target=None,
+    )
+    message = followup.done_text(rt, row, replace(_ticket(1, "Bimas Islam"), text=text or "x"), lang)
+    assert fits(message) and "ASP-2026-0001" in message
+    items = [followup._staff_item(row, lang) for _ in range(count)]
+    reminder = texts.fit_list(lambda joined: t("rtl.staff_reminder", lang, count=count, items=joined), items)
+    assert fits(reminder) and "RTL-2026-001" in reminder
