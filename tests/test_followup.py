@@ -4,6 +4,7 @@ type in the Tindak Lanjut sheet, that citizens and the staff group hear things o
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -12,9 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from bot.base.clock import FakeClock
 from bot.base.i18n import t
+from bot.cli import app
 from bot.cli.doctor import plan_check
 from bot.dev.sandbox import sandbox_settings
 from bot.domain import community, followup, reporting, texts
@@ -37,6 +40,7 @@ from sheets.workbook import SheetRow
 from .conftest import TZ
 from .test_message_limits import _staff_rt, fits, typed
 
+runner = CliRunner()
 STAFF_GROUP = -100900
 NOW = datetime(2026, 3, 23, 10, 0, tzinfo=TZ)  # a Monday in the first quarter
 
@@ -487,3 +491,61 @@ def test_the_citizen_message_and_the_staff_reminder_fit(program, text, evidence,
     items = [followup._staff_item(row, lang) for _ in range(count)]
     reminder = texts.fit_list(lambda joined: t("rtl.staff_reminder", lang, count=count, items=joined), items)
     assert fits(reminder) and "RTL-2026-001" in reminder
+
+
+# --- staff without the sheet: ngopas rtl -------------------------------------------------------------------------
+
+
+def test_staff_without_the_sheet_list_complete_and_propose_on_the_command_line(tmp_path):
+    settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP)
+
+    async def prepare() -> None:
+        store = await Store.open(settings.database_url)
+        runtime = Runtime(settings, store, FakeClock(NOW))
+        await followup.watch_sessions(runtime)
+        session = await _session(runtime)
+        await _answer(runtime, session, 1, score=2, sarana=1)
+        await _citizen_ticket(runtime, 501, "Parkir motor di KUA terlalu sempit.")
+        await _citizen_ticket(runtime, 502, "Antrean di KUA tidak tertib.")
+        await _close_surveys(runtime)
+        await store.close()
+
+    async def sheet_updates() -> list[dict]:
+        store = await Store.open(settings.database_url)
+        async with store.connect() as conn:
+            rows = [r.values for r in await sheet_rows.pending(conn) if r.op == "update"]
+        await store.close()
+        return rows
+
+    asyncio.run(prepare())
+    env = tmp_path / "settings.env"
+    env.write_text(
+        f"NGOPAS_DATABASE_URL={settings.database_url}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
+    )
+
+    def ngopas(*args: str):
+        return runner.invoke(app, ["rtl", *args, "--env-file", str(env)])
+
+    listed = ngopas("list")
+    assert listed.exit_code == 0, listed.output
+    assert "RTL-2026-001 · Bimas Islam · Rencana" in listed.output
+    assert "Tiket: ASP-2026-0001, ASP-2026-0002" in listed.output
+    refused = ngopas("set", "RTL-2026-001", "--status", "Selesai")
+    assert refused.exit_code == 2 and "Isi Program/Kegiatan sebelum menandai Selesai" in refused.output
+    assert ngopas("set", "RTL-2026-009", "--status", "Berjalan").exit_code == 1
+    assert ngopas("set", "rtl-2026-002", "--target", "besok").exit_code == 2
+    done = ngopas(
+        "set", "rtl-2026-002", "--status", "Selesai", "--program", "Parkir diperluas", "--publik", "ya"
+    )
+    assert done.exit_code == 0 and "2 warga akan diberi tahu" in done.output
+    again = ngopas("set", "RTL-2026-002", "--status", "Selesai")
+    assert again.exit_code == 0 and "warga akan" not in again.output  # told once, ever
+    [update, *_] = [
+        u for u in asyncio.run(sheet_updates()) if u.get("Program/Kegiatan") == "Parkir diperluas"
+    ]
+    assert update["Status"] == "Selesai" and update["Publik"] == "Ya"  # the sheet will show what was set
+    assert "RTL-2026-002" not in ngopas("list").output
+    assert "RTL-2026-002 · Bimas Islam · Selesai" in ngopas("list", "--semua").output
+    assert ngopas("propose", "--period", "2026-Q5").exit_code == 2
+    proposed = ngopas("propose", "--period", "2026-Q1")
+    assert proposed.exit_code == 0 and "baris baru diusulkan" in proposed.output

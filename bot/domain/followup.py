@@ -374,6 +374,17 @@ def period_of(day: date, kind: str) -> Period:
     return Period(code, frozenset(year * 10 + q for q in range(first, first + count)), start, end)
 
 
+def parse_period(code: str) -> Period | None:
+    """A period staff name ("2026-Q1", "2026-s2", "2026"), or None."""
+    code = code.strip().upper()
+    bounds = period_bounds(code)
+    if bounds is None:
+        return None
+    first, _ = bounds
+    kind = "quarter" if "-Q" in code else "semester" if "-S" in code else "year"
+    return period_of(first, kind)
+
+
 ROMAN = ("", "I", "II", "III", "IV")
 
 
@@ -601,6 +612,44 @@ async def _apply_row(rt: Runtime, code: str, values: Mapping[str, str]) -> tuple
             row = await store.get(conn, row.id)
             assert row is not None
         return _bot_status(rt, row), False, told
+
+
+STAFF_COLUMNS = ("Program/Kegiatan", "Penanggung jawab", "Target", "Status", "Bukti", "Publik")
+
+
+@dataclass(frozen=True)
+class StaffSet:
+    """What `staff_set` did: the row's Status Bot text, whether the change was refused, citizens told."""
+
+    message: str
+    refused: bool
+    told: int
+    unknown: bool = False  # no row has that ID
+
+
+async def staff_set(rt: Runtime, code: str, changes: Mapping[str, str]) -> StaffSet:
+    """A staff change made outside the sheet (`ngopas rtl set`): the same checks and the same "told once" as
+    an edit in Tindak Lanjut, and the sheet row updated to match, so the next read finds what was set."""
+    async with rt.store.connect() as conn:
+        current = await store.by_code(conn, code.strip().upper())
+        if current is None:
+            return StaffSet(t("rtl.sheet_unknown", "id"), True, 0, unknown=True)
+        values = {k: v for k, v in (await sheet_row(conn, rt, current)).items() if k in STAFF_COLUMNS}
+    values = {k: str(v) for k, v in values.items()} | dict(changes)
+    message, refused, told = await _apply_row(rt, current.code, values)
+    if not refused:
+        async with rt.store.begin() as conn:
+            row = await store.get(conn, current.id)
+            assert row is not None
+            cells = {
+                k: v
+                for k, v in (await sheet_row(conn, rt, row)).items()
+                if k in (*STAFF_COLUMNS, "Status Bot")
+            }
+            await sheet_rows.queue(conn, TINDAK_LANJUT.name, row.code, cells, rt.clock.now(), op="update")
+    if told:
+        rt.wake_sender()
+    return StaffSet(message, refused, told)
 
 
 async def _tell_citizens(conn: Connection, rt: Runtime, row: Rtl) -> int:
