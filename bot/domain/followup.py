@@ -2,9 +2,9 @@
 
 The bot proposes rows in the "Tindak Lanjut" sheet: after each period (a quarter by default) the weakest unsur
 of every section, and when a session's survey closes with its IKM below B the weakest unsur of that session
-(judged on the final figure, not on its first answers); each row links
-the open tickets on its topic (survey follow-ups on that unsur), and two or more related tickets (same section
-and unsur, or same section and classification) make a row of their own.  A topic whose row is still open
+(judged on the final figure, not on its first answers).  Each row links the open tickets on its topic (survey
+follow-ups on that unsur), and two or more related tickets (same section and unsur, or same section and
+classification) make a row of their own.  A topic whose row is still open
 gathers new tickets instead of a second row.
 
 Staff fill Program/Kegiatan, Penanggung jawab, Target, Status (Rencana / Berjalan / Selesai), Bukti and Publik;
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 
 from bot.base.i18n import t
 from bot.domain import deadlines, tally, texts
+from bot.domain.aspirations import parse_public
 from bot.domain.kinds import MessageKind
 from bot.domain.parsing import ParseError, parse_day, parse_optional_url
 from bot.domain.runtime import Runtime
@@ -45,8 +45,6 @@ from reports.instrument import UNSUR
 from reports.numbers import number
 from reports.rtl import RtlRow
 from sheets.workbook import CellUpdate, SheetRow
-
-log = logging.getLogger(__name__)
 
 RELATED_MIN = 2  # tickets on one topic that make a row of their own
 REMIND_DAYS = 7  # the staff group hears of a target this many days before it
@@ -70,8 +68,6 @@ STATUS_ALIASES = {name.lower(): name for name in store.STATUSES} | {
     "done": "Selesai",
     "completed": "Selesai",
 }
-YES = {"ya", "y", "yes", "true", "1", "✓", "✔", "publik", "public"}
-NO = {"", "tidak", "tdk", "t", "no", "n", "false", "0", "-"}
 
 
 # --- what staff type --------------------------------------------------------------------------------------
@@ -83,15 +79,6 @@ def parse_status(raw: str) -> str | None:
     if not value:
         return "Rencana"
     return STATUS_ALIASES.get(value)
-
-
-def parse_public(raw: str) -> bool | None:
-    value = raw.strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    return None
 
 
 @dataclass(frozen=True)
