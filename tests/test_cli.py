@@ -220,13 +220,19 @@ def test_sheets_init_local_and_bad_google_key(tmp_path):
     assert "rusak" in bad.output and "PRIVATE KEY" not in bad.output and "Traceback" not in bad.output
 
 
-def test_sheets_init_creates_the_four_worksheets_and_sync_reports(tmp_path):
+def test_sheets_init_creates_the_five_worksheets_and_sync_reports(tmp_path):
     env = tmp_path / "settings.env"
     env.write_text(
         f"NGOPAS_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}\nNGOPAS_WORKBOOK_PATH={tmp_path / 'wb.xlsx'}\n"
     )
     assert runner.invoke(app, ["sheets", "init", "--env-file", str(env)]).exit_code == 0
-    assert load_workbook(tmp_path / "wb.xlsx").sheetnames == ["Jadwal", "Jawaban", "Aspirasi", "Ringkasan"]
+    assert load_workbook(tmp_path / "wb.xlsx").sheetnames == [
+        "Jadwal",
+        "Jawaban",
+        "Aspirasi",
+        "Ringkasan",
+        "Tindak Lanjut",
+    ]
     _add_session(env, "Dialog", "23/03/2030 09.00")
     synced = runner.invoke(app, ["sync", "--env-file", str(env)])
     assert synced.exit_code == 0, synced.output

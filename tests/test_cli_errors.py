@@ -183,6 +183,16 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         ),
     ],
     ("session", "list"): [Case((), "corrupt", 1, "rusak")],
+    ("rtl", "list"): [Case((), "corrupt", 1, "rusak"), Case((), "postgres", 1, "PostgreSQL")],
+    ("rtl", "set"): [
+        Case(("RTL-2026-001", "--status", "Selesai"), "corrupt", 1, "rusak"),
+        Case(("RTL-2026-001", "--status", "Beres"), code=1, says="tidak dikenal"),
+        Case(("RTL-2026-001",), code=2, says="Tidak ada yang diubah"),
+    ],
+    ("rtl", "propose"): [
+        Case(("--period", "2026-Q1"), "corrupt", 1, "rusak"),
+        Case(("--period", "kemarin"), code=2, says="Periode tidak dikenali"),
+    ],
     ("session", "edit"): [
         Case(("1", "--venue", "Aula"), "corrupt", 1, "rusak"),
         Case(("1", "--when", "31/12/9999 09.00"), code=2, says="di luar jangkauan"),

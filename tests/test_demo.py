@@ -1,12 +1,21 @@
-"""The README's main command without a token runs the offline demo to completion."""
+"""The README's main command without a token runs the offline demo to completion: the office's whole loop,
+every message printed whole, and the quarter's report files written where it says."""
 
 import subprocess
 import sys
 
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
 from bot.dev.sandbox import empty_env_file
 
 
-def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
+def _step(out: str, title: str) -> str:
+    """What the demo printed for one step: from its ▶ line to the next."""
+    return out.split(f"▶ {title}")[1].split("\n▶ ")[0]
+
+
+def test_demo_runs_the_whole_loop_prints_messages_whole_and_writes_the_files(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "start", "--env-file", str(empty_env_file(tmp_path))],
         capture_output=True,
@@ -17,14 +26,44 @@ def test_demo_runs_to_completion_and_shows_each_chat(tmp_path):
     assert result.returncode == 0, out + result.stderr
     assert "demo luring" in out
     assert "Traceback" not in out + result.stderr
-    group = out.split("■ Grup: Majelis Taklim")[1].split("■")[0]
-    for expected in ("Sesi NGOPAS baru", "Pengingat: besok", "60 menit lagi", "Mulai sekarang"):
-        assert expected in group
-    haji = out.split("■ Grup: Paguyuban KBIHU")[1].split("■")[0]
-    assert "Sesi NGOPAS baru" not in haji  # subscribed to PHU only; the session is Bimas Islam
-    assert "hanya admin grup" in group
-    assert "Isi survei" in group  # the invitation after the session
-    # four attendees answered: 8 unsur at 3.75 and sarana at 3.00 -> (8*3.75 + 3)/9 * 25 = 91.67
+    assert "hanya admin grup" in _step(out, "Grup majelis taklim")
+    # The announcement, whole: every line indented under its first, with its buttons.
+    announced = _step(out, "Petugas membuat sesi")
+    assert "    • 📢 Sesi NGOPAS baru\n      Ngobrol Kerukunan di Masjid Agung Kota Magelang\n" in announced
+    assert "      🗓 Senin, 23 Maret 2026 pukul 09.00 WIB" in announced
+    assert "[tombol: 🎥 Gabung Zoom | ▶️ Tonton di YouTube]" in announced
+    assert "Paguyuban KBIHU" not in announced  # subscribed to PHU only; the session is Bimas Islam
+    assert "⏰ Pengingat: besok" in _step(out, "Waktu dipercepat → 22/03")
+    assert "⏰ Pengingat: 60 menit lagi" in out and "🔴 Mulai sekarang!" in out
+    assert "[tombol: 📝 Isi survei]" in out
+    # Four attendees answered, and all four are shown.
+    answered = _step(out, "Jawaban survei: 4 peserta")
+    assert answered.count("Terima kasih atas penilaian dan masukan Anda") == 4
+    for name in ("Bu Siti", "Pak Budi", "Mas Joko", "Mbak Rina"):
+        assert f"■ {name}" in answered
+    # An aspiration, and the staff reply typed in the workbook reaching the citizen.
+    assert "Nomor tiket: ASP-2026-0006" in _step(out, "Aspirasi: Mas Joko")
+    replied = _step(out, "Petugas menanggapi di lembar Aspirasi")
+    assert "Kabar untuk tiket ASP-2026-0006" in replied and "Sound system aula kami periksa" in replied
+    # The follow-up plan: proposed after the quarter, completed by staff, both citizens told.
+    proposed = _step(out, "Waktu dipercepat → 01/04")
+    assert "Lembar Tindak Lanjut (usulan bot)" in proposed
+    assert "RTL-2026-001 · Bimas Islam · Unsur terlemah: Sarana dan Prasarana" in proposed
+    assert "RTL-2026-002 · Bimas Islam · Keluhan berulang" in proposed
+    assert "Tiket: ASP-2026-0006, ASP-2026-0007" in proposed
+    assert "Kami mendengar, kami bertindak" in proposed
+    done = _step(out, "Petugas mengisi lembar Tindak Lanjut")
+    assert "Tindak lanjut atas aspirasi Anda (ASP-2026-0006)" in done
+    assert "Tindak lanjut atas aspirasi Anda (ASP-2026-0007)" in done
+    assert "Tindak lanjut mendekati target" in done  # the staff group, a week before the other row's target
+    # The figures, and the files where the demo says they are.
     assert "IKM 91,67 — A (Sangat baik), 4 responden" in out
     assert "Sarana dan Prasarana: 3,00 (C)" in out
-    assert (tmp_path / "data" / "demo" / "ngopas.xlsx").exists()
+    folder = tmp_path / "data" / "demo"
+    for name in ("laporan-skm.pdf", "infografis.png", "laporan.xlsx", "ngopas.xlsx"):
+        assert f"data/demo/{name}" in out
+        assert (folder / name).stat().st_size > 0
+    report = "\n".join(page.extract_text() for page in PdfReader(folder / "laporan-skm.pdf").pages)
+    assert "Pengeras suara aula diganti" in report and "Jaringan Zoom aula" in report  # Bab V from the store
+    assert (folder / "infografis.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Tindak Lanjut" in load_workbook(folder / "ngopas.xlsx").sheetnames

@@ -173,7 +173,7 @@ def test_sheets_rebuild_writes_every_worksheet_again_from_the_database(tmp_path)
         (3, "Dialog C"),
     ]
     assert [r["Judul"] for r in rows if r["ID"] in (None, "")] == ["Rapat persiapan (belum pasti)"]
-    assert load_workbook(path).sheetnames == ["Jadwal", "Jawaban", "Aspirasi", "Ringkasan"]
+    assert load_workbook(path).sheetnames == ["Jadwal", "Jawaban", "Aspirasi", "Ringkasan", "Tindak Lanjut"]
     again = runner.invoke(app, ["sheets", "rebuild", "--env-file", str(env)])
     assert again.exit_code == 0 and _rows(path, "Jadwal") == rows  # a second rebuild changes nothing
 
@@ -205,7 +205,7 @@ async def test_sheets_rebuild_on_google_and_rows_deleted_there_come_back(tmp_pat
             assert sorted(set(tickets)) == ["ASP-2026-0001", "ASP-2026-0002"]  # ticket 1 is back
 
             counts = await sync.rebuild()
-            assert counts == {"Jadwal": 1, "Jawaban": 0, "Aspirasi": 2}
+            assert counts == {"Jadwal": 1, "Jawaban": 0, "Aspirasi": 2, "Tindak Lanjut": 0}
             assert [r[0] for r in fake.values("Aspirasi")[1:]] == ["ASP-2026-0001", "ASP-2026-0002"]
             assert [r[1] for r in fake.values("Jadwal")[1:]] == ["Dialog Pemuda"]
             staff_edit = [r.row_number for r in sync.workbook.read_rows(ASPIRASI)][1]

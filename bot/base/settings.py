@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # The office's joint leave days (cuti bersama, set each year by decree): not working days.
     cuti_bersama: Annotated[list[date], NoDecode] = Field(default_factory=list)
     monthly_post: bool = True
+    # After each of these periods the bot proposes follow-up plan rows (Tindak Lanjut) from its weakest unsur.
+    rtl_period: Literal["quarter", "semester", "year"] = "quarter"
     # Days a sent message keeps its text (and, for a person, their chat), and a row written to the spreadsheet
     # its values; see bot.domain.retention.
     outbox_retention_days: int = Field(default=30, ge=1, le=3660)

@@ -16,6 +16,7 @@ from typer.core import TyperOption
 
 from bot.cli import ops, report, run, sheets
 from bot.cli.forms import forms_app
+from bot.cli.rtl import rtl_app
 from bot.cli.sessions import session_app
 from bot.cli.sheets import sheets_app
 from bot.cli.survey import survey_app
@@ -69,6 +70,7 @@ app.command()(report.report)
 app.command("import-responses")(report.import_responses)
 app.add_typer(forms_app, name="forms")
 app.add_typer(sheets_app, name="sheets")
+app.add_typer(rtl_app, name="rtl")
 app.command()(sheets.sync)
 app.command()(ops.doctor)
 app.command("backup")(ops.backup)

@@ -175,7 +175,27 @@ async def store_checks(rt: Runtime) -> list[Check]:
                 f"{len(forms)} formulir, {sum(f.imported for f in forms)} baris dimuat",
             )
         )
+    checks.append(await plan_check(rt))
     return checks
+
+
+async def plan_check(rt: Runtime) -> Check:
+    """Follow-up plan rows past their target (a warning: the office promised them)."""
+    from bot.domain import followup
+
+    late = await followup.overdue(rt)
+    if not late:
+        return Check("Tindak lanjut", "ok", "tidak ada yang lewat target")
+    rows = "; ".join(
+        f"{row.code} {row.issue} (target {row.target:%d/%m/%Y}, {row.status})" for row in late[:5]
+    )
+    more = f" dan {len(late) - 5} lainnya" if len(late) > 5 else ""
+    return Check(
+        "Tindak lanjut",
+        "warn",
+        f"{len(late)} baris lewat target: {rows}{more}.",
+        "Perbarui Status atau Target di lembar Tindak Lanjut.",
+    )
 
 
 async def open_store(settings: Settings) -> tuple[Store | None, list[Check]]:
@@ -216,7 +236,7 @@ async def sheets_checks(rt: Runtime) -> list[Check]:
         Check(
             "Spreadsheet",
             "ok",
-            f"{where}: lembar Jadwal, Jawaban, Aspirasi, Ringkasan siap ({sync.workbook.url})",
+            f"{where}: lembar Jadwal, Jawaban, Aspirasi, Ringkasan, Tindak Lanjut siap ({sync.workbook.url})",
         )
     ]
 

@@ -163,18 +163,25 @@ def report(
             ).frame
             known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
             sessions: dict[int, Any] = {}
+            plan = None
         else:
 
-            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any]]:
+            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any], Any]:
                 names = await reporting.known_sections(rt)
                 try:
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
                 frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
-                return frame, names, await reporting.sessions_of(rt, frame)
+                try:
+                    plan = await reporting.plan_for(
+                        rt, reporting.Scope(session_id=session, section=chosen, period=period)
+                    )
+                except reporting.ReportInputError as exc:
+                    fail(str(exc))
+                return frame, names, await reporting.sessions_of(rt, frame), plan
 
-            frame, known, sessions = run_async(settings, from_store)
+            frame, known, sessions, plan = run_async(settings, from_store)
     try:
         section = reporting.resolve_section(section, known) if section else None
     except reporting.ReportInputError as exc:
@@ -190,6 +197,7 @@ def report(
                 sessions=sessions,
                 tz=settings.tz,
                 population=population,
+                rtl=plan,
             )
     except reporting.ReportInputError as exc:
         fail(str(exc))

@@ -15,7 +15,7 @@ sheets_app = typer.Typer(help="Spreadsheet kantor (Google Sheets atau .xlsx loka
 
 @sheets_app.command("init")
 def init(env_file: EnvFile = Path("settings.env")) -> None:
-    """Buat lembar Jadwal, Jawaban, Aspirasi, Ringkasan bila belum ada, lalu tampilkan alamatnya.
+    """Buat lembar Jadwal, Jawaban, Aspirasi, Ringkasan, Tindak Lanjut bila belum ada, lalu tampilkan alamatnya.
 
     Example: ngopas sheets init
     """
@@ -38,7 +38,7 @@ def init(env_file: EnvFile = Path("settings.env")) -> None:
 
 @sheets_app.command("rebuild")
 def rebuild(env_file: EnvFile = Path("settings.env"), quiet: Quiet = False) -> None:
-    """Tulis ulang lembar Jadwal, Jawaban, Aspirasi dan Ringkasan dari basis data.
+    """Tulis ulang lembar Jadwal, Jawaban, Aspirasi, Ringkasan dan Tindak Lanjut dari basis data.
 
     Perubahan petugas di Jadwal dan Aspirasi dibaca dulu; baris yang tidak dikenal basis data (mis. baris
     Jadwal yang belum valid) dibiarkan; baris lain ditulis sekali lagi sesuai basis data, jadi baris ganda

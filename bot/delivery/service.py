@@ -36,7 +36,8 @@ class Delivery:
             self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
 
     async def _sheets_loop(self) -> None:
-        """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal and Aspirasi,
+        """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal, Aspirasi and
+        Tindak Lanjut,
         pull new rows of linked Google Forms, and write again the rows missing from the workbook (a stale
         copy saved over it, rows deleted)."""
         assert self.sheets is not None
@@ -48,8 +49,7 @@ class Delivery:
                 await self.sheets.flush()
                 if loop.time() >= next_read:
                     next_read = loop.time() + settings.sheets_read_minutes * 60
-                    await self.sheets.read_jadwal()
-                    await self.sheets.read_aspirasi()
+                    await self.sheets.read_staff_sheets()
                     await self.sheets.pull_forms()
                     await self.sheets.restore_missing()
                     await self.sheets.flush()

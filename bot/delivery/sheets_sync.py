@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.base.i18n import format_when, t
-from bot.domain import form_links, tally
+from bot.domain import followup, form_links, tally
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
 from bot.domain.mirror import database_keys, database_rows
 from bot.domain.runtime import Runtime
@@ -38,6 +38,7 @@ from bot.domain.worksheets import (
     JADWAL,
     KEYED_WORKSHEETS,
     RINGKASAN,
+    TINDAK_LANJUT,
     duplicated_keys,
     jawaban_spec,
     session_row,
@@ -88,7 +89,7 @@ class SheetsSync:
         self._summary_stale = False  # answers were written to Jawaban since Ringkasan was
 
     def specs(self) -> list[WorksheetSpec]:
-        return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN]
+        return [JADWAL, jawaban_spec(definition_for(self.rt)), ASPIRASI, RINGKASAN, TINDAK_LANJUT]
 
     def spec(self, name: str) -> WorksheetSpec:
         for spec in self.specs():
@@ -307,6 +308,22 @@ class SheetsSync:
             results.append(await form_links.pull_form(self.rt, link, values))
         return results
 
+    async def read_tindak_lanjut(self) -> followup.SheetReadResult:
+        """Staff edits in Tindak Lanjut: citizens hear once when a follow-up row becomes Selesai."""
+        await self.ensure()
+        rows = await asyncio.to_thread(self.workbook.read_rows, TINDAK_LANJUT)
+        result = await followup.apply_sheet_rows(self.rt, rows)
+        if result.updates:
+            await asyncio.to_thread(self.workbook.update_cells, TINDAK_LANJUT, result.updates)
+        return result
+
+    async def read_staff_sheets(self) -> list[str]:
+        """Every sheet staff edit, read back on the sync cadence: Jadwal, Aspirasi, Tindak Lanjut."""
+        problems = await self.read_jadwal()
+        problems += (await self.read_aspirasi()).problems
+        problems += (await self.read_tindak_lanjut()).problems
+        return problems
+
     async def restore_missing(self) -> dict[str, int]:
         """Queue again, as they are now, the rows the store has and the workbook lacks: a stale copy saved
         over the file, rows deleted by hand, a file moved away.  Returns how many per worksheet."""
@@ -352,8 +369,7 @@ class SheetsSync:
 
     async def _rebuild(self) -> dict[str, int]:
         await self.ensure()
-        await self.read_jadwal()
-        await self.read_aspirasi()
+        await self.read_staff_sheets()
         async with self.rt.store.connect() as conn:
             before = await sheet_rows.last_id(conn)
         counts: dict[str, int] = {}
@@ -463,6 +479,7 @@ SYNC_STEPS = (
     "Mengirim baris yang menunggu",
     "Membaca lembar Jadwal",
     "Membaca lembar Aspirasi",
+    "Membaca lembar Tindak Lanjut",
     "Menarik jawaban Google Form",
     "Memeriksa baris yang hilang",
     "Mengirim hasilnya",
@@ -494,14 +511,18 @@ async def _sync_now(sheets: SheetsSync, step: Callable[[int], None]) -> SyncRepo
     step(2)
     heard = await sheets.read_aspirasi()
     step(3)
-    pulled = await sheets.pull_forms()
+    plan = await sheets.read_tindak_lanjut()
     step(4)
-    restored = await sheets.restore_missing()
+    pulled = await sheets.pull_forms()
     step(5)
+    restored = await sheets.restore_missing()
+    step(6)
     second = await sheets.flush()
     step(len(SYNC_STEPS))
     if heard.notified:
         problems.append(f"Aspirasi: {heard.notified} tanggapan baru akan dikirim ke warga oleh bot.")
+    if plan.told:
+        problems.append(f"Tindak Lanjut: {plan.told} warga akan diberi tahu tindak lanjut yang selesai.")
     for pull in pulled:
         problems += pull.lines()
     for worksheet, count in sorted(restored.items()):
@@ -513,5 +534,9 @@ async def _sync_now(sheets: SheetsSync, step: Callable[[int], None]) -> SyncRepo
         k: first.written.get(k, 0) + second.written.get(k, 0) for k in {*first.written, *second.written}
     }
     return SyncReport(
-        written, problems + heard.problems, second.pending, second.error or first.error, len(parked)
+        written,
+        problems + heard.problems + plan.problems,
+        second.pending,
+        second.error or first.error,
+        len(parked),
     )

@@ -1,8 +1,11 @@
 """The offline demo: the real bot against the local Telegram emulator, simulated groups and citizens.
 
-Time is compressed with a fake clock: a session is planned for tomorrow morning, then the clock jumps to
-the day-before reminder, the hour-before reminder and the start.  It ends by printing what every simulated
-chat received, and leaves nothing running.
+Time is compressed with a fake clock.  The story is the office's whole loop: groups subscribe, staff plan a
+session (announcement, reminders, start), attendees answer the survey, citizens write aspirations, staff
+answer one in the workbook and the citizen hears back, the quarter ends and the bot proposes a follow-up
+plan, staff complete a row and the citizens behind it are told.  After each step it prints every message
+each chat received, whole; it ends by writing the quarter's SKM report (PDF), infographic (PNG) and XLSX,
+says where they are, and leaves nothing running.
 """
 
 from __future__ import annotations
@@ -12,16 +15,20 @@ import html
 import logging
 import re
 import shutil
-import textwrap
+import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.base.clock import FakeClock
 from bot.base.files import FileProblem, describe
 from bot.dev.sandbox import STAFF_ID, Sandbox, running_sandbox
-from bot.domain.reporting import responses_frame
+from bot.domain import reporting
 from bot.domain.survey.definition import definition_for
+from bot.domain.worksheets import ASPIRASI, TINDAK_LANJUT
+from sheets.workbook import CellUpdate, WorksheetSpec
 
 TZ = ZoneInfo("Asia/Jakarta")
 GROUP_TAKLIM = -100200
@@ -30,19 +37,70 @@ ADMIN_TAKLIM = 2001
 MEMBER_TAKLIM = 2002
 ADMIN_HAJI = 3001
 CITIZEN = 4001
+RINA = 5001
 
 
-def _say(text: str) -> None:
-    print(f"▶ {text}", flush=True)
+STAFF_GROUP = -100400
+SOUND = "Suara pengeras di aula masjid kurang jelas dari saf belakang, mohon diperbaiki."
+HUMMING = "Sound system aula sering berdengung waktu tanya jawab."
+NAMES = {
+    GROUP_TAKLIM: "Grup Majelis Taklim Al-Ikhlas (Bimas Islam)",
+    GROUP_HAJI: "Grup Paguyuban KBIHU Magelang (PHU)",
+    STAFF_GROUP: "Grup petugas NGOPAS",
+    STAFF_ID: "Petugas Kemenag (chat pribadi)",
+    ADMIN_TAKLIM: "Bu Siti (admin majelis taklim)",
+    MEMBER_TAKLIM: "Pak Budi (anggota, bukan admin)",
+    ADMIN_HAJI: "H. Ahmad (admin paguyuban haji)",
+    CITIZEN: "Mas Joko (warga, Semua bidang)",
+    RINA: "Mbak Rina (peserta Zoom)",
+}
 
 
-async def scenario(sb: Sandbox) -> None:
+class Transcript:
+    """Prints, after each step of the story, every message each simulated chat received since the step
+    before: whole, indented, with its buttons, so the reader sees what people would see and in which order."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+        self.shown: dict[int, int] = {}
+
+    def step(self, text: str) -> None:
+        self.show()
+        print(f"\n▶ {text}", flush=True)
+
+    def show(self) -> None:
+        tg = self.sb.tg
+        for chat_id, name in NAMES.items():
+            messages = tg.messages(chat_id)
+            new = messages[self.shown.get(chat_id, 0) :]
+            self.shown[chat_id] = len(messages)
+            if not new:
+                continue
+            print(f"  ■ {name} menerima {len(new)} pesan:")
+            for m in new:
+                print(_message_text(tg, m))
+        sys.stdout.flush()
+
+
+def _message_text(tg: Any, m: Any) -> str:
+    """One message as its reader sees it: the text without HTML tags, every line indented, then its buttons."""
+    body = html.unescape(re.sub(r"<[^>]+>", "", m.text or "")).strip() or f"[{m.kind}]"
+    lines = body.splitlines()
+    out = ["    • " + lines[0], *[("      " + line).rstrip() for line in lines[1:]]]
+    buttons = [b["text"] for row in tg.buttons(m) for b in row]
+    if buttons:
+        out.append("      [tombol: " + " | ".join(buttons) + "]")
+    return "\n".join(out)
+
+
+async def scenario(sb: Sandbox, say: Transcript) -> None:
     tg = sb.tg
     tg.add_user(STAFF_ID, "Petugas Kemenag")
     tg.add_user(ADMIN_TAKLIM, "Bu Siti")
     tg.add_user(MEMBER_TAKLIM, "Pak Budi")
     tg.add_user(ADMIN_HAJI, "H. Ahmad")
     tg.add_user(CITIZEN, "Mas Joko", language_code="id")
+    tg.add_user(RINA, "Mbak Rina")
     tg.add_group(
         GROUP_TAKLIM,
         "Majelis Taklim Al-Ikhlas",
@@ -51,17 +109,19 @@ async def scenario(sb: Sandbox) -> None:
         members=[MEMBER_TAKLIM],
     )
     tg.add_group(GROUP_HAJI, "Paguyuban KBIHU Magelang", supergroup=True, admins=[ADMIN_HAJI])
+    tg.add_group(STAFF_GROUP, "Petugas NGOPAS", supergroup=True, admins=[STAFF_ID])
 
-    _say("Grup majelis taklim menambahkan bot; admin memilih bidang Bimas Islam")
+    say.step(
+        "Grup majelis taklim menambahkan bot; anggota biasa mencoba /langganan, lalu admin memilih Bimas Islam"
+    )
     tg.add_bot_to_group(GROUP_TAKLIM, by_user=ADMIN_TAKLIM)
     await sb.settle()
     await sb.say(MEMBER_TAKLIM, "/langganan", GROUP_TAKLIM)
-    _say("  anggota biasa mencoba /langganan → ditolak dengan sopan")
     await sb.say(ADMIN_TAKLIM, "/langganan", GROUP_TAKLIM)
     await sb.press(ADMIN_TAKLIM, GROUP_TAKLIM, "Bimas Islam")
     await sb.press(ADMIN_TAKLIM, GROUP_TAKLIM, "Selesai")
 
-    _say("Paguyuban haji berlangganan bidang PHU; warga berlangganan Semua bidang di chat pribadi")
+    say.step("Paguyuban haji berlangganan bidang PHU; warga berlangganan Semua bidang di chat pribadi")
     tg.add_bot_to_group(GROUP_HAJI, by_user=ADMIN_HAJI)
     await sb.say(ADMIN_HAJI, "/langganan", GROUP_HAJI)
     await sb.press(ADMIN_HAJI, GROUP_HAJI, "PHU")
@@ -74,7 +134,7 @@ async def scenario(sb: Sandbox) -> None:
     now_local = sb.clock.now().astimezone(TZ)
     start = (now_local + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
     when = f"{start:%d/%m/%Y} 09.00-11.00"
-    _say(f"Petugas membuat sesi lewat /sesi_baru untuk {when}")
+    say.step(f"Petugas membuat sesi lewat /sesi_baru untuk {when} (sekali salah ketik tanggal): pengumuman")
     await sb.say(STAFF_ID, "/sesi_baru")
     await sb.say(STAFF_ID, "Ngobrol Kerukunan di Masjid Agung Kota Magelang")
     await sb.press(STAFF_ID, STAFF_ID, "Bimas Islam")
@@ -88,23 +148,25 @@ async def scenario(sb: Sandbox) -> None:
     await sb.outbox_idle()
 
     for label, moment in [
-        ("H-1: pengingat sehari sebelumnya", start - timedelta(days=1)),
-        ("H-1 jam: pengingat satu jam sebelumnya", start - timedelta(hours=1)),
-        ("Sesi dimulai: pesan 'Mulai sekarang' dengan tautan", start),
+        ("pengingat H-1", start - timedelta(days=1)),
+        ("pengingat satu jam sebelumnya", start - timedelta(hours=1)),
+        ("sesi dimulai: pesan 'Mulai sekarang' dengan tautan", start),
     ]:
-        _say(f"Waktu dipercepat → {moment:%d/%m %H.%M} WIB ({label})")
+        say.step(f"Waktu dipercepat → {moment:%d/%m %H.%M} WIB ({label})")
         await sb.advance(to=max(moment, sb.clock.now()))
         await sb.outbox_idle()
 
     end = start + timedelta(hours=2)
-    _say(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
+    say.step(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
     await sb.advance(to=end + timedelta(minutes=1))
     await sb.outbox_idle()
-    await _citizens_answer(sb)
-    await sb.running.sheets.flush()
+    await _citizens_answer(sb, say)
+    await _aspirations(sb, say)
+    await _follow_up_plan(sb, say, start)
+    say.show()
 
 
-async def _citizens_answer(sb: Sandbox) -> None:
+async def _citizens_answer(sb: Sandbox, say: Transcript) -> None:
     """Four attendees open the survey from the invitation and answer with the buttons."""
     defn = definition_for(sb.rt)
     invite = sb.tg.last_message(GROUP_TAKLIM)
@@ -115,10 +177,9 @@ async def _citizens_answer(sb: Sandbox) -> None:
         (ADMIN_TAKLIM, "langsung", 3, 3),
         (MEMBER_TAKLIM, "langsung", 4, 4),
         (CITIZEN, "youtube", 4, 3),
-        (5001, "zoom", 4, 2),
+        (RINA, "zoom", 4, 2),
     ]
-    _say(f"{len(people)} peserta membuka tautan survei ({link}) dan menjawab dengan tombol")
-    sb.tg.add_user(5001, "Mbak Rina")
+    say.step(f"Jawaban survei: {len(people)} peserta membuka tautan ({link}) dan menjawab dengan tombol")
     for user, attendance, score, sarana in people:
         await sb.say(user, f"/start {payload}")
         for _ in range(40):
@@ -139,64 +200,144 @@ async def _citizens_answer(sb: Sandbox) -> None:
                 wanted = sarana if q.key == "sarana" else score
                 await sb.press(user, user, q.options[min(wanted, len(q.options)) - 1].label["id"])
         await sb.press(user, user, "Kirim")
+    await _sync(sb)
 
 
-def _print_chats(sb: Sandbox) -> None:
-    names = {
-        GROUP_TAKLIM: "Grup: Majelis Taklim Al-Ikhlas (Bimas Islam)",
-        GROUP_HAJI: "Grup: Paguyuban KBIHU Magelang (PHU)",
-        CITIZEN: "Warga: Mas Joko (Semua bidang)",
-        STAFF_ID: "Petugas Kemenag",
-        5001: "Mbak Rina (peserta Zoom)",
-        MEMBER_TAKLIM: "Pak Budi (anggota, bukan admin)",
-    }
-    print("\n" + "═" * 72)
-    print("Apa yang diterima setiap chat simulasi / what each simulated chat received")
-    print("═" * 72)
-    for chat_id, name in names.items():
-        messages = sb.tg.messages(chat_id)
-        print(f"\n■ {name} — {len(messages)} pesan")
-        previous, repeats = "", 0
-        for m in [*messages, None]:
-            line = ""
-            if m is not None:
-                body = html.unescape(re.sub(r"<[^>]+>", "", m.text or ""))
-                first = body.strip().splitlines()[0] if body.strip() else f"[{m.kind}]"
-                buttons = [b["text"] for row in sb.tg.buttons(m) for b in row if "url" in b]
-                extra = f"  [tombol: {', '.join(buttons)}]" if buttons else ""
-                line = textwrap.shorten(f"  • {first}", 100) + extra
-            if line == previous:
-                repeats += 1
-                continue
-            if previous:
-                print(previous + (f"  (×{repeats + 1})" if repeats else ""))
-            previous, repeats = line, 0
+async def _sync(sb: Sandbox) -> None:
+    """What the running bot does every few minutes: write queued rows, read what staff typed, send."""
+    await sb.running.sheets.flush()
+    await sb.running.sheets.read_staff_sheets()
+    await sb.running.sheets.flush()
+    sb.rt.wake_sender()
+    await sb.outbox_idle()
 
 
-def _print_summary(sb: Sandbox, report_text: str, workdir: Path) -> None:
+def _staff_types(
+    sb: Sandbox, spec: WorksheetSpec, find: Callable[[dict[str, str]], bool], **cells: str
+) -> str:
+    """A staff member types into one row of a worksheet (the local workbook stands in for Google Sheets)."""
+    workbook = sb.running.sheets.workbook
+    row = next(r for r in workbook.read_rows(spec) if find(r.values))
+    workbook.update_cells(
+        spec, [CellUpdate(row.row_number, header, value) for header, value in cells.items()]
+    )
+    return row.values.get(spec.key or "", "")
+
+
+async def _aspirations(sb: Sandbox, say: Transcript) -> None:
+    say.step("Aspirasi: Mas Joko menulis /aspirasi (boleh dengan nama), Pak Budi menulis tanpa nama")
+    for user, text, identity in ((CITIZEN, SOUND, "Boleh"), (MEMBER_TAKLIM, HUMMING, "Tidak")):
+        await sb.say(user, "/aspirasi")
+        await sb.press(user, user, "Bimas Islam")
+        await sb.say(user, text)
+        await sb.press(user, user, identity)
+    await sb.outbox_idle()
+    await _sync(sb)
+    say.step(
+        "Petugas menanggapi di lembar Aspirasi (Status Diproses, Tanggapan); bot menyampaikannya ke warga"
+    )
+    ticket = _staff_types(
+        sb,
+        ASPIRASI,
+        lambda row: row.get("Isi") == SOUND,
+        Status="Diproses",
+        Tanggapan="Terima kasih, Mas Joko. Sound system aula kami periksa bersama takmir pekan ini.",
+    )
+    print(f"    (lembar Aspirasi, tiket {ticket}: Status = Diproses, Tanggapan diisi petugas)")
+    await _sync(sb)
+
+
+async def _follow_up_plan(sb: Sandbox, say: Transcript, session_start: datetime) -> None:
+    quarter_end = datetime(session_start.year, 4, 1, 9, 30, tzinfo=TZ)
+    say.step(
+        f"Waktu dipercepat → {quarter_end:%d/%m %H.%M} WIB: triwulan selesai, bot mengusulkan rencana tindak "
+        "lanjut (RTL) di lembar Tindak Lanjut; grup menerima 'Kami mendengar, kami bertindak'"
+    )
+    await sb.advance(to=quarter_end)
+    await sb.outbox_idle()
+    await _sync(sb)
+    _print_plan(sb, "Lembar Tindak Lanjut (usulan bot)")
+    say.step(
+        "Petugas mengisi lembar Tindak Lanjut: keluhan pengeras suara Selesai (dengan bukti, Publik), sarana "
+        "Berjalan dengan target sepekan lagi; warga di balik tiketnya diberi tahu, grup petugas diingatkan"
+    )
+    _staff_types(
+        sb,
+        TINDAK_LANJUT,
+        lambda row: SOUND[:40] in row.get("Prioritas", "") or SOUND[:40] in row.get("Dasar", ""),
+        **{
+            "Program/Kegiatan": "Pengeras suara aula diganti dan diuji dari saf belakang bersama takmir",
+            "Penanggung jawab": "Subbag Tata Usaha",
+            "Target": f"{quarter_end:%d/%m/%Y}",
+            "Status": "Selesai",
+            "Bukti": "https://magelangkota.kemenag.go.id/ngopas/pengeras-suara",
+            "Publik": "Ya",
+        },
+    )
+    _staff_types(
+        sb,
+        TINDAK_LANJUT,
+        lambda row: row.get("Prioritas", "").startswith("Unsur terlemah"),
+        **{
+            "Program/Kegiatan": "Jaringan Zoom aula ditingkatkan; operator siaran khusus saat sesi",
+            "Penanggung jawab": "Seksi Bimas Islam",
+            "Target": f"{quarter_end + timedelta(days=6):%d/%m/%Y}",
+            "Status": "Berjalan",
+        },
+    )
+    await _sync(sb)
+    await sb.advance(timedelta(minutes=1))  # the sweep: a target within a week reminds the staff group
+    await sb.outbox_idle()
+    _print_plan(sb, "Lembar Tindak Lanjut (setelah diisi petugas)")
+
+
+def _print_plan(sb: Sandbox, title: str) -> None:
+    rows = sb.running.sheets.workbook.read_rows(TINDAK_LANJUT)
+    print(f"  ■ {title}: {len(rows)} baris")
+    for row in rows:
+        v = row.values
+        print(f"    • {v['ID']} · {v['Bidang']} · {v['Prioritas']}")
+        print(f"      Dasar: {v['Dasar']}")
+        print(f"      Tiket: {v['Tiket'] or '–'} · Status: {v['Status']} · Target: {v['Target'] or '–'}")
+        if v.get("Program/Kegiatan"):
+            print(f"      Program/Kegiatan: {v['Program/Kegiatan']} ({v['Penanggung jawab']})")
+        print(f"      Status Bot: {v['Status Bot']}")
+
+
+async def _write_files(sb: Sandbox, workdir: Path) -> tuple[str, dict[str, Path]]:
+    """The quarter's SKM report (PDF), infographic (PNG) and tables (XLSX), as staff make them with
+    `ngopas report --period 2026-Q1`."""
+    built = await reporting.report_for(sb.rt, reporting.Scope(period="2026-Q1"))
+    files = {}
+    for fmt, name in (("pdf", "laporan-skm.pdf"), ("png", "infografis.png"), ("xlsx", "laporan.xlsx")):
+        files[fmt] = await asyncio.to_thread(reporting.write, built, fmt, workdir / name)
+    return reporting.render(built, "text"), files
+
+
+def _print_summary(sb: Sandbox, report_text: str, files: dict[str, Path], workdir: Path) -> None:
     print("\n" + "═" * 72)
     print("Ringkasan IKM / IKM summary")
     print("═" * 72)
     print(report_text)
-    print(f"\nSpreadsheet lokal (Jadwal, Jawaban, Aspirasi, Ringkasan): {sb.rt.settings.workbook_path}")
-    print(f"Basis data: {workdir / 'ngopas.db'}")
+    print("\nBerkas yang ditulis / files written:")
+    print(f"  Laporan SKM (PDF, dengan RTL di Bab V): {files['pdf']}")
+    print(f"  Infografis (PNG): {files['png']}")
+    print(f"  Tabel dan grafik (XLSX): {files['xlsx']}")
+    print(
+        f"  Spreadsheet lokal (Jadwal, Jawaban, Aspirasi, Ringkasan, Tindak Lanjut): {sb.rt.settings.workbook_path}"
+    )
+    print(f"  Basis data: {workdir / 'ngopas.db'}")
 
 
 async def _main(workdir: Path) -> None:
-    from reports.report import build_report, render_text
-
     start = datetime(2026, 3, 21, 19, 30, tzinfo=TZ)  # Saturday evening; the session is Monday 09.00
-    async with running_sandbox(workdir, clock=FakeClock(start)) as sb:
-        await scenario(sb)
-        _print_chats(sb)
-        frame = await responses_frame(sb.rt)
-        report = build_report(
-            frame,
-            title="Survei Kepuasan NGOPAS (demo)",
-            office_name=sb.rt.settings.office_name,
-            period_label="Maret 2026",
-        )
-        _print_summary(sb, render_text(report), workdir)
+    async with running_sandbox(workdir, clock=FakeClock(start), staff_chat_id=STAFF_GROUP) as sb:
+        print("Demo luring: bot sungguhan, Telegram tiruan di 127.0.0.1, waktu dipercepat.")
+        transcript = Transcript(sb)
+        await scenario(sb, transcript)
+        transcript.step("Laporan triwulan: laporan SKM (PDF), infografis (PNG) dan XLSX ditulis")
+        report_text, files = await _write_files(sb, workdir)
+        _print_summary(sb, report_text, files, workdir)
 
 
 DEMO_MARK = ".ngopas-demo"  # in a folder the demo made: the next demo may empty it

@@ -1,8 +1,8 @@
 """The monthly "Kami mendengar, kami bertindak" post: what citizens told the office and what it did.
 
 On the 1st of each month (an hour after the staff digest) every subscribed group gets last month's figures:
-tickets received and resolved per section, the resolved ones staff marked public, and the sessions held
-with their IKM and its trend.  Keys are per month and chat, so a restart never posts twice.
+tickets received and resolved per section, the resolved ones staff marked public, the follow-up plan rows
+completed and marked Publik (what was done), and the sessions held with their IKM and its trend.  Keys are per month and chat, so a restart never posts twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.base.i18n import t
-from bot.domain import deadlines, texts
+from bot.domain import deadlines, followup, texts
 from bot.domain.kinds import MessageKind
 from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
@@ -97,7 +97,8 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
     ]
     resolved = Counter(a.section for a in resolved_tickets)
     on_time = await deadlines.shares(rt, start, end)
-    if not received and not resolved and not sessions and not on_time:
+    plan = await followup.public_items(rt, start, end, lang)
+    if not received and not resolved and not sessions and not on_time and not plan:
         return None
     parts = [t("monthly.title", lang, month=month.label(lang), office=html.escape(rt.settings.office_name))]
     if received or resolved:
@@ -137,6 +138,13 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
         ]
         public_at = len(parts)
         parts.append(t("monthly.public", lang, items="\n".join(items)))
+    if plan:
+        # What the office did about its follow-up plan, as staff described it (rows marked Publik).
+        parts.append(
+            texts.fit_list(
+                lambda joined: t("monthly.rtl", lang, items=joined), plan, limit=texts.TEXT_LIMIT // 3
+            )
+        )
     if sessions:
         lines = []
         for row in sessions[:MAX_ITEMS]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.domain import aspirations, community, deadlines, reporting, retention, sessions
+from bot.domain import aspirations, community, deadlines, followup, reporting, retention, sessions
 from bot.domain.kinds import ScheduleKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
@@ -32,6 +32,9 @@ SCHEDULED: dict[ScheduleKind, ScheduledJob] = {
 PERIODIC: tuple[PeriodicJob, ...] = (
     invitations.remind_unfinished,
     reporting.watch_ikm,
+    followup.watch_sessions,
+    followup.after_period,
+    followup.remind_targets,
     aspirations.daily_digest,
     deadlines.watch,
     community.monthly_post,

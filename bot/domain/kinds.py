@@ -28,6 +28,8 @@ class MessageKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"  # staff group: an aspiration's deadline passed unanswered
     LAPOR_TEXT = "lapor_text"  # staff group: the text prepared for SP4N-LAPOR!
     LAPOR_CITIZEN = "lapor_citizen"  # the citizen: where the ticket went, and may their name go with it
+    RTL_DONE = "rtl_done"  # the citizen: the follow-up that answers their ticket is done
+    RTL_REMINDER = "rtl_reminder"  # staff group: follow-up targets within a week
 
 
 class ScheduleKind(StrEnum):

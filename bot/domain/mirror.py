@@ -1,15 +1,16 @@
-"""Every row the store says a keyed worksheet (Jadwal, Jawaban, Aspirasi) holds, rendered as the bot writes
+"""Every row the store says a keyed worksheet (Jadwal, Jawaban, Aspirasi, Tindak Lanjut) holds, rendered as the bot writes
 it: what a row missing from the workbook is restored from, and what `ngopas sheets rebuild` writes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import aspirations
+from bot.domain import aspirations, followup
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
-from bot.domain.worksheets import ASPIRASI, JADWAL, response_row, session_row
+from bot.domain.worksheets import ASPIRASI, JADWAL, TINDAK_LANJUT, response_row, session_row
 from bot.store import aspirations as store_aspirations
+from bot.store import rtl as store_rtl
 from bot.store import sessions as store_sessions
 from bot.store import surveys
 
@@ -23,6 +24,8 @@ async def database_keys(rt: Runtime, worksheet: str) -> set[str]:
             return set(await surveys.response_ids(conn))
         if worksheet == ASPIRASI.name:
             return set(await store_aspirations.tickets(conn))
+        if worksheet == TINDAK_LANJUT.name:
+            return set(await store_rtl.codes(conn))
     raise KeyError(worksheet)
 
 
@@ -49,5 +52,11 @@ async def database_rows(
                 a.ticket: await aspirations.sheet_row(conn, rt, a)
                 for a in await store_aspirations.every(conn)
                 if wanted(a.ticket)
+            }
+        if worksheet == TINDAK_LANJUT.name:
+            return {
+                row.code: await followup.sheet_row(conn, rt, row)
+                for row in await store_rtl.every(conn)
+                if wanted(row.code)
             }
     raise KeyError(worksheet)

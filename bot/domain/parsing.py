@@ -55,6 +55,11 @@ def _parse_date(text: str, lang: str) -> date:
     return day
 
 
+def parse_day(text: str, lang: str = "id") -> date:
+    """A date typed alone ("30/06/2026", "2026-06-30", "30 Juni 2026"); ParseError saying why not."""
+    return _parse_date(text, lang)
+
+
 def _read_date(text: str, lang: str) -> date:
     raw = text.strip()
     s = re.sub(rf"^{DAY_NAMES}\s*,?\s*", "", raw.lower()).strip()

@@ -19,6 +19,7 @@ from typing import Any
 from bot.base.files import atomic_output
 from bot.base.i18n import format_when, t
 from bot.base.settings import Settings
+from bot.domain import followup
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -276,8 +277,27 @@ def build(
     return Built(report, frame)
 
 
+async def plan_for(rt: Runtime, scope: Scope) -> list[RtlRow]:
+    """The follow-up plan rows Bab V prints for `scope`: of its section (a session's report: the session's
+    section), proposed in its period or still open from before."""
+    section = scope.section
+    if scope.session_id is not None:
+        async with rt.store.connect() as conn:
+            session = await store_sessions.get_session(conn, scope.session_id)
+        section = session.section if session is not None else section
+    start = end = None
+    if scope.period:
+        from reports.periods import bounds
+
+        try:
+            start, end = bounds(scope.period)
+        except ValueError as exc:
+            raise ReportInputError(str(exc)) from None
+    return await followup.report_rows(rt, section=section, start=start, end=end)
+
+
 async def report_for(rt: Runtime, scope: Scope) -> Built:
-    """The report of `scope` from the store."""
+    """The report of `scope` from the store, with the office's follow-up plan."""
     frame = await responses_frame(rt, session_id=scope.session_id, section=scope.section)
     return build(
         frame,
@@ -286,6 +306,7 @@ async def report_for(rt: Runtime, scope: Scope) -> Built:
         office=office_of(rt.settings),
         sessions=await sessions_of(rt, frame),
         tz=rt.tz,
+        rtl=await plan_for(rt, scope),
         now=rt.clock.now().astimezone(rt.tz),
     )
 

@@ -87,9 +87,33 @@ RINGKASAN = WorksheetSpec(
     ("Tingkat", "Kelompok", "Periode", "IKM", "Mutu", "Kinerja", "Responden", "Unsur Terlemah", "Diperbarui"),
 )
 
+# The follow-up plan (rencana tindak lanjut): the bot proposes rows (Prioritas, Dasar, Tiket); staff fill
+# Program/Kegiatan, Penanggung jawab, Target, Status (Rencana/Berjalan/Selesai), Bukti and Publik; the bot
+# reads them back (bot/domain/followup.py).
+TINDAK_LANJUT = WorksheetSpec(
+    "Tindak Lanjut",
+    (
+        "ID",
+        "Dibuat",
+        "Periode",
+        "Bidang",
+        "Prioritas",
+        "Dasar",
+        "Tiket",
+        "Program/Kegiatan",
+        "Penanggung jawab",
+        "Target",
+        "Status",
+        "Bukti",
+        "Publik",
+        "Status Bot",
+    ),
+    key="ID",
+)
+
 # The worksheets whose rows carry a key: a row missing from one is written again, `ngopas sheets rebuild`
 # writes them again from the store (bot/domain/mirror.py).
-KEYED_WORKSHEETS = (JADWAL.name, "Jawaban", ASPIRASI.name)
+KEYED_WORKSHEETS = (JADWAL.name, "Jawaban", ASPIRASI.name, TINDAK_LANJUT.name)
 
 
 # A Jawaban row's Status: the answer counts, or the person replaced it with a later one (which counts

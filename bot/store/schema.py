@@ -378,3 +378,50 @@ form_link = Table(
     Column("told", JSON, nullable=False),  # keys of the problems the staff group was told of
     UniqueConstraint("spreadsheet_id", "worksheet", name="uq_form_link_sheet"),
 )
+
+# --- The follow-up plan, rencana tindak lanjut (revision 0013) ---------------------------------------------
+
+# One row of the office's follow-up plan: proposed by the bot (the weakest unsur of a section, or a group of
+# related tickets), completed by staff in the "Tindak Lanjut" sheet (program, who, target, status, evidence,
+# public).  `source_key` makes each proposal once; `told_at` is set in the transaction that queues the
+# messages to the citizens behind its tickets, so no edit and no restart tells anyone twice.
+rtl = Table(
+    "rtl",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(20), nullable=False, unique=True),  # "RTL-2026-003": what staff quote
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("source_key", String(160), nullable=False, unique=True),
+    Column("period", String(16), nullable=False),  # "2026-Q1": whose results it answers (a session's quarter)
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="SET NULL")),
+    Column("section", String(80), nullable=False),
+    Column("unsur", String(20)),  # the unsur key it answers, when it answers one
+    # What it is about ("unsur:Bimas Islam:sarana", "kelompok:PHU:keluhan"): tickets on a topic whose row
+    # is still open join that row instead of making a new one.
+    Column("topic", String(160), nullable=False),
+    Column("issue", Text, nullable=False),  # the priority as staff read it
+    Column("basis", Text, nullable=False, default=""),  # why the bot proposed it (NRR, how many tickets)
+    Column("program", Text, nullable=False, default=""),
+    Column("responsible", Text, nullable=False, default=""),
+    Column("target", Date),
+    Column("status", String(16), nullable=False, default="Rencana"),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),  # first read as Selesai
+    Column("told_at", UTCDateTime),  # the citizens behind its tickets were told (once, ever)
+    Column("reminded_target", Date),  # the target date the staff group was reminded of (once per date)
+    UniqueConstraint("year", "seq", name="uq_rtl_seq"),
+)
+Index("ix_rtl_topic", rtl.c.topic, rtl.c.status)
+
+# The tickets (aspirations and survey follow-ups) a follow-up row answers.
+rtl_ticket = Table(
+    "rtl_ticket",
+    metadata,
+    Column("rtl_id", Integer, ForeignKey("rtl.id", ondelete="CASCADE"), primary_key=True),
+    Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_rtl_ticket_aspiration", rtl_ticket.c.aspiration_id)

@@ -134,6 +134,13 @@ async def list_sessions(
     return [session_from_row(r) for r in await conn.execute(q)]
 
 
+async def surveys_closed_between(conn: AsyncConnection, after: datetime, upto: datetime) -> list[int]:
+    """Sessions (not cancelled) whose survey closed in (after, upto]: their IKM is final."""
+    c = s.session.c
+    q = select(c.id).where(c.status != "cancelled", c.survey_closes_at > after, c.survey_closes_at <= upto)
+    return [row.id for row in await conn.execute(q.order_by(c.id))]
+
+
 async def add_schedule(conn: AsyncConnection, session_id: int, kind: str, rev: int, due_at: datetime) -> None:
     exists = (
         await conn.execute(
