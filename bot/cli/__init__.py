@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperOption
 
-from bot.cli import ops, report, run, sheets
+from bot.cli import calendar, ops, report, run, sheets
 from bot.cli.sessions import session_app
 from bot.cli.sheets import sheets_app
 from bot.cli.survey import survey_app
@@ -68,6 +68,7 @@ app.command()(report.report)
 app.command("import-responses")(report.import_responses)
 app.add_typer(sheets_app, name="sheets")
 app.command()(sheets.sync)
+app.command()(calendar.calendar)
 app.command()(ops.doctor)
 app.command("backup")(ops.backup)
 app.command("restore")(ops.restore)

@@ -28,6 +28,7 @@ class MessageKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"  # staff group: an aspiration's deadline passed unanswered
     LAPOR_TEXT = "lapor_text"  # staff group: the text prepared for SP4N-LAPOR!
     LAPOR_CITIZEN = "lapor_citizen"  # the citizen: where the ticket went, and may their name go with it
+    VENUE = "venue"  # the venue's map pin after an announcement, a start notice or a change of place
 
 
 class ScheduleKind(StrEnum):
