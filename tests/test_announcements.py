@@ -67,7 +67,9 @@ async def test_staff_creates_session_announced_to_matching_sections(sb):
         assert "Senin, 23 Maret 2026 pukul 09.00 WIB" in msg.text
         assert "Aula &lt;Masjid&gt; Agung" in msg.text or "Aula <Masjid> Agung" in msg.text
         urls = [b["url"] for row in sb.tg.buttons(msg) for b in row]
-        assert urls[0] == "https://zoom.us/j/123" and urls[1].endswith("?start=ics1")  # + "Tambah ke kalender"
+        assert urls[0] == "https://zoom.us/j/123" and urls[1].endswith(
+            "?start=ics1"
+        )  # + "Tambah ke kalender"
     assert sb.tg.messages(PHU_GROUP) == []
 
 
