@@ -281,3 +281,20 @@ async def test_channel_refused_to_a_non_admin_and_without_posting_rights(sb):
     sb.tg.add_bot_to_channel(CHANNEL, STAFF_ID, can_post=True)
     await sb.say(ADMIN, "/kanal @info")
     assert "Hanya admin kanal" in sb.texts(ADMIN)[-1]
+
+
+async def test_sesi_baru_makes_a_recurring_session(sb):
+    sb.tg.add_user(STAFF_ID, "Petugas")
+    for typed in ("/sesi_baru", "Kajian Jumat"):
+        await sb.say(STAFF_ID, typed)
+    await sb.press(STAFF_ID, STAFF_ID, "PHU")
+    for typed in ("20/03/2026 13.00", "-", "-", "-", "-", "kadang-kadang"):  # online only: no pin asked
+        await sb.say(STAFF_ID, typed)
+    assert "Pola pengulangan tidak dikenali: kadang-kadang" in sb.texts(STAFF_ID)[-1]
+    await sb.say(STAFF_ID, "setiap Jumat")
+    assert "🔁 setiap Jumat" in sb.texts(STAFF_ID)[-1]
+    await sb.press(STAFF_ID, STAFF_ID, "Simpan")
+    assert (
+        "Sesi berulang disimpan (setiap Jumat). 2 jadwal terdekat dibuat (#1, #2)" in sb.texts(STAFF_ID)[-1]
+    )
+    assert "Jumat, 3 April 2026 pukul 13.00 WIB" in sb.texts(STAFF_ID)[-1]

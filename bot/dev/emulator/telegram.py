@@ -309,6 +309,15 @@ class FakeTelegram:
             fields["reply_to_message"] = self._message_json(sent)
         return self._push({"message": self._user_message(user_id, chat_id, **fields)})
 
+    def send_location(
+        self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user shares a location (📎 → Location)."""
+        self._user(user_id)
+        chat_id = user_id if chat_id is None else chat_id
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._push({"message": self._user_message(user_id, chat_id, location=location)})
+
     def send_photo(
         self, user_id: int, *, caption: str | None = None, chat_id: int | None = None
     ) -> dict[str, Any]:

@@ -152,7 +152,10 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         chat = await _checked_channel(context, channel_id, update.effective_user.id, lang)
     except _Refused as exc:
         await query.answer()
-        await query.edit_message_text(str(exc), parse_mode="HTML")
+        try:
+            await query.edit_message_text(str(exc), parse_mode="HTML")
+        except BadRequest:  # the picker message is gone (or the button was forged): nothing to update
+            log.info("channel picker message could not be updated")
         return
     await query.answer()
     async with rt.store.begin() as conn:
