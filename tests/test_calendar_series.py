@@ -14,6 +14,7 @@ from bot.dev.sandbox import STAFF_ID, running_sandbox
 from bot.domain import calendar, recurrence, series
 from bot.domain.parsing import ParseError, parse_coordinates
 from bot.domain.sessions import cancel_session, create_session, edit_session, validate_fields
+from bot.domain.worksheets import JADWAL
 from bot.store import chats, outbox
 from bot.store import series as series_store
 
@@ -298,3 +299,23 @@ async def test_sesi_baru_makes_a_recurring_session(sb):
         "Sesi berulang disimpan (setiap Jumat). 2 jadwal terdekat dibuat (#1, #2)" in sb.texts(STAFF_ID)[-1]
     )
     assert "Jumat, 3 April 2026 pukul 13.00 WIB" in sb.texts(STAFF_ID)[-1]
+
+
+async def test_jadwal_row_with_ulangi_and_koordinat_makes_a_series_once(sb):
+    sync = sb.running.sheets
+    await sync.ensure()
+    row = {"Judul": "Kajian", "Bidang": "PHU", "Tanggal": "25/03/2026", "Jam": "19.30", "Tempat": "Masjid"}
+    sync.workbook.append_rows(JADWAL, [{**row, "Koordinat": "-7.47, 110.21", "Ulangi": "setiap Rabu"}])
+    assert await sync.read_jadwal() == []
+    await sync.read_jadwal()  # read again (a restart, the next round): nothing made twice
+    await sync.flush()
+    rows = {r.values["ID"]: r.values for r in sync.workbook.read_rows(JADWAL)}
+    assert sorted(rows) == ["1", "2"]  # the typed row became #1; 1 April got a row of its own
+    assert rows["1"]["Ulangi"] == "setiap Rabu" and rows["2"]["Ulangi"] == "berulang (seri 1)"
+    assert rows["2"]["Tanggal"] == "01/04/2026" and rows["2"]["Koordinat"] == "-7.47, 110.21"
+    async with sb.rt.store.connect() as conn:
+        [made] = [s for s in await series_store.occurrences(conn, 1) if s.id == 1]
+    assert made.pin == (-7.47, 110.21)
+    sync.workbook.append_rows(JADWAL, [{**row, "Judul": "Lain", "Ulangi": "kadang-kadang"}])
+    [problem] = await sync.read_jadwal()
+    assert "Pola pengulangan tidak dikenali: kadang-kadang" in problem

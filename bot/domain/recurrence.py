@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrulestr
 
 from bot.base.i18n import t
 from bot.domain.parsing import ParseError
@@ -112,12 +112,16 @@ def rule_for(repeat: str | None, rule: str | None, lang: str = "id") -> str | No
     return None
 
 
-def expand(rule: str, first_start: datetime, tz: ZoneInfo) -> rrule:
-    """The rule anchored at the first session's local start (its time of day is every occurrence's)."""
+def expand(rule: str, first_start: datetime, tz: ZoneInfo) -> rruleset:
+    """The rule anchored at the first session's local start (its time of day is every occurrence's).  As in
+    RFC 5545, the first session is an occurrence even when its date does not fit the rule."""
     local = first_start.astimezone(tz)
     parsed = rrulestr(f"RRULE:{rule}", dtstart=local)
     assert isinstance(parsed, rrule)
-    return parsed
+    dates = rruleset()
+    dates.rrule(parsed)
+    dates.rdate(local)
+    return dates
 
 
 def starts_between(

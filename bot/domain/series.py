@@ -77,27 +77,37 @@ async def create_series(
             },
             now,
         )
-        changes = await _make(conn, rt, made, by=by)
+        changes = await _make(conn, rt, made, by=by, first=True)
         made = await series.get_series(conn, made.id) or made
     rt.wake_sender()
     return SeriesChange(made, changes, upcoming)
 
 
-async def _make(conn: Connection, rt: Runtime, item: Series, *, by: int | None) -> list[Change]:
-    """Open every occurrence starting from now to the horizon that was never made; remember when to look
-    again (the first start beyond the horizon, less the horizon)."""
+async def _make(
+    conn: Connection, rt: Runtime, item: Series, *, by: int | None, first: bool = False
+) -> list[Change]:
+    """Open every occurrence starting from now to the horizon that was never made (and, when the series is
+    new, its first one even beyond the horizon: staff typed that date); remember when to look again (the
+    first start beyond the horizon, less the horizon)."""
     now = rt.clock.now()
     horizon = _horizon(rt)
     have = await series.occurrence_starts(conn, item.id)
     duration = timedelta(minutes=item.duration_minutes)
+    starts = recurrence.starts_between(item.rule, item.first_starts_at, rt.tz, now, horizon)
+    if first and item.first_starts_at > now and item.first_starts_at not in starts:
+        starts.insert(0, item.first_starts_at.astimezone(rt.tz))
     changes = []
-    for start in recurrence.starts_between(item.rule, item.first_starts_at, rt.tz, now, horizon):
+    for start in starts:
         if start in have:
             continue
         values = {k: getattr(item, k) for k in TEMPLATE}
         values.update(starts_at=start, ends_at=start + duration, series_id=item.id, occurrence_at=start)
-        changes.append(await open_session(conn, rt, values, by=by, source=item.source))
-    following = recurrence.expand(item.rule, item.first_starts_at, rt.tz).after(horizon)
+        # A series typed as a Jadwal row: that row becomes its first session (its ID is written back).
+        typed_row = item.source == "sheet" and start == item.first_starts_at
+        changes.append(await open_session(conn, rt, values, by=by, source=item.source, mirror=not typed_row))
+    following = recurrence.expand(item.rule, item.first_starts_at, rt.tz).after(
+        max(horizon, starts[-1]) if starts else horizon
+    )
     look_again = None if following is None else following - timedelta(days=rt.settings.series_horizon_days)
     # `made_until` holds when the sweep next has work; no further date: the series is complete.
     await series.update_series(

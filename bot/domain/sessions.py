@@ -229,9 +229,11 @@ async def open_session(
     by: int | None,
     source: str,
     external_key: str | None = None,
+    mirror: bool | None = None,
 ) -> Change:
     """Inside the caller's transaction: insert the session, queue its announcement, plan its reminders and
-    its Jadwal row (a series' occurrences are opened this way too, each with its own messages)."""
+    its Jadwal row (a series' occurrences are opened this way too, each with its own messages).  A row typed
+    by staff in Jadwal gets its ID written back instead of a row of its own (`mirror` False)."""
     now = rt.clock.now()
     row = dict(values)
     row.setdefault("venue", "")
@@ -241,7 +243,7 @@ async def open_session(
     )
     queued = await fan_out(conn, rt, session, MessageKind.ANNOUNCE, f"announce:{session.id}")
     await _schedule(conn, session, rt)
-    if source != "sheet":  # a row typed by staff in Jadwal gets its ID written back instead
+    if mirror if mirror is not None else source != "sheet":
         await _mirror(conn, rt, session, op="append")
     return Change(session, queued)
 

@@ -59,6 +59,11 @@ async def get_series(conn: AsyncConnection, series_id: int) -> Series | None:
     return _series(row) if row else None
 
 
+async def get_by_external_key(conn: AsyncConnection, key: str) -> Series | None:
+    row = (await conn.execute(select(s.series).where(s.series.c.external_key == key))).first()
+    return _series(row) if row else None
+
+
 async def update_series(conn: AsyncConnection, series_id: int, values: dict[str, Any], now: datetime) -> None:
     await conn.execute(update(s.series).where(s.series.c.id == series_id).values(**values, updated_at=now))
 
