@@ -144,6 +144,14 @@ def test_calendar_feed_per_section_from_the_cli(tmp_path):
     )
     wrong = runner.invoke(app, ["calendar", "--out", str(out), "--section", "Astronomi", *base])
     assert wrong.exit_code == 2 and "Bidang tidak dikenal: Astronomi" in wrong.output
+    series_args = ["session", "add", "--title", "Kajian", "--section", "PHU", "--when", "06/03/2099 09.00"]
+    repeated = runner.invoke(app, [*series_args, "--repeat", "setiap Jumat pertama", *base])
+    assert repeated.exit_code == 0 and "Sesi berulang disimpan (setiap Jumat pertama)" in repeated.output
+    assert "Jumat, 3 April 2099 pukul 09.00 WIB" in repeated.output
+    listed = runner.invoke(app, ["session", "list", *base])
+    assert "Kajian [berulang, seri 1]" in listed.output
+    bad = runner.invoke(app, [*series_args, "--rrule", "FREQ=SECONDLY", *base])
+    assert bad.exit_code == 2 and "RRULE tidak valid" in bad.output
 
 
 # --- #4 recurring sessions --------------------------------------------------------------------------
@@ -185,11 +193,18 @@ async def test_cancelling_a_series_stops_it(sb):
     values = validate_fields({"title": "Kajian", "section": "PHU", "when": "27/03/2026 07.00"}, sb.rt)
     made = await series.create_series(sb.rt, values, "FREQ=WEEKLY", repeat=None, by=None, source="test")
     assert len(made.made) == 2
+    # A change for the whole series reaches every date not yet started, and the dates made later.
+    changed = await series.edit_series(sb.rt, made.series.id, validate_fields({"venue": "Aula Baru"}, sb.rt))
+    assert [c.session.venue for c in changed.made] == ["Aula Baru", "Aula Baru"]
+    await sb.advance(timedelta(days=7))
+    async with sb.rt.store.connect() as conn:
+        assert [s.venue for s in await series_store.occurrences(conn, made.series.id)] == ["Aula Baru"] * 3
     stopped = await series.cancel_series(sb.rt, made.series.id)
+    # 27 March 07.00 has passed (now 27 March 08.00): the two dates still ahead are cancelled.
     assert all(c.session.cancelled for c in stopped.made) and len(stopped.made) == 2
     await sb.advance(timedelta(days=30))
     async with sb.rt.store.connect() as conn:
-        assert len(await series_store.occurrences(conn, made.series.id)) == 2
+        assert len(await series_store.occurrences(conn, made.series.id)) == 3
 
 
 # --- #5 venue pins ----------------------------------------------------------------------------------

@@ -115,6 +115,7 @@ def session_list(
         typer.echo("Belum ada sesi.")
     for s in rows:
         status = "" if s.status == "planned" else f" [{s.status}]"
+        status += f" [berulang, seri {s.series_id}]" if s.series_id else ""
         typer.echo(f"#{s.id}  {format_when(s.starts_at, 'id', settings.tz)}  {s.section}  {s.title}{status}")
 
 
