@@ -52,21 +52,31 @@ async def test_staff_creates_session_announced_to_matching_sections(sb):
     assert "sudah lewat" in sb.texts(STAFF_ID)[-1]
     await sb.say(STAFF_ID, "23/03/2026 09.00-11.00")
     await sb.say(STAFF_ID, "Aula <Masjid> Agung")
+    await sb.say(STAFF_ID, "200, 300")
+    assert "Koordinat tidak dikenali: 200, 300" in sb.texts(STAFF_ID)[-1]
+    sb.tg.send_location(STAFF_ID, -7.4797, 110.2177)  # shared with 📎 → Lokasi
+    await sb.settle()
     await sb.say(STAFF_ID, "bukan tautan")
     assert "Tautan tidak valid" in sb.texts(STAFF_ID)[-1]
     await sb.say(STAFF_ID, "https://zoom.us/j/123")
     await sb.say(STAFF_ID, "-")
     await sb.say(STAFF_ID, "Ustadz Ahmad")
+    await sb.say(STAFF_ID, "-")  # not a recurring session
     assert "2 chat" in sb.texts(STAFF_ID)[-1]  # the confirmation says who will be told
+    assert "🗺 -7.4797, 110.2177" in sb.texts(STAFF_ID)[-1]
     await sb.press(STAFF_ID, STAFF_ID, "Simpan")
     await sb.outbox_idle()
 
     for chat in (BIMAS_GROUP, ALL_CITIZEN):
-        [msg] = sb.tg.messages(chat)
+        [msg, pin] = sb.tg.messages(chat)
         assert "Dialog Kerukunan" in msg.text
         assert "Senin, 23 Maret 2026 pukul 09.00 WIB" in msg.text
         assert "Aula &lt;Masjid&gt; Agung" in msg.text or "Aula <Masjid> Agung" in msg.text
-        assert [b["url"] for row in sb.tg.buttons(msg) for b in row] == ["https://zoom.us/j/123"]
+        assert pin.venue["latitude"] == -7.4797 and pin.venue["address"] == "Aula <Masjid> Agung"
+        urls = [b["url"] for row in sb.tg.buttons(msg) for b in row]
+        assert urls[0] == "https://zoom.us/j/123" and urls[1].endswith(
+            "?start=ics1"
+        )  # + "Tambah ke kalender"
     assert sb.tg.messages(PHU_GROUP) == []
 
 

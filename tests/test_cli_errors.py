@@ -181,6 +181,16 @@ CASES: dict[tuple[str, ...], list[Case]] = {
             code=2,
             says="di luar jangkauan",
         ),
+        Case(
+            ("--title", "X", "--section", "PHU", "--when", "23/03/2030 09.00", "--repeat", "kadang"),
+            code=2,
+            says="Pola pengulangan tidak dikenali",
+        ),
+        Case(
+            ("--title", "X", "--section", "PHU", "--when", "23/03/2030 09.00", "--coords", "999, 999"),
+            code=2,
+            says="Koordinat tidak dikenali",
+        ),
     ],
     ("session", "list"): [Case((), "corrupt", 1, "rusak")],
     ("rtl", "list"): [Case((), "corrupt", 1, "rusak"), Case((), "postgres", 1, "PostgreSQL")],
@@ -197,7 +207,10 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         Case(("1", "--venue", "Aula"), "corrupt", 1, "rusak"),
         Case(("1", "--when", "31/12/9999 09.00"), code=2, says="di luar jangkauan"),
     ],
-    ("session", "cancel"): [Case(("1",), "corrupt", 1, "rusak")],
+    ("session", "cancel"): [
+        Case(("1",), "corrupt", 1, "rusak"),
+        Case(("1", "--series"), code=2, says="bukan bagian dari sesi berulang"),
+    ],
     ("session", "import"): [
         *inputs("IN"),
         Case(("{binary_csv}",), code=2, says="bukan berkas teks"),
@@ -226,6 +239,12 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         Case(("7", "--out", "{new_xlsx}"), code=2, says="Sesi #7 tidak ditemukan"),
         Case(("1", "--out", "{sessions}"), code=2, says=".xlsx", unchanged=("sessions",)),
         Case(("1", "--out", "{new_xlsx}"), "corrupt", 1, "rusak"),
+    ],
+    ("calendar",): [
+        *outputs("--out", "OUT"),
+        Case(("--out", "{new_backup}"), "corrupt", 1, "rusak"),
+        Case(("--dir", "{real}"), code=2, says="bukan folder", unchanged=("real",)),
+        Case((), code=2, says="Beri salah satu"),
     ],
     ("sheets", "init"): [
         Case((), "wb_dir", 2, "bukan berkas biasa", unchanged=("dir",)),

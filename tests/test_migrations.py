@@ -397,7 +397,8 @@ async def test_adding_a_nullable_column_is_one_new_revision(backend, recreate, t
     after = await _on(old, _snapshot)
     for table in TABLES:
         if table == "session":
-            assert [row[:-1] for row in after[table]] == before[table]
+            # The columns 0.1.0 had are unchanged; every column added since (the note last) is empty.
+            assert _old_columns(after, before, table) == before[table]
             assert [row[-1] for row in after[table]] == [None, None]
         elif table != "schema_migrations":
             assert _old_columns(after, before, table) == before[table], table

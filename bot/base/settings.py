@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     sheets_flush_seconds: float = Field(default=5.0, gt=0, le=3600, allow_inf_nan=False)
     sheets_read_minutes: float = Field(default=5.0, gt=0, le=1440, allow_inf_nan=False)
     data_dir: Path = Path("data")
+    # Where the office's web site serves the calendar files `ngopas calendar --dir` writes (sesi-<N>.ics and
+    # the feeds).  Empty: "Tambah ke kalender" opens a private chat in which the bot sends the .ics itself.
+    calendar_url: str | None = None
+    # Recurring sessions: occurrences starting within this many days exist (and are announced) ahead.
+    series_horizon_days: int = Field(default=14, ge=1, le=366)
     # Webhook mode (`ngopas run --webhook URL`): where the local HTTPS-terminating proxy forwards to, and the
     # secret Telegram must send back (derived from the token when empty, so several workers agree on it).
     webhook_listen: str = "127.0.0.1"
@@ -185,6 +190,16 @@ class Settings(BaseSettings):
         if digits and not (digits.isdigit() and len(digits) == NIP_DIGITS):
             raise ValueError("NIP 18 angka, mis. 197001011995031001 (spasi boleh)")
         return value.strip()
+
+    @field_validator("calendar_url")
+    @classmethod
+    def _calendar_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http:// or https:// address, e.g. https://kemenag.example/kalender")
+        return value.rstrip("/")
 
     @field_validator("office_email")
     @classmethod

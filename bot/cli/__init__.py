@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperOption
 
-from bot.cli import ops, report, run, sheets
+from bot.cli import calendar, ops, report, run, sheets
 from bot.cli.forms import forms_app
 from bot.cli.rtl import rtl_app
 from bot.cli.sessions import session_app
@@ -72,6 +72,7 @@ app.add_typer(forms_app, name="forms")
 app.add_typer(sheets_app, name="sheets")
 app.add_typer(rtl_app, name="rtl")
 app.command()(sheets.sync)
+app.command()(calendar.calendar)
 app.command()(ops.doctor)
 app.command("backup")(ops.backup)
 app.command("restore")(ops.restore)

@@ -32,13 +32,30 @@ def session_add(
     zoom: Annotated[str, typer.Option(help="Tautan Zoom, atau -.")] = "-",
     youtube: Annotated[str, typer.Option(help="Tautan YouTube, atau -.")] = "-",
     speaker: Annotated[str, typer.Option(help="Narasumber, atau -.")] = "-",
+    coords: Annotated[
+        str, typer.Option(help="Koordinat tempat untuk peta, mis. '-7.4797, 110.2177' (atau tautan Maps).")
+    ] = "-",
+    repeat: Annotated[
+        str | None, typer.Option(help="Sesi berulang, mis. 'setiap Jumat pertama', 'setiap 2 minggu'.")
+    ] = None,
+    rrule: Annotated[
+        str | None,
+        typer.Option(help="Sesi berulang sebagai RRULE (RFC 5545), mis. 'FREQ=MONTHLY;BYDAY=1FR'."),
+    ] = None,
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
     """Tambah sesi dan antrekan pengumumannya (terkirim saat bot berjalan).
 
-    Example: ngopas session add --title "Dialog KUB" --section "Bimas Islam" --when "23/03/2026 09.00"
+    Dengan --repeat/--rrule, --when adalah sesi pertama; jadwal berikutnya dibuat dan diumumkan
+    NGOPAS_SERIES_HORIZON_DAYS hari sebelumnya, masing-masing dengan nomor sesi sendiri.
+
+    Example: ngopas session add --title "Dialog KUB" --section "Bimas Islam" --when "06/03/2026 09.00" --repeat "setiap Jumat pertama"
     """
     settings = load(env_file)
+    from bot.base.i18n import format_when
+    from bot.domain.parsing import ParseError
+    from bot.domain.recurrence import rule_for
+    from bot.domain.series import create_series
     from bot.domain.sessions import SessionInputError, create_session, validate_fields
 
     async def body(rt: Runtime) -> Any:
@@ -52,6 +69,7 @@ def session_add(
                     "zoom": zoom,
                     "youtube": youtube,
                     "speaker": speaker,
+                    "coords": coords,
                 },
                 rt,
             )
@@ -59,10 +77,24 @@ def session_add(
             fail("\n".join(exc.errors.values()))
         if values["starts_at"] <= rt.clock.now():
             fail("Waktu sesi sudah lewat; isi tanggal yang akan datang.")
-        return await create_session(rt, values, by=None, source="cli")
+        try:
+            rule = rule_for(repeat, rrule)
+            if rule is None:
+                return await create_session(rt, values, by=None, source="cli")
+            return await create_series(rt, values, rule, repeat=repeat or None, by=None, source="cli")
+        except ParseError as exc:
+            fail(str(exc))
 
     change = run_async(settings, body)
-    typer.echo(f"Sesi #{change.session.id} disimpan; {change.queued} pengumuman diantrekan.")
+    if hasattr(change, "session"):
+        typer.echo(f"Sesi #{change.session.id} disimpan; {change.queued} pengumuman diantrekan.")
+        return
+    ids = ", ".join(f"#{c.session.id}" for c in change.made) or "-"
+    following = "; ".join(format_when(start, "id", settings.tz) for start in change.upcoming)
+    typer.echo(
+        f"Sesi berulang disimpan ({change.series.repeat or change.series.rule}): {len(change.made)} jadwal "
+        f"terdekat dibuat ({ids}); {change.queued} pengumuman diantrekan. Jadwal: {following}."
+    )
 
 
 @session_app.command("list")
@@ -83,6 +115,7 @@ def session_list(
         typer.echo("Belum ada sesi.")
     for s in rows:
         status = "" if s.status == "planned" else f" [{s.status}]"
+        status += f" [berulang, seri {s.series_id}]" if s.series_id else ""
         typer.echo(f"#{s.id}  {format_when(s.starts_at, 'id', settings.tz)}  {s.section}  {s.title}{status}")
 
 
@@ -96,13 +129,24 @@ def session_edit(
     zoom: Annotated[str | None, typer.Option()] = None,
     youtube: Annotated[str | None, typer.Option()] = None,
     speaker: Annotated[str | None, typer.Option()] = None,
+    coords: Annotated[
+        str | None, typer.Option(help="Koordinat tempat, mis. '-7.4797, 110.2177', atau -.")
+    ] = None,
+    series: Annotated[
+        bool,
+        typer.Option("--series", help="Ubah seluruh sesi berulang (yang belum mulai), bukan satu jadwal."),
+    ] = False,
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
     """Ubah sesi; pelanggan diberi tahu perubahan, pengingat dijadwal ulang.
 
+    Untuk sesi berulang: tanpa --series hanya jadwal ini yang berubah (mis. dipindah ke hari lain);
+    dengan --series judul, tempat, tautan dan narasumber berubah untuk semua jadwal yang belum mulai.
+
     Example: ngopas session edit 3 --when "24/03/2026 10.00"
     """
     settings = load(env_file)
+    from bot.domain.series import SeriesNotFound, edit_series, series_of
     from bot.domain.sessions import SessionInputError, SessionNotFound, edit_session, validate_fields
 
     raw = {
@@ -115,19 +159,27 @@ def session_edit(
             "zoom": zoom,
             "youtube": youtube,
             "speaker": speaker,
+            "coords": coords,
         }.items()
         if v is not None
     }
     if not raw:
         fail("Tidak ada yang diubah: beri minimal satu opsi, mis. --when.")
+    if series and "when" in raw:
+        fail("Waktu seluruh sesi berulang tidak dapat diubah: batalkan (--series) lalu buat yang baru.")
 
     async def body(rt: Runtime) -> Any:
         try:
-            return await edit_session(rt, session_id, validate_fields(raw, rt), by=None)
+            values = validate_fields(raw, rt)
+            if series:
+                return await edit_series(rt, (await series_of(rt, session_id)).id, values)
+            return await edit_session(rt, session_id, values, by=None)
         except SessionInputError as exc:
             fail("\n".join(exc.errors.values()))
         except SessionNotFound:
             fail(f"Sesi #{session_id} tidak ditemukan.")
+        except SeriesNotFound:
+            fail(f"Sesi #{session_id} bukan bagian dari sesi berulang.")
 
     change = run_async(settings, body)
     typer.echo(f"Sesi #{session_id} diubah; {change.queued} pemberitahuan diantrekan.")
@@ -136,20 +188,31 @@ def session_edit(
 @session_app.command("cancel")
 def session_cancel(
     session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    series: Annotated[
+        bool, typer.Option("--series", help="Hentikan seluruh sesi berulang (semua jadwal yang belum mulai).")
+    ] = False,
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
     """Batalkan sesi; pengingat ditarik dan pelanggan diberi tahu.
 
+    Untuk sesi berulang: tanpa --series hanya jadwal ini yang batal; dengan --series tidak ada jadwal baru
+    lagi dan semua yang belum mulai dibatalkan.
+
     Example: ngopas session cancel 3
     """
     settings = load(env_file)
+    from bot.domain.series import SeriesNotFound, cancel_series, series_of
     from bot.domain.sessions import SessionNotFound, cancel_session
 
     async def body(rt: Runtime) -> Any:
         try:
+            if series:
+                return await cancel_series(rt, (await series_of(rt, session_id)).id)
             return await cancel_session(rt, session_id, by=None)
         except SessionNotFound:
             fail(f"Sesi #{session_id} tidak ditemukan.")
+        except SeriesNotFound:
+            fail(f"Sesi #{session_id} bukan bagian dari sesi berulang.")
 
     change = run_async(settings, body)
     typer.echo(f"Sesi #{session_id} dibatalkan; {change.queued} pemberitahuan diantrekan.")

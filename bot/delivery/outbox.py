@@ -77,7 +77,8 @@ Outcome = Sent | RetryLater | Migrated | Unreachable | Rejected | Failed
 
 
 class Transport(Protocol):
-    """One channel's way to deliver an outbox payload (`{"text", "parse_mode", "buttons", "photo"?}`).
+    """One channel's way to deliver an outbox payload (`{"text", "parse_mode", "buttons", "photo"?}`, or a map
+    pin `{"venue": {"latitude", "longitude", "title", "address"}}`).
 
     The sender has already taken the pacing slot for this send: a transport must not pace again.
     """

@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.base.i18n import format_when, t
-from bot.domain import followup, form_links, tally
+from bot.domain import followup, form_links, recurrence, tally
 from bot.domain.aspirations import SheetReadResult, apply_sheet_rows
 from bot.domain.mirror import database_keys, database_rows
+from bot.domain.parsing import ParseError
 from bot.domain.runtime import Runtime
+from bot.domain.series import create_series
 from bot.domain.session_import import normalise_row
 from bot.domain.sessions import SessionInputError, create_session, edit_session, validate_fields
 from bot.domain.survey.definition import definition_for
@@ -43,6 +45,7 @@ from bot.domain.worksheets import (
     jawaban_spec,
     session_row,
 )
+from bot.store import series as series_store
 from bot.store import sessions as store_sessions
 from bot.store import sheet_rows
 from bot.store.sessions import Session
@@ -58,7 +61,7 @@ GOOGLE_WRITES_PER_MINUTE = 60
 WRITES_PER_MINUTE = 12
 SUMMARY_SECONDS = 60.0  # Ringkasan is rewritten at most once a minute (two writes: clear, then rows)
 # What staff type in a Jadwal row (what the bot compares with the session it describes).
-JADWAL_FIELDS = ("Judul", "Bidang", "Tanggal", "Jam", "Tempat", "Zoom", "YouTube", "Narasumber")
+JADWAL_FIELDS = ("Judul", "Bidang", "Tanggal", "Jam", "Tempat", "Zoom", "YouTube", "Narasumber", "Koordinat")
 
 
 @dataclass
@@ -413,7 +416,8 @@ class SheetsSync:
         if not any(raw.get(k) for k in ("title", "when", "section")):
             return values.get("Status Bot", ""), None
         fields = {
-            k: raw.get(k, "") for k in ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
+            k: raw.get(k, "")
+            for k in ("title", "section", "when", "venue", "coords", "zoom", "youtube", "speaker")
         }
         try:
             parsed = validate_fields(fields, self.rt)
@@ -440,8 +444,35 @@ class SheetsSync:
             return "OK", existing.id
         if parsed["starts_at"] <= self.rt.clock.now():
             return f"Waktu sudah lewat: {format_when(parsed['starts_at'], 'id', self.rt.tz)}", None
+        repeat = raw.get("repeat", "")
+        if repeat.strip() not in ("", "-"):
+            return await self._jadwal_series(parsed, repeat, key)
         change = await create_session(self.rt, parsed, by=None, source="sheet", external_key=key)
         return "OK", change.session.id
+
+    async def _jadwal_series(self, parsed: dict[str, Any], repeat: str, key: str) -> tuple[str, int | None]:
+        """A new Jadwal row with "Ulangi": a series whose first session is this row (its ID written back);
+        the next dates get rows of their own as they are made."""
+        async with self.rt.store.connect() as conn:
+            made = await series_store.get_by_external_key(conn, key)
+            first = await series_store.occurrences(conn, made.id) if made else []
+        if first:
+            return "OK", first[0].id
+        try:
+            is_rrule = repeat.strip().upper().startswith(("FREQ=", "RRULE:"))
+            rule = recurrence.parse_rrule(repeat) if is_rrule else recurrence.parse_repeat(repeat)
+            change = await create_series(
+                self.rt,
+                parsed,
+                rule,
+                repeat=None if is_rrule else repeat.strip(),
+                by=None,
+                source="sheet",
+                external_key=key,
+            )
+        except ParseError as exc:
+            return str(exc), None
+        return "OK", change.made[0].session.id
 
 
 def _jadwal_key(row: SheetRow) -> str:

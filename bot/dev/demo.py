@@ -141,9 +141,12 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
     await sb.say(STAFF_ID, "besok pagi")  # a mistake: re-asked with the reason
     await sb.say(STAFF_ID, when)
     await sb.say(STAFF_ID, "Aula Masjid Agung Kota Magelang")
+    sb.tg.send_location(STAFF_ID, -7.4779, 110.2178)  # the venue's pin, shared with 📎 → Lokasi
+    await sb.settle()
     await sb.say(STAFF_ID, "https://zoom.us/j/1234567890")
     await sb.say(STAFF_ID, "https://youtube.com/@kemenagkotamagelang")
     await sb.say(STAFF_ID, "Dr. H. Abdurrosyid")
+    await sb.say(STAFF_ID, "-")  # held once (a pattern such as "setiap Jumat pertama" makes a series)
     await sb.press(STAFF_ID, STAFF_ID, "Simpan")
     await sb.outbox_idle()
 

@@ -40,10 +40,17 @@ def link_buttons(session: Session, lang: str) -> list[list[dict[str, str]]]:
     return [row] if row else []
 
 
-def session_message(kind: str, session: Session, lang: str, tz: ZoneInfo) -> Payload:
-    """Payload for announce / reminder:<minutes> / start / changed / cancelled."""
+def session_message(
+    kind: str, session: Session, lang: str, tz: ZoneInfo, *, calendar: str | None = None
+) -> Payload:
+    """Payload for announce / reminder:<minutes> / start / changed / cancelled.
+
+    `calendar` is the session's "Tambah ke kalender" link: the announcement and a change notice carry it,
+    so people can put the session (and, later, its new time) in their phone's calendar."""
     fields = session_fields(session, lang, tz)
     buttons = link_buttons(session, lang)
+    if calendar and kind in (MessageKind.ANNOUNCE, MessageKind.CHANGED):
+        buttons = [*buttons, [{"text": t("calendar.button", lang), "url": calendar}]]
     if kind.startswith(f"{ScheduleKind.REMINDER}:"):
         minutes = ScheduleKind.minutes_before(kind)
         if minutes == 1440:
@@ -64,6 +71,22 @@ def session_message(kind: str, session: Session, lang: str, tz: ZoneInfo) -> Pay
     else:
         raise ValueError(f"unknown session message kind {kind!r}")
     return {"text": text, "parse_mode": "HTML", "buttons": buttons}
+
+
+def venue_message(session: Session, lang: str) -> Payload:
+    """The venue's map pin (Telegram's sendVenue) sent after the announcement and the start notice, so a
+    phone can open directions; only for a session whose venue has coordinates."""
+    assert session.pin is not None
+    latitude, longitude = session.pin
+    address = session.venue or t("announce.online_only", lang)
+    return {
+        "venue": {
+            "latitude": latitude,
+            "longitude": longitude,
+            "title": texts.shorten(session.title, texts.VENUE_TITLE_LIMIT),
+            "address": texts.shorten(address, texts.VENUE_ADDRESS_LIMIT),
+        }
+    }
 
 
 def schedule_entry(session: Session, lang: str, tz: ZoneInfo) -> str:

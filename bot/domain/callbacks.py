@@ -25,6 +25,7 @@ class Cb(StrEnum):
     ASPIRATION = "as"
     DELETE_ME = "hd"
     LAPOR = "lr"
+    CHANNEL = "kn"
 
 
 def pack(prefix: Cb, *parts: object) -> str:

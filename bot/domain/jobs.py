@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.domain import aspirations, community, deadlines, followup, reporting, retention, sessions
+from bot.domain import aspirations, community, deadlines, followup, reporting, retention, series, sessions
 from bot.domain.kinds import ScheduleKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
@@ -30,6 +30,7 @@ SCHEDULED: dict[ScheduleKind, ScheduledJob] = {
 
 # Every sweep runs these; each decides cheaply whether it has anything to do.
 PERIODIC: tuple[PeriodicJob, ...] = (
+    series.make_due,
     invitations.remind_unfinished,
     reporting.watch_ikm,
     followup.watch_sessions,

@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     LAPOR_CITIZEN = "lapor_citizen"  # the citizen: where the ticket went, and may their name go with it
     RTL_DONE = "rtl_done"  # the citizen: the follow-up that answers their ticket is done
     RTL_REMINDER = "rtl_reminder"  # staff group: follow-up targets within a week
+    VENUE = "venue"  # the venue's map pin after an announcement, a start notice or a change of place
 
 
 class ScheduleKind(StrEnum):

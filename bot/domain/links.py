@@ -10,6 +10,7 @@ import re
 
 ASPIRATION = "aspirasi"
 _SURVEY = re.compile(r"^sv(\d{1,9})$")
+_CALENDAR = re.compile(r"^ics(\d{1,9})$")
 FALLBACK_USERNAME = "ngopas_bot"  # only until the bot has asked Telegram its own name (at start-up)
 
 
@@ -25,4 +26,22 @@ def survey_link(username: str | None, session_id: int) -> str:
 def survey_session(payload: str) -> int | None:
     """The session a `/start` payload opens the survey of, or None when it is not a survey link."""
     match = _SURVEY.match(payload)
+    return int(match[1]) if match else None
+
+
+def calendar_link(username: str | None, session_id: int, base_url: str | None = None) -> str:
+    """Where "Tambah ke kalender" leads: the session's .ics on the office's site when it publishes one
+    (NGOPAS_CALENDAR_URL), otherwise a private chat in which the bot sends the .ics file itself."""
+    if base_url:
+        return f"{base_url.rstrip('/')}/{calendar_file(session_id)}"
+    return deep_link(username, f"ics{session_id}")
+
+
+def calendar_file(session_id: int) -> str:
+    return f"sesi-{session_id}.ics"
+
+
+def calendar_session(payload: str) -> int | None:
+    """The session a `/start` payload asks the calendar file of, or None."""
+    match = _CALENDAR.match(payload)
     return int(match[1]) if match else None

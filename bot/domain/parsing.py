@@ -158,3 +158,25 @@ def match_section(text: str, sections: list[str]) -> str | None:
             if key in section.lower():
                 return section
     return None
+
+
+_COORDS = re.compile(r"(-?\d{1,3}(?:[.,]\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:[.,]\d+)?)")
+
+
+def parse_coordinates(text: str | None, lang: str = "id") -> tuple[float, float] | None:
+    """A venue's pin: "-7.4797, 110.2177", or a Google Maps link holding them ("...?q=-7.47,110.21",
+    ".../@-7.47,110.21,17z"); "-" or empty means none.  ParseError for anything else or out of range."""
+    value = (text or "").strip()
+    if value in ("", "-", "—"):
+        return None
+    found = re.search(r"[@=](-?\d{1,3}\.\d+),(-?\d{1,3}\.\d+)", value) if "://" in value else None
+    if found is None:
+        found = _COORDS.fullmatch(value.replace(", ", ","))
+        if found is None and value.count(",") == 1 and "." in value:
+            found = _COORDS.fullmatch(value)
+    if found is None:
+        raise ParseError(t("venue.bad_coords", lang, value=echo(value)))
+    latitude, longitude = (float(part.replace(",", ".")) for part in found.groups())
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ParseError(t("venue.bad_coords", lang, value=echo(value)))
+    return latitude, longitude

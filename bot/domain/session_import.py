@@ -36,6 +36,8 @@ HEADER_ALIASES = {
     "zoom": ("zoom", "link zoom", "tautan zoom"),
     "youtube": ("youtube", "link youtube", "tautan youtube"),
     "speaker": ("narasumber", "speaker", "pemateri"),
+    "coords": ("koordinat", "coordinates", "coords", "titik peta"),
+    "repeat": ("ulangi", "repeat", "berulang", "pengulangan"),
     "key": ("id", "kode"),
 }
 KEY_MAX = 100  # the key is stored as "import:<key>" in a 120-character column

@@ -13,9 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.base.i18n import t
-from bot.domain.announcements import session_message
+from bot.domain.announcements import session_message, venue_message
 from bot.domain.kinds import MessageKind, ScheduleKind
-from bot.domain.parsing import ParseError, clean_text, match_section, parse_optional_url, parse_when
+from bot.domain.links import calendar_link
+from bot.domain.parsing import (
+    ParseError,
+    clean_text,
+    match_section,
+    parse_coordinates,
+    parse_optional_url,
+    parse_when,
+)
 from bot.domain.runtime import Runtime
 from bot.domain.texts import echo
 from bot.domain.worksheets import session_row
@@ -26,14 +34,17 @@ from bot.store.sessions import ScheduleRow, Session
 TITLE_MAX = 200
 VENUE_MAX = 300
 SPEAKER_MAX = 200
-FIELDS = ("title", "section", "when", "venue", "zoom", "youtube", "speaker")
+FIELDS = ("title", "section", "when", "venue", "coords", "zoom", "youtube", "speaker")
 # Sent before announcements and reminders waiting in the queue: they change what people plan around.
 URGENT = (MessageKind.CANCELLED, MessageKind.CHANGED, MessageKind.START)
 # Messages tied to the session's time: withdrawn when the time changes (new ones are planned).
 TIMED = (MessageKind.REMINDER, MessageKind.START, MessageKind.SURVEY_INVITE, MessageKind.SURVEY_RESULT)
+# Followed by the venue's map pin (sendVenue) when the venue has coordinates.
+PINNED = (MessageKind.ANNOUNCE, MessageKind.START)
 # Withdrawn when the session is cancelled (the result post of answers already given may still go).
 WITHDRAWN_ON_CANCEL = (
     MessageKind.ANNOUNCE,
+    MessageKind.VENUE,
     MessageKind.REMINDER,
     MessageKind.START,
     MessageKind.CHANGED,
@@ -79,6 +90,9 @@ def validate_field(name: str, raw: str | None, rt: Runtime, lang: str = "id") ->
             return {"starts_at": start, "ends_at": end}
         if name == "venue":
             return {"venue": clean_text(value, max_length=VENUE_MAX, allow_dash_empty=True) or ""}
+        if name == "coords":
+            pin = parse_coordinates(value, lang)
+            return {"latitude": pin[0], "longitude": pin[1]} if pin else {"latitude": None, "longitude": None}
         if name in ("zoom", "youtube"):
             try:
                 return {f"{name}_url": parse_optional_url(value)}
@@ -131,17 +145,28 @@ async def _schedule(conn: Connection, session: Session, rt: Runtime) -> None:
             await sessions.add_schedule(conn, session.id, kind, session.rev, due)
 
 
-async def fan_out(conn: Connection, rt: Runtime, session: Session, kind: str, key: str) -> int:
+async def fan_out(
+    conn: Connection, rt: Runtime, session: Session, kind: str, key: str, *, pin: bool | None = None
+) -> int:
     """Queue the session message `kind` (`announce`, `reminder:60`, ...) to every active chat subscribed to
-    its section, once per chat."""
-    return await fan_out_payload(
+    its section, once per chat; the announcement and the start notice are followed by the venue's map pin
+    when the venue has coordinates (`pin` forces it on or off, e.g. for a change of place)."""
+    base = MessageKind(kind.partition(":")[0])
+    calendar = calendar_link(rt.bot_username, session.id, rt.settings.calendar_url)
+    queued = await fan_out_payload(
         conn,
         rt,
         session,
-        MessageKind(kind.partition(":")[0]),
+        base,
         key,
-        lambda lang: session_message(kind, session, lang, rt.tz),
+        lambda lang: session_message(kind, session, lang, rt.tz, calendar=calendar),
     )
+    if session.pin is not None and (pin if pin is not None else base in PINNED):
+        # Its own outbox row per chat (key venue:<key>:<chat>): sent once, after the message it belongs to.
+        await fan_out_payload(
+            conn, rt, session, MessageKind.VENUE, f"venue:{key}", lambda lang: venue_message(session, lang)
+        )
+    return queued
 
 
 async def notify_subscribers(conn: Connection, rt: Runtime, session: Session, row: ScheduleRow) -> int:
@@ -190,70 +215,105 @@ async def create_session(
     rt: Runtime, values: Mapping[str, Any], *, by: int | None, source: str, external_key: str | None = None
 ) -> Change:
     """Store a new session, queue its announcement and plan its reminders (one transaction)."""
+    async with rt.store.begin() as conn:
+        change = await open_session(conn, rt, values, by=by, source=source, external_key=external_key)
+    rt.wake_sender()
+    return change
+
+
+async def open_session(
+    conn: Connection,
+    rt: Runtime,
+    values: Mapping[str, Any],
+    *,
+    by: int | None,
+    source: str,
+    external_key: str | None = None,
+    mirror: bool | None = None,
+) -> Change:
+    """Inside the caller's transaction: insert the session, queue its announcement, plan its reminders and
+    its Jadwal row (a series' occurrences are opened this way too, each with its own messages).  A row typed
+    by staff in Jadwal gets its ID written back instead of a row of its own (`mirror` False)."""
     now = rt.clock.now()
     row = dict(values)
     row.setdefault("venue", "")
     row.setdefault("survey_closes_at", row["ends_at"] + timedelta(days=rt.settings.survey_window_days))
-    async with rt.store.begin() as conn:
-        session = await sessions.insert_session(
-            conn, {**row, "created_by": by, "source": source, "external_key": external_key}, now
-        )
-        queued = await fan_out(conn, rt, session, MessageKind.ANNOUNCE, f"announce:{session.id}")
-        await _schedule(conn, session, rt)
-        if source != "sheet":  # a row typed by staff in Jadwal gets its ID written back instead
-            await _mirror(conn, rt, session, op="append")
-    rt.wake_sender()
+    session = await sessions.insert_session(
+        conn, {**row, "created_by": by, "source": source, "external_key": external_key}, now
+    )
+    queued = await fan_out(conn, rt, session, MessageKind.ANNOUNCE, f"announce:{session.id}")
+    await _schedule(conn, session, rt)
+    if mirror if mirror is not None else source != "sheet":
+        await _mirror(conn, rt, session, op="append")
     return Change(session, queued)
 
 
 async def edit_session(rt: Runtime, session_id: int, changes: Mapping[str, Any], *, by: int | None) -> Change:
     """Apply changes; a new time replans reminders; subscribers get one change notice per edit."""
-    now = rt.clock.now()
     async with rt.store.begin() as conn:
-        before = await sessions.get_session(conn, session_id)
-        if before is None:
-            raise SessionNotFound(session_id)
-        updates = {k: v for k, v in changes.items() if getattr(before, k, object()) != v}
-        if not updates:
-            return Change(before, 0)
-        time_changed = "starts_at" in updates or "ends_at" in updates
-        if time_changed:
-            updates["rev"] = before.rev + 1
-            ends = updates.get("ends_at", before.ends_at)
-            updates["survey_closes_at"] = ends + timedelta(days=rt.settings.survey_window_days)
-        updates["version"] = before.version + 1
-        session = await sessions.update_session(conn, session_id, updates, now)
-        if time_changed:
-            await sessions.cancel_schedule(conn, session_id)
-            await outbox.cancel_pending(conn, session_id, TIMED)
-            await _schedule(conn, session, rt)
-        await _mirror(conn, rt, session, op="update")
-        queued = 0
-        if session.status != "cancelled" and session.ends_at > now:
-            queued = await fan_out(
-                conn, rt, session, MessageKind.CHANGED, f"changed:{session.id}:v{session.version}"
-            )
+        change = await edit_in(conn, rt, session_id, changes)
     rt.wake_sender()
+    return change
+
+
+async def edit_in(conn: Connection, rt: Runtime, session_id: int, changes: Mapping[str, Any]) -> Change:
+    """`edit_session` inside the caller's transaction (a whole series is edited in one)."""
+    now = rt.clock.now()
+    before = await sessions.get_session(conn, session_id)
+    if before is None:
+        raise SessionNotFound(session_id)
+    updates = {k: v for k, v in changes.items() if getattr(before, k, object()) != v}
+    if not updates:
+        return Change(before, 0)
+    time_changed = "starts_at" in updates or "ends_at" in updates
+    if time_changed:
+        updates["rev"] = before.rev + 1
+        ends = updates.get("ends_at", before.ends_at)
+        updates["survey_closes_at"] = ends + timedelta(days=rt.settings.survey_window_days)
+    updates["version"] = before.version + 1
+    session = await sessions.update_session(conn, session_id, updates, now)
+    if time_changed:
+        await sessions.cancel_schedule(conn, session_id)
+        await outbox.cancel_pending(conn, session_id, TIMED)
+        await _schedule(conn, session, rt)
+    await _mirror(conn, rt, session, op="update")
+    queued = 0
+    if session.status != "cancelled" and session.ends_at > now:
+        moved = bool({"venue", "latitude", "longitude"} & updates.keys())
+        queued = await fan_out(
+            conn,
+            rt,
+            session,
+            MessageKind.CHANGED,
+            f"changed:{session.id}:v{session.version}",
+            pin=moved,
+        )
     return Change(session, queued)
 
 
 async def cancel_session(rt: Runtime, session_id: int, *, by: int | None) -> Change:
     """Cancel: pending reminders are withdrawn and subscribers told once."""
-    now = rt.clock.now()
     async with rt.store.begin() as conn:
-        before = await sessions.get_session(conn, session_id)
-        if before is None:
-            raise SessionNotFound(session_id)
-        if before.cancelled:
-            return Change(before, 0)
-        session = await sessions.update_session(
-            conn, session_id, {"status": "cancelled", "version": before.version + 1}, now
-        )
-        await sessions.cancel_schedule(conn, session_id)
-        await outbox.cancel_pending(conn, session_id, WITHDRAWN_ON_CANCEL)
-        queued = await fan_out(conn, rt, session, MessageKind.CANCELLED, f"cancelled:{session.id}")
-        await _mirror(conn, rt, session, op="update")
+        change = await cancel_in(conn, rt, session_id)
     rt.wake_sender()
+    return change
+
+
+async def cancel_in(conn: Connection, rt: Runtime, session_id: int) -> Change:
+    """`cancel_session` inside the caller's transaction (a whole series is cancelled in one)."""
+    now = rt.clock.now()
+    before = await sessions.get_session(conn, session_id)
+    if before is None:
+        raise SessionNotFound(session_id)
+    if before.cancelled:
+        return Change(before, 0)
+    session = await sessions.update_session(
+        conn, session_id, {"status": "cancelled", "version": before.version + 1}, now
+    )
+    await sessions.cancel_schedule(conn, session_id)
+    await outbox.cancel_pending(conn, session_id, WITHDRAWN_ON_CANCEL)
+    queued = await fan_out(conn, rt, session, MessageKind.CANCELLED, f"cancelled:{session.id}")
+    await _mirror(conn, rt, session, op="update")
     return Change(session, queued)
 
 

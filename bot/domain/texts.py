@@ -15,6 +15,10 @@ from html import unescape
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# sendVenue's title and address: Telegram publishes no limit; these keep a map card readable on a small phone
+# and well inside what the Bot API accepts.
+VENUE_TITLE_LIMIT = 64
+VENUE_ADDRESS_LIMIT = 200
 ELLIPSIS = "…"
 _TAG = re.compile(r"<[^>]*>")
 

@@ -31,6 +31,10 @@ JADWAL = WorksheetSpec(
         "Narasumber",
         "Status Sesi",
         "Status Bot",
+        # Revision 0014: the venue's map pin ("-7.4797, 110.2177") and a repeat pattern staff may type in a
+        # new row ("setiap Jumat pertama"); the bot writes "berulang (seri N)" on each occurrence's row.
+        "Koordinat",
+        "Ulangi",
     ),
     key="ID",
 )
@@ -53,6 +57,8 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
             session.status, session.status
         ),
         "Status Bot": status,
+        "Koordinat": "" if session.pin is None else f"{session.latitude}, {session.longitude}",
+        "Ulangi": f"berulang (seri {session.series_id})" if session.series_id else "",
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -101,8 +102,45 @@ session = Table(
     Column("created_by", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # --- revision 0014: the venue's pin, and the series an occurrence belongs to -----------------------
+    Column("latitude", Float),
+    Column("longitude", Float),
+    # No foreign key: SQLite cannot add one to an existing table without rebuilding it; the store keeps it.
+    Column("series_id", Integer),
+    # The start the series' rule gave this occurrence (it stays when staff move the occurrence), so the rule
+    # expanded again (a restart, the next sweep) finds it and never creates it twice.
+    Column("occurrence_at", UTCDateTime),
 )
 Index("ix_session_starts", session.c.starts_at)
+Index("uq_session_occurrence", session.c.series_id, session.c.occurrence_at, unique=True)
+
+# A recurring session ("setiap Jumat pertama"): the template its occurrences are made from, ahead of time.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("section", String(80), nullable=False),
+    Column("venue", Text, nullable=False, default=""),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("zoom_url", Text),
+    Column("youtube_url", Text),
+    Column("speaker", Text),
+    # RFC 5545 RRULE (without DTSTART), e.g. "FREQ=MONTHLY;BYDAY=1FR"; `repeat` is the words staff typed.
+    Column("rule", Text, nullable=False),
+    Column("repeat", Text),
+    Column("first_starts_at", UTCDateTime, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("status", String(16), nullable=False, default="planned"),
+    # Occurrences starting up to here exist as sessions (the horizon reached so far).
+    Column("made_until", UTCDateTime),
+    Column("source", String(16), nullable=False, default="cli"),
+    Column("external_key", String(120), unique=True),
+    Column("created_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
 
 schedule = Table(
     "schedule",

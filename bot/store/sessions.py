@@ -30,10 +30,23 @@ class Session:
     population: int | None
     source: str
     external_key: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    series_id: int | None = None
+    occurrence_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def cancelled(self) -> bool:
         return self.status == "cancelled"
+
+    @property
+    def pin(self) -> tuple[float, float] | None:
+        """The venue's coordinates when staff gave them (a map pin is sent with the announcement)."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
 
 
 _FIELDS = [f.name for f in fields(Session)]

@@ -30,6 +30,8 @@ from bot.domain.callbacks import Cb, pattern
 from bot.domain.runtime import Runtime
 from bot.telegram.handlers import (
     aspirations,
+    calendar_file,
+    channels,
     membership,
     privacy,
     reports,
@@ -109,7 +111,7 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     app.bot_data["rt"] = rt
     app.bot_data["pacer"] = pacer
     # `/start <payload>` from a t.me link: each feature recognises its own payload (bot.domain.links).
-    app.bot_data["deep_links"] = [survey.start_route, aspirations.start_route]
+    app.bot_data["deep_links"] = [survey.start_route, aspirations.start_route, calendar_file.start_route]
 
     # Staff conversations first: their /batal fallback must win over the citizen's /batal.
     for handler in session_admin.build_session_handlers():
@@ -125,7 +127,9 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     app.add_handler(CommandHandler(["berhenti", "unsubscribe"], subscribe.unsubscribe))
     app.add_handler(CommandHandler(["jadwal", "schedule"], schedule.schedule))
     app.add_handler(CommandHandler("status", status.status))
+    app.add_handler(CommandHandler(["kanal", "channel"], channels.channel))
     app.add_handler(CallbackQueryHandler(subscribe.subscribe_button, pattern=pattern(Cb.SUBSCRIBE)))
+    app.add_handler(CallbackQueryHandler(channels.channel_button, pattern=pattern(Cb.CHANNEL)))
     app.add_handler(CallbackQueryHandler(schedule.schedule_page, pattern=pattern(Cb.SCHEDULE)))
     app.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migration))

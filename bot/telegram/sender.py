@@ -17,6 +17,8 @@ from bot.domain import texts
 from bot.telegram import keyboards
 from bot.telegram.rate_limit import PRE_PACED
 
+CHAT_GONE = ("chat not found", "need administrator rights", "not enough rights to send")
+
 
 class TelegramTransport:
     """Sends outbox payloads with the bot's own `Bot` (the sender holds the pacing slot: `PRE_PACED`)."""
@@ -28,7 +30,19 @@ class TelegramTransport:
 
     async def send(self, chat_id: int, payload: dict[str, Any]) -> Outcome:
         try:
-            if payload.get("photo"):
+            if payload.get("venue"):
+                # A venue's map pin (bot.domain.announcements.venue_message): no text, no buttons.
+                venue = payload["venue"]
+                message = await self.bot.send_venue(
+                    chat_id=chat_id,
+                    latitude=venue["latitude"],
+                    longitude=venue["longitude"],
+                    title=venue["title"],
+                    address=venue["address"],
+                    rate_limit_args=PRE_PACED,
+                    **self.paid,
+                )
+            elif payload.get("photo"):
                 # A photo a citizen attached (Telegram file id); its caption holds 1,024 characters.
                 caption, mode = texts.within(payload["text"], payload.get("parse_mode"), texts.CAPTION_LIMIT)
                 message = await self.bot.send_photo(
@@ -61,7 +75,9 @@ class TelegramTransport:
         except Forbidden as exc:
             return Unreachable(exc.message)
         except BadRequest as exc:
-            return Rejected(exc.message, chat_gone="chat not found" in exc.message.lower())
+            # A chat that is gone, or a channel where the bot may no longer post: stop sending there.
+            lowered = exc.message.lower()
+            return Rejected(exc.message, chat_gone=any(sign in lowered for sign in CHAT_GONE))
         except (NetworkError, TelegramError) as exc:  # TimedOut, NetworkError, Telegram's 5xx
             return Failed(exc.message)
         return Sent(message.message_id)

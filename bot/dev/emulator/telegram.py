@@ -33,7 +33,7 @@ INT_KEYS = {
     "reply_to_message_id",
     "cache_time",
 }
-FLOAT_KEYS = {"timeout"}
+FLOAT_KEYS = {"timeout", "latitude", "longitude"}
 JSON_KEYS = {
     "reply_markup",
     "commands",
@@ -52,7 +52,7 @@ BOOL_KEYS = {
     "protect_content",
     "allow_paid_broadcast",
 }
-SENDING = {"sendMessage", "sendPhoto", "sendDocument"}
+SENDING = {"sendMessage", "sendPhoto", "sendDocument", "sendVenue"}
 
 
 @dataclass
@@ -70,6 +70,7 @@ class SentMessage:
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
     date: int = 0
+    venue: dict[str, Any] | None = None  # sendVenue: latitude, longitude, title, address
 
 
 @dataclass
@@ -133,6 +134,8 @@ class FakeTelegram:
         self._members: dict[int, set[int]] = defaultdict(set)
         self._blocked: set[int] = set()
         self._kicked: set[int] = set()
+        # Channels: the bot posts only as an admin allowed to post (can_post_messages).
+        self._channel_posting: dict[int, bool] = {}
         self._migrated: dict[int, int] = {}
         self._messages: dict[int, list[SentMessage]] = defaultdict(list)
         self._by_id: dict[tuple[int, int], SentMessage] = {}
@@ -242,6 +245,31 @@ class FakeTelegram:
         self._members[chat_id] = set(members) | set(admins)
         return chat
 
+    def add_channel(
+        self, chat_id: int, title: str, *, username: str | None = None, admins: Iterable[int] = ()
+    ) -> dict[str, Any]:
+        """A broadcast channel: admins post, subscribers read; the bot is not in it until added."""
+        chat: dict[str, Any] = {"id": chat_id, "type": "channel", "title": title}
+        if username:
+            chat["username"] = username
+        self.chats[chat_id] = chat
+        self._admins[chat_id] = set(admins)
+        self._members[chat_id] = set(admins)
+        self._kicked.add(chat_id)  # not a member yet: posting answers 403 as Telegram does
+        return chat
+
+    def add_bot_to_channel(self, chat_id: int, by_user: int, *, can_post: bool = True) -> None:
+        """An admin makes the bot an administrator of the channel (bots join channels only as admins)."""
+        self._kicked.discard(chat_id)
+        old = "administrator" if chat_id in self._channel_posting else "left"
+        self._channel_posting[chat_id] = can_post
+        self._my_chat_member(chat_id, by_user, old, "administrator", can_post=can_post)
+
+    def remove_bot_from_channel(self, chat_id: int, by_user: int) -> None:
+        self._kicked.add(chat_id)
+        self._channel_posting.pop(chat_id, None)
+        self._my_chat_member(chat_id, by_user, "administrator", "left")
+
     def _user(self, user_id: int) -> dict[str, Any]:
         if user_id not in self.users:
             self.add_user(user_id, f"User {user_id}")
@@ -280,6 +308,15 @@ class FakeTelegram:
             sent = self._by_id[(chat_id, reply_to)]
             fields["reply_to_message"] = self._message_json(sent)
         return self._push({"message": self._user_message(user_id, chat_id, **fields)})
+
+    def send_location(
+        self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user shares a location (📎 → Location)."""
+        self._user(user_id)
+        chat_id = user_id if chat_id is None else chat_id
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._push({"message": self._user_message(user_id, chat_id, location=location)})
 
     def send_photo(
         self, user_id: int, *, caption: str | None = None, chat_id: int | None = None
@@ -325,8 +362,10 @@ class FakeTelegram:
         )
         return query_id
 
-    def _member(self, user: dict[str, Any], status: str) -> dict[str, Any]:
+    def _member(self, user: dict[str, Any], status: str, *, can_post: bool | None = None) -> dict[str, Any]:
         member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator" and can_post is not None:
+            member.update({"can_post_messages": can_post, "can_edit_messages": can_post})
         if status == "kicked":
             member["until_date"] = 0
         if status == "creator":
@@ -360,15 +399,17 @@ class FakeTelegram:
             )
         return member
 
-    def _my_chat_member(self, chat_id: int, by_user: int, old: str, new: str) -> None:
+    def _my_chat_member(
+        self, chat_id: int, by_user: int, old: str, new: str, *, can_post: bool | None = None
+    ) -> None:
         self._push(
             {
                 "my_chat_member": {
                     "chat": self.chats[chat_id],
                     "from": self._user(by_user),
                     "date": int(time.time()),
-                    "old_chat_member": self._member(self._bot_user(), old),
-                    "new_chat_member": self._member(self._bot_user(), new),
+                    "old_chat_member": self._member(self._bot_user(), old, can_post=can_post),
+                    "new_chat_member": self._member(self._bot_user(), new, can_post=can_post),
                 }
             }
         )
@@ -629,8 +670,17 @@ class FakeTelegram:
 
     # --- methods --------------------------------------------------------------------------------------
 
+    def _resolve(self, chat_id: Any) -> Any:
+        """`@username` names a public channel or supergroup, as in Telegram."""
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            for known, chat in self.chats.items():
+                if chat.get("username", "").lower() == chat_id[1:].lower():
+                    return known
+            raise _ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
     def _target(self, params: dict[str, Any]) -> int:
-        chat_id = params.get("chat_id")
+        chat_id = self._resolve(params.get("chat_id"))
         if not isinstance(chat_id, int) or chat_id not in self.chats:
             raise _ApiError(400, "Bad Request: chat not found")
         if chat_id in self._migrated:
@@ -642,7 +692,11 @@ class FakeTelegram:
         if chat_id in self._blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
         if chat_id in self._kicked:
+            if self.chats[chat_id]["type"] == "channel":
+                raise _ApiError(403, "Forbidden: bot is not a member of the channel chat")
             raise _ApiError(403, "Forbidden: bot was kicked from the group chat")
+        if self.chats[chat_id]["type"] == "channel" and not self._channel_posting.get(chat_id):
+            raise _ApiError(400, "Bad Request: need administrator rights in the channel chat")
         return chat_id
 
     def _message_json(self, msg: SentMessage) -> dict[str, Any]:
@@ -650,9 +704,21 @@ class FakeTelegram:
             "message_id": msg.message_id,
             "date": msg.date,
             "chat": self.chats[msg.chat_id],
-            "from": self._bot_user(),
         }
-        if msg.kind == "text":
+        if self.chats[msg.chat_id]["type"] == "channel":
+            data["sender_chat"] = self.chats[msg.chat_id]  # a channel post is signed by the channel
+        else:
+            data["from"] = self._bot_user()
+        if msg.kind == "venue":
+            venue = msg.venue or {}
+            location = {"latitude": venue.get("latitude"), "longitude": venue.get("longitude")}
+            data["venue"] = {
+                "location": location,
+                "title": venue.get("title"),
+                "address": venue.get("address"),
+            }
+            data["location"] = location
+        elif msg.kind == "text":
             data["text"] = msg.text or ""
         else:
             data["caption"] = msg.text or ""
@@ -737,6 +803,36 @@ class FakeTelegram:
         _check_keyboard(params)
         return self._store(self._target(params), "photo", params)
 
+    def _m_sendVenue(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._target(params)
+        venue = {key: params.get(key) for key in ("latitude", "longitude", "title", "address")}
+        lat, lon = venue["latitude"], venue["longitude"]
+        if (
+            not isinstance(lat, float)
+            or not isinstance(lon, float)
+            or not (-90 <= lat <= 90 and -180 <= lon <= 180)
+        ):
+            raise _ApiError(400, "Bad Request: wrong latitude or longitude")
+        for key in ("title", "address"):
+            if not isinstance(venue[key], str) or not venue[key].strip():
+                raise _ApiError(400, f"Bad Request: venue {key} must be non-empty")
+        msg = SentMessage(
+            message_id=next(self._next_message_id[chat_id]),
+            chat_id=chat_id,
+            text=None,
+            reply_markup=None,
+            kind="venue",
+            date=int(time.time()),
+            venue=venue,
+        )
+        self._messages[chat_id].append(msg)
+        self._by_id[(chat_id, msg.message_id)] = msg
+        return self._message_json(msg)
+
+    def venues(self, chat_id: int) -> list[dict[str, Any]]:
+        """The map pins (sendVenue) the bot sent to a chat."""
+        return [m.venue for m in self.messages(chat_id) if m.kind == "venue" and m.venue]
+
     def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         _check_caption(params)
         return self._store(self._target(params), "document", params)
@@ -786,7 +882,7 @@ class FakeTelegram:
         return True
 
     def _m_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self.chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        chat = self.chats.get(self._resolve(params.get("chat_id")))
         if chat is None:
             raise _ApiError(400, "Bad Request: chat not found")
         return {
@@ -798,13 +894,23 @@ class FakeTelegram:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }
 
     def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat_id, user_id = params.get("chat_id"), params.get("user_id")
+        chat_id, user_id = self._resolve(params.get("chat_id")), params.get("user_id")
         if chat_id not in self.chats:
             raise _ApiError(400, "Bad Request: chat not found")
+        if self.chats[chat_id]["type"] == "channel":
+            if user_id == self.bot_id:
+                if chat_id in self._kicked:
+                    return self._member(self._bot_user(), "left")
+                return self._member(
+                    self._bot_user(), "administrator", can_post=self._channel_posting.get(chat_id)
+                )
+            if chat_id in self._kicked:  # a bot outside a channel may not look at its members
+                raise _ApiError(400, "Bad Request: member list is inaccessible")
         user = self._user(int(user_id))  # type: ignore[arg-type]
         if chat_id == user_id:
             return self._member(user, "member")
@@ -818,7 +924,7 @@ class FakeTelegram:
         return self._member(user, "left")
 
     def _m_getChatAdministrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        chat_id = params.get("chat_id")
+        chat_id = self._resolve(params.get("chat_id"))
         if chat_id not in self.chats:
             raise _ApiError(400, "Bad Request: chat not found")
         return [

@@ -6,11 +6,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
-from bot.store import chats
-from bot.telegram.handlers.common import chat_title, escape, rt_of
+from bot.store import chats, outbox
+from bot.telegram.handlers.common import chat_title, escape, lang_of, rt_of
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = change.chat
     old, new = change.old_chat_member.status, change.new_chat_member.status
     now = rt.clock.now()
+    if chat.type == ChatType.CHANNEL:
+        await _channel_member(update, context)
+        return
     if new in GONE:
         async with rt.store.begin() as conn:
             await chats.upsert_chat(
@@ -74,3 +78,49 @@ async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with rt.store.begin() as conn:
         await chats.migrate_chat(conn, old, new, rt.clock.now())
     log.info("chat %s migrated to %s", old, new)
+
+
+async def _channel_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot added to a channel, its rights changed, or removed.  Nothing is ever posted in the channel
+    itself about this (its readers are the public); the admin who did it is told privately, when they have
+    a chat with the bot.  A channel where the bot may not post is inactive: no message is queued for it, and
+    none is retried there."""
+    change = update.my_chat_member
+    rt = rt_of(context)
+    chat = change.chat
+    new = change.new_chat_member
+    can_post = new.status == ChatMemberStatus.ADMINISTRATOR and bool(getattr(new, "can_post_messages", False))
+    now = rt.clock.now()
+    by = change.from_user.id if change.from_user else None
+    async with rt.store.begin() as conn:
+        known = await chats.get_chat(conn, chat.id)
+        await chats.upsert_chat(
+            conn,
+            chat_id=chat.id,
+            type=chat.type,
+            title=chat_title(chat),
+            now=now,
+            active=True if can_post else None,
+            added_by=by if known is None else None,
+            language=rt.settings.language,
+        )
+        if not can_post:
+            reason = "removed" if new.status in GONE else "no_post_rights"
+            await chats.deactivate(conn, chat.id, reason, now)
+            await outbox.drop_pending_for_chat(conn, chat.id, reason)
+    log.info("bot in channel %s: %s, may post: %s", chat.id, new.status, can_post)
+    if by is None or not rt.settings.is_staff(by):
+        return
+    lang = lang_of(update, context)
+    title = escape(chat.title or "")
+    if new.status in GONE:
+        text = t("channel.removed", lang, title=title)
+    elif can_post:
+        handle = f"@{chat.username}" if chat.username else str(chat.id)
+        text = t("channel.added", lang, title=title, handle=escape(handle))
+    else:
+        text = t("channel.added_no_rights", lang, title=title)
+    try:
+        await context.bot.send_message(by, text, parse_mode="HTML")
+    except TelegramError:  # they never opened a private chat with the bot: nothing to tell them through
+        log.info("could not tell the admin of channel %s privately", chat.id)

@@ -19,8 +19,11 @@ from telegram.ext import (
 )
 
 from bot.base.i18n import format_when, t
+from bot.domain import recurrence
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.domain.parsing import ParseError
+from bot.domain.recurrence import rule_for
+from bot.domain.series import create_series
 from bot.domain.sessions import (
     SessionNotFound,
     cancel_session,
@@ -37,18 +40,23 @@ from bot.telegram.handlers.survey import cancel_survey
 TITLE, SECTION, WHEN, VENUE, ZOOM, YOUTUBE, SPEAKER, CONFIRM, EDIT_FIELD, EDIT_VALUE, CANCEL_CONFIRM = range(
     11
 )
+COORDS, REPEAT = 11, 12
 
 STEPS = [
     (TITLE, "title"),
     (SECTION, "section"),
     (WHEN, "when"),
     (VENUE, "venue"),
+    (COORDS, "coords"),  # the venue's map pin: a shared location or typed coordinates (skipped when online)
     (ZOOM, "zoom"),
     (YOUTUBE, "youtube"),
     (SPEAKER, "speaker"),
+    (REPEAT, "repeat"),  # "setiap Jumat pertama", or - for a single session
 ]
 FIELD_OF = dict(STEPS)
-EDITABLE = ["title", "section", "when", "venue", "zoom", "youtube", "speaker"]
+ORDER = [state for state, _ in STEPS]
+EDITABLE = ["title", "section", "when", "venue", "coords", "zoom", "youtube", "speaker"]
+ASK_KEY = {"coords": "venue.ask_pin", "repeat": "repeat.ask"}
 
 
 def _section_keyboard(sections: list[str], prefix: Cb, *extra: object) -> InlineKeyboardMarkup:
@@ -73,14 +81,22 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, state: int) -
     elif field == "when":
         await message.reply_html(t("session.ask_when", lang, tz=rt.settings.timezone))
     else:
-        await message.reply_html(t(f"session.ask_{field}", lang))
+        await message.reply_html(t(ASK_KEY.get(field, f"session.ask_{field}"), lang))
     return state
+
+
+def _next_state(state: int, draft: dict[str, Any]) -> int | None:
+    """The step after `state` (None: confirm); the pin is not asked for a session held only online."""
+    following = ORDER[ORDER.index(state) + 1 :]
+    if following and following[0] == COORDS and not draft.get("venue"):
+        following = following[1:]
+    return following[0] if following else None
 
 
 def _summary(values: dict[str, Any], context: ContextTypes.DEFAULT_TYPE, lang: str) -> str:
     rt = rt_of(context)
     none = t("session.none", lang)
-    return t(
+    text = t(
         "session.summary",
         lang,
         title=escape(values["title"]),
@@ -92,6 +108,13 @@ def _summary(values: dict[str, Any], context: ContextTypes.DEFAULT_TYPE, lang: s
         youtube=escape(values.get("youtube_url") or none),
         speaker=escape(values.get("speaker") or none),
     )
+    if values.get("latitude") is not None:
+        text += "\n" + t("venue.summary", lang, latitude=values["latitude"], longitude=values["longitude"])
+    if values.get("repeat_rule"):
+        text += "\n" + t(
+            "repeat.summary", lang, repeat=escape(values.get("repeat_text") or values["repeat_rule"])
+        )
+    return text
 
 
 async def new_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -108,7 +131,14 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, state: int
     lang = lang_of(update, context)
     field = FIELD_OF[state]
     try:
-        values = validate_field(field, raw, rt, lang)
+        if field == "repeat":
+            rule = rule_for(raw, None, lang)
+            values = {"repeat_rule": rule, "repeat_text": raw.strip() if rule else None}
+            draft = context.user_data.get("draft", {})
+            if rule and "starts_at" in draft:
+                recurrence.next_starts(rule, draft["starts_at"], rt.tz, count=1, lang=lang)
+        else:
+            values = validate_field(field, raw, rt, lang)
     except ParseError as exc:
         await update.effective_message.reply_html(
             t("session.bad_when", lang, reason=escape(str(exc))) if field == "when" else escape(str(exc))
@@ -119,10 +149,12 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, state: int
             t("session.in_past", lang, when=format_when(values["starts_at"], lang, rt.tz))
         )
         return state
-    context.user_data.setdefault("draft", {}).update(values)
-    if state == SPEAKER:
+    draft = context.user_data.setdefault("draft", {})
+    draft.update(values)
+    following = _next_state(state, draft)
+    if following is None:
         return await _confirm(update, context)
-    return await _ask(update, context, state + 1)
+    return await _ask(update, context, following)
 
 
 async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -155,6 +187,20 @@ def _text_step(state: int):  # noqa: ANN202 - a handler factory
 
     handler.__name__ = f"step_{FIELD_OF[state]}"
     return handler
+
+
+def _shared_location(update: Update) -> str:
+    """A location shared with 📎 → Location, as the coordinates the pin step reads."""
+    location = update.effective_message.location
+    return f"{location.latitude}, {location.longitude}"
+
+
+async def coords_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _accept(update, context, COORDS, _shared_location(update))
+
+
+async def edit_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _apply_edit(update, context, _shared_location(update))
 
 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -191,9 +237,26 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.edit_message_text(t("common.cancelled", lang))
         return ConversationHandler.END
     rt = rt_of(context)
-    change = await create_session(rt, draft, by=update.effective_user.id, source="telegram")
+    values = {k: v for k, v in draft.items() if k not in ("repeat_rule", "repeat_text")}
+    rule = draft.get("repeat_rule")
+    if rule is None:
+        change = await create_session(rt, values, by=update.effective_user.id, source="telegram")
+        text = t("session.created", lang, id=change.session.id, count=change.queued)
+    else:
+        made = await create_series(
+            rt, values, rule, repeat=draft.get("repeat_text"), by=update.effective_user.id, source="telegram"
+        )
+        text = t(
+            "repeat.created",
+            lang,
+            repeat=escape(draft.get("repeat_text") or rule),
+            made=len(made.made),
+            ids=", #".join(str(c.session.id) for c in made.made) or "-",
+            count=made.queued,
+            next="; ".join(format_when(start, lang, rt.tz) for start in made.upcoming),
+        )
     context.user_data.pop("draft", None)
-    await query.edit_message_text(t("session.created", lang, id=change.session.id, count=change.queued))
+    await query.edit_message_text(text, parse_mode="HTML")
     return ConversationHandler.END
 
 
@@ -371,6 +434,7 @@ def build_session_handlers() -> list:
     text = filters.TEXT & ~filters.COMMAND
     steps = {state: [MessageHandler(text, _text_step(state))] for state, _ in STEPS}
     steps[SECTION].append(CallbackQueryHandler(section_button, pattern=pattern(Cb.NEW_SESSION)))
+    steps[COORDS].append(MessageHandler(filters.LOCATION, coords_location))
     steps[CONFIRM] = [CallbackQueryHandler(confirm_button, pattern=pattern(Cb.NEW_SESSION))]
     new = ConversationHandler(
         entry_points=[CommandHandler("sesi_baru", new_session)],
@@ -385,6 +449,7 @@ def build_session_handlers() -> list:
             EDIT_FIELD: [CallbackQueryHandler(edit_field, pattern=pattern(Cb.EDIT_SESSION))],
             EDIT_VALUE: [
                 MessageHandler(text, edit_value),
+                MessageHandler(filters.LOCATION, edit_location),
                 CallbackQueryHandler(edit_section_button, pattern=pattern(Cb.EDIT_SESSION)),
             ],
         },

@@ -1,7 +1,7 @@
 """The follow-up plan (rencana tindak lanjut): its rows and the tickets each row answers.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 """
 
