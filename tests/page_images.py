@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
+from tests.hang import HANG_GUARD_SECONDS
+
 MM_PER_INCH = 25.4
 
 
@@ -18,7 +20,9 @@ def pdf_pages(pdf: Path, dpi: int = 50) -> list[Image.Image]:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) not installed; `make test` installs it")
     prefix = pdf.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True, timeout=HANG_GUARD_SECONDS
+    )
     files = sorted(pdf.parent.glob(f"{prefix.name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     pages = []
     for file in files:

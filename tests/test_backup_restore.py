@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.dev.sandbox import empty_env_file
+from tests.hang import HANG_GUARD_SECONDS
 
 SALT = "restore-test-salt-0123456789abcdef"
 
@@ -55,7 +56,7 @@ def ngopas(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> sub
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_GUARD_SECONDS,
     )
 
 
@@ -232,7 +233,7 @@ def _can_mount_tmpfs(tmp_path: Path) -> bool:
     done = subprocess.run(
         ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs {probe}"],
         capture_output=True,
-        timeout=30,
+        timeout=HANG_GUARD_SECONDS,
     )
     probe.rmdir()
     return done.returncode == 0
@@ -249,7 +250,7 @@ def on_a_full_disk(tmp_path: Path, disk: Path, size: str, script: str) -> subpro
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_GUARD_SECONDS,
     )
 
 

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from reports.instrument import UNSUR_KEYS
+from tests.hang import HANG_GUARD_SECONDS
 
 from .test_backup_restore import NGOPAS, on_a_full_disk
 
@@ -391,7 +392,7 @@ def run(tmp: Path, args: list[str], process: bool):
                 env={k: v for k, v in os.environ.items() if not k.startswith("NGOPAS_")},
                 capture_output=True,
                 text=True,
-                timeout=60,
+                timeout=HANG_GUARD_SECONDS,
             )
         except subprocess.TimeoutExpired:
             pytest.fail(f"ngopas {' '.join(args)} did not finish (blocked on a pipe?)")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from bot.domain import jobs
 from bot.domain.kinds import ScheduleKind
 from bot.store.sessions import ScheduleRow
+from tests.hang import HANG_GUARD_SECONDS
 
 # A process that never builds the Telegram application (`ngopas` on the command line, a second worker, a
 # maintenance script): it sweeps a session that has just ended and lists what it queued.
@@ -61,7 +62,10 @@ asyncio.run(main(Path(sys.argv[1])))
 
 def test_a_process_without_the_telegram_app_sends_the_survey_invitation(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", SWEEP_ALONE, str(tmp_path)], capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", SWEEP_ALONE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_SECONDS,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])

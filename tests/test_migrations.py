@@ -40,6 +40,7 @@ from bot.store import (
 from bot.store import schema as s
 from bot.store.backup import BackupError, check_backup, restore
 from bot.store.migrate import LEGACY_MIGRATIONS, SCRIPT_LOCATION, alembic_config, sqlite_file_revision
+from tests.hang import HANG_GUARD_SECONDS
 
 from .conftest import BOTH_DATABASES
 
@@ -138,7 +139,7 @@ def _legacy_database(backend: str, tmp_path: Path, request) -> str:
         + ["-v", "ON_ERROR_STOP=1", "-q", "-f", str(POSTGRES_FIXTURE)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG_GUARD_SECONDS,
     )
     assert loaded.returncode == 0, loaded.stderr
     return url
