@@ -165,3 +165,10 @@ async def test_schedule_lists_and_pages(sb):
     assert "halaman 1 dari 2" in first.text and "Sesi 1" in first.text and "Sesi 6" not in first.text
     await sb.press(ALL_CITIZEN, ALL_CITIZEN, "Berikutnya")
     assert "Sesi 6" in sb.tg.messages(ALL_CITIZEN)[-1].text
+    # A page button on a list that is gone (deleted by its reader): the page arrives as a new message.
+    shown = len(sb.tg.messages(ALL_CITIZEN))
+    back = sb.tg.buttons(sb.tg.messages(ALL_CITIZEN)[-1])[0][0]["callback_data"]  # "‹ Sebelumnya"
+    sb.tg.press_button(ALL_CITIZEN, ALL_CITIZEN, first.message_id + 50, back)
+    await sb.settle()
+    assert len(sb.tg.messages(ALL_CITIZEN)) == shown + 1
+    assert "halaman 1 dari 2" in sb.tg.messages(ALL_CITIZEN)[-1].text

@@ -9,7 +9,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 
 from bot.base.clock import FakeClock
-from bot.dev.sandbox import running_sandbox, sandbox_settings
+from bot.dev.sandbox import STAFF_ID, running_sandbox, sandbox_settings
 from bot.domain.worksheets import TINDAK_LANJUT
 from sheets.workbook import CellUpdate
 
@@ -45,6 +45,7 @@ async def test_low_scores_and_two_aspirations_to_a_plan_row_to_both_citizens_onc
     clock = FakeClock(NOW)
     tg.add_user(SITI, "Siti")
     tg.add_user(BUDI, "Budi", language_code="en")
+    tg.add_user(STAFF_ID, "Petugas")
     tg.add_group(STAFF_GROUP, "Petugas NGOPAS", supergroup=True)
     settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP)
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sb:
@@ -84,6 +85,8 @@ async def test_low_scores_and_two_aspirations_to_a_plan_row_to_both_citizens_onc
         row = next(r for r in _plan(settings.workbook_path) if r["ID"] == "RTL-2026-002")
         assert row["Status Bot"].startswith("Selesai; warga di balik tiketnya diberi tahu")
         assert not any(TOLD in m for m in sb.texts(STAFF_GROUP))
+        await sb.say(STAFF_ID, "/status")  # staff see the plan's state there (nothing past its target yet)
+        assert "Tindak lanjut: tidak ada yang lewat target." in sb.texts(STAFF_ID)[-1]
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sb:
         await _sync(sb)  # a fresh process reads the same sheet
         _staff_edit(sb, "RTL-2026-002", Status="Berjalan")

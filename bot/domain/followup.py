@@ -759,7 +759,12 @@ async def status_text(rt: Runtime, lang: str) -> str:
     items = [_staff_item(row, lang) for row in late[:10]]
     if len(late) > 10:
         items.append(t("rtl.status_more", lang, count=len(late) - 10))
-    return texts.fit_list(lambda joined: t("rtl.status_overdue", lang, count=len(late), items=joined), items)
+    # Half a message at most: /status shows the outbox and the deadlines above it.
+    return texts.fit_list(
+        lambda joined: t("rtl.status_overdue", lang, count=len(late), items=joined),
+        items,
+        limit=texts.TEXT_LIMIT // 2,
+    )
 
 
 # --- the report (Bab V) and the monthly post -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
@@ -55,4 +56,21 @@ async def schedule_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await query.answer()
     text, markup = await _render(update, context, int(parts[0]))
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True)
+    try:
+        await query.edit_message_text(
+            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+        )
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return  # the same page pressed twice
+        if "not found" not in reason and "can't be edited" not in reason:
+            raise
+        # The list the button was on is gone (deleted, too old to edit): the page comes as a new message.
+        await context.bot.send_message(
+            update.effective_chat.id,
+            text,
+            parse_mode="HTML",
+            reply_markup=markup,
+            disable_web_page_preview=True,
+        )
