@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other: python -m bench (or `make bench`), about fifteen minutes.
+"""Run every benchmark, one after the other: python -m bench (or `make bench`); on a 2-core machine shared with other jobs (load ~10), estimated 40-50 minutes (not measured end to end yet).
 
 Each one can also run alone: python -m bench.<name> (see its docstring for options).
 """
