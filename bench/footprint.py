@@ -29,7 +29,7 @@ from bot.dev.emulator import FakeTelegram
 from bot.dev.sandbox import SANDBOX_TOKEN, sandbox_settings
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
-from bot.store import Store, chats
+from bot.store import Store, chats, surveys
 from bot.store import sessions as store_sessions
 from bot.store.chats import ALL_SECTIONS
 
@@ -112,10 +112,11 @@ async def sample(pid: int, seconds: float, until: Callable[[], bool] = lambda: F
 
 
 async def answer_survey(tg: FakeTelegram, users: list[int]) -> int:
-    """Every user presses the last option of each question (or types a sentence where text is asked) until
-    the survey thanks them; returns how many finished."""
+    """Every user answers as people do: the newest message's buttons (keep the suggested answer, skip an
+    optional question, else the last option), or a typed sentence where text is asked, until the survey
+    thanks them; returns how many finished."""
     finished: set[int] = set()
-    for _ in range(60):
+    for _ in range(120):
         for user in users:
             if user in finished:
                 continue
@@ -123,22 +124,34 @@ async def answer_survey(tg: FakeTelegram, users: list[int]) -> int:
             if not msgs:
                 continue
             last = msgs[-1]
-            if "Terima kasih atas penilaian" in (last.text or ""):
+            text = last.text or ""
+            if "sudah kami terima" in text or "Terima kasih atas penilaian" in text:
                 finished.add(user)
                 continue
             options = [
                 b
                 for row in tg.buttons(last)
                 for b in row
-                if b.get("callback_data", "").split(":")[-1].startswith("o")  # an answer, not back or skip
+                if b.get("callback_data", "").split(":")[-1].startswith(("o", "k", "s"))
             ]
             if options:
-                tg.press_button(user, user, last.message_id, options[-1]["callback_data"])
-            else:
+                target = next((b for b in options if b["callback_data"].endswith(":k")), None) or next(
+                    (b for b in options if b["callback_data"].endswith(":s")), options[-1]
+                )
+                tg.press_button(user, user, last.message_id, target["callback_data"])
+            elif not tg.buttons(last):
                 tg.send_text(user, "Sudah baik, terima kasih.")
         if len(finished) == len(users):
             break
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
+    stuck = [u for u in users if u not in finished]
+    if stuck:
+        last = tg.messages(stuck[0])
+        print(
+            f"  ({len(stuck)} did not finish; one of them last saw: {(last[-1].text or '')[:60]!r} {[b.get('callback_data') for row in tg.buttons(last[-1]) for b in row]})"
+            if last
+            else f"  ({len(stuck)} did not finish; one got no message)"
+        )
     return len(finished)
 
 
@@ -190,6 +203,8 @@ async def main(n_chats: int, broadcast_seconds: float) -> None:
                 answering = asyncio.create_task(answer_survey(tg, users))
                 survey, _ = await sample(proc.pid, 600, until=answering.done)
                 finished = await answering
+                async with rt.store.connect() as conn:
+                    stored = len(await surveys.responses(conn, session_id=session.id))
                 assert proc.poll() is None, (workdir / "bot.log").read_text()[-2000:]
                 _, peak = rss_mb(proc.pid)
             finally:
@@ -200,12 +215,22 @@ async def main(n_chats: int, broadcast_seconds: float) -> None:
                     proc.kill()
             await rt.store.close()
     seconds = help_seconds()
+    # A phase's figure means something only if the bot really worked in it.
+    broadcast_ok = sent >= min(n_chats, broadcast_seconds * 30) * 0.5
+    survey_ok = finished == RESPONDENTS and stored == RESPONDENTS
     print(f"chats / sessions         {n_chats} / {SESSIONS}")
     print(f"idle                     {idle:6.1f} MB RSS")
     print(
         f"broadcasting             {broadcast:6.1f} MB RSS at most ({sent} of {n_chats} sent in {broadcast_seconds:.0f} s)"
     )
-    print(f"{RESPONDENTS} answering          {survey:6.1f} MB RSS at most ({finished} finished the survey)")
+    print(
+        f"{RESPONDENTS} answering          {survey:6.1f} MB RSS at most ({finished} finished the survey,"
+        f" {stored} responses stored)"
+    )
+    if not broadcast_ok:
+        print(f"  broadcast phase NOT VALID: only {sent} messages sent")
+    if not survey_ok:
+        print(f"  survey phase NOT VALID: {finished} of {RESPONDENTS} finished, {stored} responses stored")
     print(f"peak (VmHWM)             {peak:6.1f} MB      goal <= 150 MB {'OK' if peak <= 150 else 'MISSED'}")
     print(
         f"ngopas --help            {seconds:6.3f} s  best of 5     goal < 0.5 s  {'OK' if seconds < 0.5 else 'MISSED'}"

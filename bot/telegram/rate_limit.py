@@ -7,8 +7,8 @@ uses leaky buckets that allow a full burst and then refill, which a strict per-w
 limiter shares one `Pacer` (sliding windows, see bot/delivery/pacing.py) with the outbox, so replies and broadcasts draw
 on the same budget, and it retries a send that still gets 429 after `retry_after`.
 
-The outbox acquires its slot itself *before* claiming a row and then calls with `rate_limit_args=PRE_PACED`,
-so a claimed row is only ever "in flight" for the duration of one HTTP request.
+The outbox claims its rows first, takes each row's slot right before its request leaves and then calls with
+`rate_limit_args=PRE_PACED`, so no slot is held while a transaction commits.
 """
 
 from __future__ import annotations
