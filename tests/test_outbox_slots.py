@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.base.clock import FakeClock
+from bot.delivery import departures
 from bot.delivery.departures import DepartureJournal, journal_path
 from bot.delivery.outbox import LEASE, OutboxSender, Sent
 from bot.delivery.pacing import BASE_MARGIN, Pacer
@@ -157,3 +158,39 @@ def test_free_slots_counts_the_window_slots_that_free_within_the_horizon():
     assert pacer.free_slots(ahead=first_free - tick.now + 0.001) == 1
     pacer.pause(5)
     assert pacer.free_slots(ahead=1.0) == 0
+
+
+async def test_after_a_power_cut_a_killed_senders_file_is_not_trusted(rt, monkeypatch, tmp_path):
+    """The journal's writes are not synced to disk: after the machine restarts its tail may be gone, and a
+    row missing there would be sent twice.  A file from an earlier boot counts as no file."""
+    dead = _dead_worker()
+    now = rt.clock.now()
+    async with rt.store.begin() as conn:
+        ids = {i.chat_id: i.id for i in await outbox.due_items(conn, now, limit=100, skip_chats=[])}
+        await outbox.claim_many(conn, [ids[c] for c in CHATS[:3]], dead, now, LEASE)
+    journal = DepartureJournal(journal_path(rt.settings.data_dir, dead))
+    journal.departing(ids[CHATS[0]])  # the second one also left, but its line never reached the disk
+    journal.close(remove=False)
+    boot = tmp_path / "boot_id"
+    boot.write_text("another-boot\n")
+    monkeypatch.setattr(departures, "BOOT_ID", boot)
+    sender = OutboxSender(rt, Instant(Tick()), pacer=Pacer(overall_per_second=30, clock=Tick()))
+    assert await sender.recover() == 3  # all three 'uncertain': none is sent a second time
+    states = await _states(rt)
+    assert all(c not in states for c in CHATS[:3])  # none of the three is pending again
+    async with rt.store.connect() as conn:
+        assert (await outbox.stats(conn)).by_state.get("uncertain") == 3
+
+
+def test_a_compacted_journal_keeps_the_rows_still_on_their_way(tmp_path):
+    """Compaction writes a new file and renames it: the ids still in flight are in it, with the boot id."""
+    path = tmp_path / "outbox" / "host-1.sent"
+    journal = DepartureJournal(path)
+    for item_id in range(1, 20_000):
+        journal.departing(item_id)
+    journal.keep_only({19_998, 19_999})
+    journal.departing(20_000)
+    assert departures.read_departed(path) == {19_998, 19_999, 20_000}
+    assert not path.with_name(path.name + ".new").exists()
+    journal.close()
+    assert not path.exists()
