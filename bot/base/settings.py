@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     sheets_flush_seconds: float = Field(default=5.0, gt=0, le=3600, allow_inf_nan=False)
     sheets_read_minutes: float = Field(default=5.0, gt=0, le=1440, allow_inf_nan=False)
     data_dir: Path = Path("data")
+    # The public results page (Papan IKM, `ngopas publish`): with a folder set, the running bot rewrites the
+    # static site there after every change of a figure.  `public_url` is where it is served from, so a link
+    # shared in a Telegram group shows the infographic (Open Graph wants an absolute address).
+    publish_dir: Path | None = None
+    public_url: str = Field(default="", max_length=300)
     # Webhook mode (`ngopas run --webhook URL`): where the local HTTPS-terminating proxy forwards to, and the
     # secret Telegram must send back (derived from the token when empty, so several workers agree on it).
     webhook_listen: str = "127.0.0.1"

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperOption
 
-from bot.cli import ops, report, run, sheets
+from bot.cli import ops, report, run, sheets, site
 from bot.cli.sessions import session_app
 from bot.cli.sheets import sheets_app
 from bot.cli.survey import survey_app
@@ -66,6 +66,8 @@ app.add_typer(session_app, name="session")
 app.add_typer(survey_app, name="survey")
 app.command()(report.report)
 app.command("import-responses")(report.import_responses)
+app.command()(site.publish)
+app.command()(site.serve)
 app.add_typer(sheets_app, name="sheets")
 app.command()(sheets.sync)
 app.command()(ops.doctor)

@@ -1,5 +1,5 @@
 """The bot's background work, started and stopped together: the outbox sender, the schedule sweep, the
-Sheets sync.  Channel-neutral: the channel gives the transport the sender sends with, and the pacer it
+Sheets sync, and (with NGOPAS_PUBLISH_DIR) the public page rewritten when a figure changes.  Channel-neutral: the channel gives the transport the sender sends with, and the pacer it
 shares with its own replies.
 """
 
@@ -11,6 +11,7 @@ import logging
 
 from bot.delivery.outbox import OutboxSender, Transport
 from bot.delivery.pacing import Pacer
+from bot.delivery.publisher import publish_if_changed
 from bot.delivery.scheduler import sweep
 from bot.delivery.sheets_sync import SheetsSync, open_sheets_sync
 from bot.domain.runtime import Runtime
@@ -34,6 +35,8 @@ class Delivery:
         self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
         if sheets_loop:
             self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+        if self.rt.settings.publish_dir is not None:
+            self._tasks.append(asyncio.create_task(self._publish_loop(sweep_seconds), name="publish"))
 
     async def _sheets_loop(self) -> None:
         """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal and Aspirasi and
@@ -56,6 +59,18 @@ class Delivery:
             except Exception:
                 log.exception("Sheets sync failed; will retry")
             await asyncio.sleep(settings.sheets_flush_seconds)
+
+    async def _publish_loop(self, every: float) -> None:
+        """Rewrite the public page (atomically) whenever an answer, a ticket or a session changed: checked as
+        often as the sweep, rebuilt only on a change (bot.delivery.publisher)."""
+        target = self.rt.settings.publish_dir
+        assert target is not None
+        while True:
+            try:
+                await publish_if_changed(self.rt, target)
+            except Exception:
+                log.exception("public page not written; will retry")
+            await asyncio.sleep(every)
 
     async def _sweep_loop(self, every: float) -> None:
         while True:
