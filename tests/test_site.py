@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from bot.base.files import FileProblem
 from bot.base.i18n import LANGUAGES, catalog_keys
 from bot.cli import app
 from bot.delivery import publisher
+from bot.dev.sandbox import running_sandbox
 from bot.domain.site import data as site_data
 from bot.domain.site.data import Cell, PlanRow, gather, safe_cells
 from bot.domain.site.render import write_site
@@ -24,6 +25,8 @@ from bot.store.surveys import Response
 from reports.rtl import RtlRow
 
 from . import site_data as fixture
+from .conftest import TZ
+from .test_survey import ALICE, _answer_all, _open, _session
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "bot" / "domain" / "site" / "templates"
 
@@ -221,3 +224,32 @@ def test_publish_without_a_folder_and_serve_without_a_site_say_what_to_do(tmp_pa
     assert result.exit_code == 2 and "ngopas publish --out" in result.output
     result = CliRunner().invoke(app, ["serve", str(tmp_path / "tidak-ada")])
     assert result.exit_code == 2 and "belum berisi situs" in result.output
+
+
+# --- the running bot -------------------------------------------------------------------------------------------
+
+
+async def published(sb, done) -> None:
+    """Wait for the bot's publish loop until `done()` holds (each rewrite sets the event)."""
+    event = sb.running.delivery.published
+    while not done():
+        await event.wait()
+        event.clear()
+
+
+async def test_the_running_bot_rewrites_the_page_when_a_citizen_answers(tmp_path, tg, clock):
+    """NGOPAS_PUBLISH_DIR: the page appears when the bot starts and shows a survey answered in the chat."""
+    target = tmp_path / "papan"
+    async with running_sandbox(tmp_path, clock=clock, tg=tg, publish_dir=target) as sb:
+        tg.add_user(ALICE, "Bu Siti")
+        await published(sb, lambda: (target / "index.html").exists())  # the first build, at start-up
+        assert "Belum ada jawaban survei" in (target / "index.html").read_text(encoding="utf-8")
+        session = await _session(sb)
+        clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+        await _open(sb, ALICE, session.id)
+        await _answer_all(sb, ALICE)
+        await sb.press(ALICE, ALICE, "Kirim")
+        page = target / "sesi" / f"{session.id}.html"
+        await published(sb, page.exists)  # rebuilt by the bot's publish loop once the answer is stored
+        assert 'data-key="respondents" value="1"' in page.read_text(encoding="utf-8")
+        assert 'value="100.0"' in (target / "index.html").read_text(encoding="utf-8")

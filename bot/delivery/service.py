@@ -28,6 +28,7 @@ class Delivery:
         self.sender = OutboxSender(rt, transport, pacer=pacer)
         self.sheets: SheetsSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.published = asyncio.Event()  # set after each rewrite of the public page (tests wait on it)
 
     async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
         self.sheets = open_sheets_sync(self.rt)
@@ -67,7 +68,8 @@ class Delivery:
         assert target is not None
         while True:
             try:
-                await publish_if_changed(self.rt, target)
+                if await publish_if_changed(self.rt, target):
+                    self.published.set()
             except Exception:
                 log.exception("public page not written; will retry")
             await asyncio.sleep(every)
