@@ -75,6 +75,10 @@ async def test_published_pages_hold_no_typed_text_no_name_and_no_small_profile(r
     # the big session: a profile, every shown count at least 5, the small ones said to be too few
     big = (site / "sesi" / "1.html").read_text(encoding="utf-8")
     assert "<caption>Jenis kelamin</caption>" in big and "terlalu sedikit untuk ditampilkan" in big
+    # channels are a cell per session too: 2 paper answers beside 7 in the chat show neither count
+    assert 'data-key="channels.import" value="5"' in big and 'data-key="channels.telegram" value="19"' in big
+    nine = (site / "sesi" / "2.html").read_text(encoding="utf-8")
+    assert 'data-key="channels.' not in nine and "terlalu sedikit untuk ditampilkan" in nine
     profile = big.split('id="profile"', 1)[1].split('id="channels"', 1)[0]
     counts = [int(n) for n in re.findall(r"</th><td>(\d+)</td>", profile)]
     assert counts and min(counts) >= site_data.MIN_CELL

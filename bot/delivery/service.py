@@ -20,6 +20,7 @@ from sheets.errors import SheetsError
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 15.0  # how often due reminders and periodic jobs are looked for in production
+PUBLISH_COST_SHARE = 3.0  # after a rebuild of the public page taking t seconds, wait at least 3 t
 
 
 class Delivery:
@@ -66,13 +67,18 @@ class Delivery:
         often as the sweep, rebuilt only on a change (bot.delivery.publisher)."""
         target = self.rt.settings.publish_dir
         assert target is not None
+        loop = asyncio.get_running_loop()
         while True:
+            pause = every
+            started = loop.time()
             try:
                 if await publish_if_changed(self.rt, target):
                     self.published.set()
+                    # a rebuild reads every answer: during a busy survey it may take a quarter of the time
+                    pause = max(every, PUBLISH_COST_SHARE * (loop.time() - started))
             except Exception:
                 log.exception("public page not written; will retry")
-            await asyncio.sleep(every)
+            await asyncio.sleep(pause)
 
     async def _sweep_loop(self, every: float) -> None:
         while True:

@@ -13,6 +13,7 @@ scope.  What leaves this module is already safe to publish:
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Page:
     scope: reporting.Scope
     report: Any
     profile: dict[str, list[ProfileTable]]  # per language; empty when too few answered
+    channels: list[Cell]  # respondents per channel (telegram, import), small cells hidden like the profile
     session: Session | None = None
 
     @property
@@ -242,24 +244,41 @@ class _Builder:
             return None
         profile = {lang: safe_profile(built.report, labels) for lang, labels in self.labels.items()}
         session = self.sessions.get(scope.session_id) if scope.session_id is not None else None
-        return Page(slug, scope, built.report, profile, session)
+        return Page(slug, scope, built.report, profile, safe_cells(built.report.channels), session)
 
 
 async def gather(rt: Runtime) -> SiteData:
-    """Everything the public page shows, from the store, as of the clock's now."""
+    """Everything the public page shows, from the store, as of the clock's now.
+
+    The store is read here; the reports of every scope (pandas, the CPU part) are built in a worker thread,
+    so a running bot keeps answering citizens while its page is rebuilt."""
     frame = await reporting.responses_frame(rt)
     sessions = await reporting.sessions_of(rt, frame)
-    b = _Builder(rt, frame, sessions)
     cfg = rt.settings
-    data = SiteData(office_name=cfg.office_name, generated_at=b.now, overview=None, trend=None)
+    data = SiteData(
+        office_name=cfg.office_name,
+        generated_at=rt.clock.now().astimezone(rt.tz),
+        overview=None,
+        trend=None,
+    )
     data.deadline_days = {
         "response": cfg.aspiration_response_days,
         "followup": cfg.aspiration_followup_days,
         "dispute": cfg.aspiration_dispute_days,
         "field": cfg.aspiration_field_check_days,
     }
-    quarters = quarters_in(frame)
-    for period in quarters:
+    data.plan = plan_rows(await follow_up_plan(rt))
+    await _aspirations(rt, data)
+    async with rt.store.connect() as conn:
+        data.upcoming = await store_sessions.list_sessions(conn, starts_from=rt.clock.now(), limit=UPCOMING)
+    await asyncio.to_thread(_scores, _Builder(rt, frame, sessions), data)
+    return data
+
+
+def _scores(b: _Builder, data: SiteData) -> None:
+    """The pages of every quarter and session, and each section's latest quarter, into `data`."""
+    frame, sessions = b.frame, b.sessions
+    for period in quarters_in(frame):
         page = b.page(period_slug(period), reporting.Scope(period=period))
         if page is not None:
             data.periods.append(page)
@@ -280,11 +299,6 @@ async def gather(rt: Runtime) -> SiteData:
         page = b.page(session_slug(session_id), reporting.Scope(session_id=session_id))
         if page is not None:
             data.sessions.append(page)
-    data.plan = plan_rows(await follow_up_plan(rt))
-    await _aspirations(rt, data)
-    async with rt.store.connect() as conn:
-        data.upcoming = await store_sessions.list_sessions(conn, starts_from=rt.clock.now(), limit=UPCOMING)
-    return data
 
 
 def _month_start(day: date, back: int = 0) -> date:
