@@ -149,7 +149,7 @@ async def test_publish_swaps_a_link_to_a_whole_new_build_and_removes_the_old(rt,
     assert (target / "infografis.png").stat().st_size > 10_000
     await publisher.publish(rt, target)
     assert target.resolve() != first and not first.exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".situs")) == [
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".situs-")) == [
         target.resolve().name
     ]
 

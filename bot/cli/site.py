@@ -40,8 +40,6 @@ def publish(
             return await write_site(rt, target)
         except FileProblem as exc:
             fail(str(exc), exc.code)
-        except OSError as exc:
-            fail(f"Situs tidak dapat ditulis ke {target}: {exc.strerror or exc}.", 2)
 
     data = run_async(settings, body)
     pages = len(data.periods) + len(data.sessions) + 5
@@ -50,12 +48,14 @@ def publish(
 
 def serve(
     folder: Annotated[Path, typer.Argument(help="Folder situs yang ditulis ngopas publish.")] = Path("situs"),
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port di 127.0.0.1.")] = DEFAULT_PORT,
+    port: Annotated[int, typer.Option("--port", help="Port di 127.0.0.1 (1–65535).")] = DEFAULT_PORT,
 ) -> None:
     """Tampilkan situs Papan IKM di komputer ini (http://127.0.0.1:PORT), untuk melihatnya sebelum diunggah.
 
     Example: ngopas serve situs --port 8000
     """
+    if not 1 <= port <= 65535:
+        fail(f"Port harus 1 sampai 65535, bukan {port}.")
     if not (folder / "index.html").is_file():
         fail(f"{folder} belum berisi situs; tulis dulu dengan: ngopas publish --out {folder}")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))

@@ -13,6 +13,7 @@ With NGOPAS_PUBLISH_DIR set, the running bot checks every sweep whether anything
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import secrets
@@ -20,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bot.base.files import FileProblem
+from bot.base.files import FileProblem, describe
 from bot.domain import reporting
 from bot.domain.runtime import Runtime
 from bot.domain.site.data import SiteData, gather
@@ -37,15 +38,27 @@ def _builds(target: Path) -> str:
 
 
 def _check_target(target: Path) -> None:
-    """Refuse a `target` that is not a link, nothing, an empty folder or a folder this module wrote."""
-    if target.is_symlink() or not target.exists():
+    """Refuse a `target` that is not nothing, an empty folder, a folder this module wrote or the link this
+    module made (to a build beside it): a file, a device, a pipe, someone's link or folder stays as it is."""
+    if target.is_symlink():
+        pointed = os.readlink(target)
+        if os.sep in pointed or not pointed.startswith(_builds(target)):
+            raise FileProblem(
+                f"{target} adalah tautan ke tempat lain, bukan situs dari ngopas publish; pilih folder lain.",
+                2,
+            )
+        return
+    if not target.exists():
         return
     if not target.is_dir():
-        raise FileProblem(f"{target} sudah ada dan bukan folder situs; pilih folder lain.", 1)
+        raise FileProblem(
+            f"{target} sudah ada dan bukan folder situs; pilih folder lain.",
+            2,
+        )
     if any(target.iterdir()) and not (target / MARKER).exists():
         raise FileProblem(
             f"Folder {target} sudah berisi berkas lain; pilih folder kosong atau folder situs dari ngopas publish.",
-            1,
+            2,
         )
 
 
@@ -60,14 +73,19 @@ def _prepare_target(target: Path) -> None:
 
 
 def swap_in(built: Path, target: Path) -> None:
-    """Point `target` (a symbolic link) at the folder `built` beside it in one rename; remove older builds."""
-    _prepare_target(target)
-    link = target.with_name(f".{target.name}.link-{secrets.token_hex(4)}")
-    os.symlink(built.name, link)
-    os.replace(link, target)
-    for old in target.parent.glob(_builds(target) + "*"):
-        if old.is_dir() and not old.is_symlink() and old.name != built.name:
-            shutil.rmtree(old, ignore_errors=True)
+    """Point `target` (a symbolic link) at the folder `built` beside it in one rename; remove older builds.
+
+    Under a lock file beside it: two workers publishing at once must not remove the build the other one
+    just pointed the link at."""
+    with open(target.with_name(f".{target.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _prepare_target(target)
+        link = target.with_name(f".{target.name}.link-{secrets.token_hex(4)}")
+        os.symlink(built.name, link)
+        os.replace(link, target)
+        for old in target.parent.glob(_builds(target) + "*"):
+            if old.is_dir() and not old.is_symlink() and old.name != built.name:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def write(rt: Runtime, data: SiteData, target: Path) -> Path:
@@ -75,9 +93,14 @@ def write(rt: Runtime, data: SiteData, target: Path) -> Path:
 
     CPU work (Jinja2, the infographic's matplotlib): the bot calls it in a worker thread."""
     target = Path(os.path.abspath(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _check_target(target)
-    built = Path(tempfile.mkdtemp(prefix=_builds(target), dir=target.parent))
+    if target.parent.exists() and not target.parent.is_dir():
+        raise FileProblem(f"Situs tidak dapat ditulis ke {target}: {target.parent} bukan folder.", 2)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _check_target(target)
+        built = Path(tempfile.mkdtemp(prefix=_builds(target), dir=target.parent))
+    except OSError as exc:
+        raise describe(exc, f"Situs tidak dapat ditulis ke {target}") from None
     try:
         built.chmod(0o755)  # mkdtemp makes it private; a web server must read it
 
@@ -87,6 +110,9 @@ def write(rt: Runtime, data: SiteData, target: Path) -> Path:
 
         write_site(data, built, tz=rt.tz, public_url=rt.settings.public_url, og_image=infographic)
         swap_in(built, target)
+    except OSError as exc:
+        shutil.rmtree(built, ignore_errors=True)
+        raise describe(exc, f"Situs tidak dapat ditulis ke {target}") from None
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
