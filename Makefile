@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo run test test-loaded lint bench clean docs-images
+.PHONY: demo run test test-browser test-loaded lint bench clean docs-images
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,16 @@ run: demo
 test: $(STAMP)
 	@scripts/ensure-postgres
 	@scripts/ensure-poppler
+	@scripts/ensure-browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist worksteal
+
+# Only the browser tests of the public page (Chromium from Debian, axe-core from npm; `make test` runs them too).
+test-browser: $(STAMP)
+	@scripts/ensure-browser
+	$(BIN)/pytest tests/test_site_browser.py
 
 # The whole suite (exactly `make test`) while `stress-ng --cpu $(STRESS_CPU)` keeps both cores oversubscribed,
 # as on a shared machine: shows that no test depends on a wall-clock budget (tests wait on events; the only
@@ -53,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .cache build *.egg-info

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .deadline_share import DeadlineShare
 from .grouping import summarise
 from .ikm import IkmResult, compute_ikm, compute_ipak, numeric
 from .instrument import PROFILE_KEYS as PROFILE
@@ -64,6 +65,8 @@ class Report:
     sections: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
     rtl: list[RtlRow] = field(default_factory=list)
+    # aspirations answered within their working-day deadline, per section and month of the period
+    deadline_shares: list[DeadlineShare] = field(default_factory=list)
 
     @property
     def identity(self) -> Office:

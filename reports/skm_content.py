@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from . import charts
+from . import charts, deadline_share
 from .dates import date_range, long_date
 from .instrument import LABELS, UNSUR
 from .numbers import number
@@ -444,6 +444,8 @@ def build_document(report: Report) -> Document:
         )
     recs.append("Mempertahankan kualitas unsur yang sudah bermutu baik dan mempublikasikan hasil survei.")
     add(Bullets(tuple(recs), numbered=True))
+    add(Heading("4.4 Penanganan Aspirasi Tepat Waktu", 2))
+    add(deadline_block(report))
 
     # --- Bab V ---
     add(Heading("BAB V RENCANA TINDAK LANJUT"))
@@ -543,6 +545,20 @@ def rtl_block(report: Report) -> Table | Paragraph:
     if not rows:
         return Paragraph(RTL_EMPTY)
     return Table("Rencana tindak lanjut", RTL_HEADER, rows, RTL_WIDTHS)
+
+
+def deadline_block(report: Report) -> Table | Paragraph:
+    """Aspirations answered within their deadline per section and month (`Report.deadline_shares`)."""
+    rows = deadline_share.share_rows(report.deadline_shares)
+    if not rows:
+        return Paragraph(deadline_share.EMPTY)
+    return Table(
+        deadline_share.CAPTION,
+        deadline_share.HEADER,
+        rows,
+        deadline_share.WIDTHS,
+        numeric=deadline_share.NUMERIC,
+    )
 
 
 def _signed(change: float | None) -> str:

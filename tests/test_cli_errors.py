@@ -247,6 +247,21 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         Case(("--dir", "{real}"), code=2, says="bukan folder", unchanged=("real",)),
         Case((), code=2, says="Beri salah satu"),
     ],
+    ("publish",): [  # a folder, not a file: someone's folder, file, device, pipe or link is never replaced
+        Case(("--out", "{dir}"), code=2, says="sudah berisi berkas lain", unchanged=("dir",)),
+        Case(("--out", "{real}"), code=2, says="bukan folder situs", unchanged=("real",)),
+        Case(("--out", "{device}"), code=2, says="bukan folder situs", process=True, unchanged=("device",)),
+        Case(("--out", "{fifo}"), code=2, says="bukan folder situs", process=True, unchanged=("fifo",)),
+        Case(("--out", "{link}"), code=2, says="tautan ke tempat lain", unchanged=("link", "real")),
+        Case(("--out", "{under_file}"), code=2, says="bukan folder", unchanged=("real",)),
+        Case(("--out", "{new_pdf}"), "corrupt", 1, "rusak"),
+        Case((), code=2, says="NGOPAS_PUBLISH_DIR"),
+    ],
+    ("serve",): [
+        Case(("{dir}",), code=2, says="belum berisi situs", unchanged=("dir",)),
+        Case(("{real}",), code=2, says="belum berisi situs", unchanged=("real",)),
+        Case(("{missing}", "--port", "0"), code=2, says="Port harus 1 sampai 65535"),
+    ],
     ("sheets", "init"): [
         Case((), "wb_dir", 2, "bukan berkas biasa", unchanged=("dir",)),
         Case((), "corrupt", 1, "rusak"),
@@ -418,7 +433,7 @@ def test_hostile_input_ends_in_one_sentence(tmp_path, monkeypatch, template, com
         *command,
         *[a.format(**{k: str(v) for k, v in world.items() if ":" not in k}) for a in case.args],
     ]
-    if command != ("demo",):
+    if command not in (("demo",), ("serve",)):  # these read no settings
         args += ["--env-file", str(world[f"env:{case.settings}"])]
     code, out, err, crashed = run(tmp_path, args, case.process)
 

@@ -87,6 +87,8 @@ def test_the_installed_package_carries_its_data_files(tmp_path):
         "bot/store/migrations/versions/0001_chats_sessions_outbox.py",
         "bot/cli/__init__.py",
         "reports/ikm.py",
+        "bot/domain/site/templates/base.html",  # the public page (ngopas publish) renders from these
+        "bot/domain/site/static/site.css",
     ):
         assert needed in names, needed
     assert not any(name.startswith("tests/") for name in names)

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     calendar_url: str | None = None
     # Recurring sessions: occurrences starting within this many days exist (and are announced) ahead.
     series_horizon_days: int = Field(default=14, ge=1, le=366)
+    # The public results page (Papan IKM, `ngopas publish`): with a folder set, the running bot rewrites the
+    # static site there after every change of a figure.  `public_url` is where it is served from, so a link
+    # shared in a Telegram group shows the infographic (Open Graph wants an absolute address).
+    publish_dir: Path | None = None
+    public_url: str = Field(default="", max_length=300)
     # Webhook mode (`ngopas run --webhook URL`): where the local HTTPS-terminating proxy forwards to, and the
     # secret Telegram must send back (derived from the token when empty, so several workers agree on it).
     webhook_listen: str = "127.0.0.1"

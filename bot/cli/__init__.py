@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperOption
 
-from bot.cli import calendar, ops, report, run, sheets
+from bot.cli import calendar, ops, report, run, sheets, site
 from bot.cli.forms import forms_app
 from bot.cli.rtl import rtl_app
 from bot.cli.sessions import session_app
@@ -69,6 +69,8 @@ app.add_typer(survey_app, name="survey")
 app.command()(report.report)
 app.command("import-responses")(report.import_responses)
 app.add_typer(forms_app, name="forms")
+app.command()(site.publish)
+app.command()(site.serve)
 app.add_typer(sheets_app, name="sheets")
 app.add_typer(rtl_app, name="rtl")
 app.command()(sheets.sync)

@@ -203,6 +203,11 @@ def report(
         fail(str(exc))
     except reporting.NoReport:
         fail("Belum ada jawaban survei untuk pilihan ini.", code=1)
+    if input_csv is None and fmt in (
+        "pdf",
+        "docx",
+    ):  # the SKM report also shows the aspiration deadlines kept
+        built = run_async(settings, lambda rt: reporting.with_deadline_shares(rt, built))
     try:
         if fmt in reporting.FILE_FORMATS:
             assert out is not None

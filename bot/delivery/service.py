@@ -1,5 +1,5 @@
 """The bot's background work, started and stopped together: the outbox sender, the schedule sweep, the
-Sheets sync.  Channel-neutral: the channel gives the transport the sender sends with, and the pacer it
+Sheets sync, and (with NGOPAS_PUBLISH_DIR) the public page rewritten when a figure changes.  Channel-neutral: the channel gives the transport the sender sends with, and the pacer it
 shares with its own replies.
 """
 
@@ -11,6 +11,7 @@ import logging
 
 from bot.delivery.outbox import OutboxSender, Transport
 from bot.delivery.pacing import Pacer
+from bot.delivery.publisher import publish_if_changed
 from bot.delivery.scheduler import sweep
 from bot.delivery.sheets_sync import SheetsSync, open_sheets_sync
 from bot.domain.runtime import Runtime
@@ -19,6 +20,7 @@ from sheets.errors import SheetsError
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 15.0  # how often due reminders and periodic jobs are looked for in production
+PUBLISH_COST_SHARE = 3.0  # after a rebuild of the public page taking t seconds, wait at least 3 t
 
 
 class Delivery:
@@ -27,6 +29,7 @@ class Delivery:
         self.sender = OutboxSender(rt, transport, pacer=pacer)
         self.sheets: SheetsSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.published = asyncio.Event()  # set after each rewrite of the public page (tests wait on it)
 
     async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
         self.sheets = open_sheets_sync(self.rt)
@@ -34,6 +37,8 @@ class Delivery:
         self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
         if sheets_loop:
             self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+        if self.rt.settings.publish_dir is not None:
+            self._tasks.append(asyncio.create_task(self._publish_loop(sweep_seconds), name="publish"))
 
     async def _sheets_loop(self) -> None:
         """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal, Aspirasi and
@@ -58,6 +63,24 @@ class Delivery:
             except Exception:
                 log.exception("Sheets sync failed; will retry")
             await asyncio.sleep(settings.sheets_flush_seconds)
+
+    async def _publish_loop(self, every: float) -> None:
+        """Rewrite the public page (atomically) whenever an answer, a ticket or a session changed: checked as
+        often as the sweep, rebuilt only on a change (bot.delivery.publisher)."""
+        target = self.rt.settings.publish_dir
+        assert target is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            pause = every
+            started = loop.time()
+            try:
+                if await publish_if_changed(self.rt, target):
+                    self.published.set()
+                    # a rebuild reads every answer: during a busy survey it may take a quarter of the time
+                    pause = max(every, PUBLISH_COST_SHARE * (loop.time() - started))
+            except Exception:
+                log.exception("public page not written; will retry")
+            await asyncio.sleep(pause)
 
     async def _sweep_loop(self, every: float) -> None:
         while True:

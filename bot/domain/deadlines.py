@@ -33,6 +33,7 @@ from bot.store import aspirations as store
 from bot.store import meta, outbox
 from bot.store.aspirations import Aspiration
 from bot.store.outbox import NewMessage
+from reports.deadline_share import DeadlineShare
 
 CLASSIFICATIONS = ("informasi", "keluhan", "saran", "sengketa", "lapangan")
 # What staff may type in the Klasifikasi column (lower case), beside the labels themselves.
@@ -313,6 +314,26 @@ async def shares(rt: Runtime, start: datetime, end: datetime) -> dict[str, Share
         elif now >= limit:
             result[a.section].due += 1
     return dict(result)
+
+
+async def monthly_shares(rt: Runtime, first: date, last: date, *, months: int = 12) -> list[DeadlineShare]:
+    """The share per section for each month from `first` to `last` (at most the last `months` of them, and
+    none after this month): what the SKM report prints for its period."""
+    today = rt.clock.now().astimezone(rt.tz).date()
+    last = min(last, today)
+    index, end = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    index = max(index, end - months + 1)
+    found = []
+    while index <= end:
+        year, month = divmod(index, 12)
+        start = datetime(year, month + 1, 1, tzinfo=rt.tz)
+        year, month = divmod(index + 1, 12)
+        for section, share in sorted(
+            (await shares(rt, start, datetime(year, month + 1, 1, tzinfo=rt.tz))).items()
+        ):
+            found.append(DeadlineShare(start.date(), section, share.on_time, share.due))
+        index += 1
+    return found
 
 
 async def status_text(rt: Runtime, lang: str) -> str:

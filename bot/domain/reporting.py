@@ -19,7 +19,7 @@ from typing import Any
 from bot.base.files import atomic_output
 from bot.base.i18n import format_when, t
 from bot.base.settings import Settings
-from bot.domain import followup
+from bot.domain import deadlines, followup
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -299,7 +299,7 @@ async def plan_for(rt: Runtime, scope: Scope) -> list[RtlRow]:
 async def report_for(rt: Runtime, scope: Scope) -> Built:
     """The report of `scope` from the store, with the office's follow-up plan."""
     frame = await responses_frame(rt, session_id=scope.session_id, section=scope.section)
-    return build(
+    built = build(
         frame,
         scope,
         office_name=rt.settings.office_name,
@@ -309,6 +309,16 @@ async def report_for(rt: Runtime, scope: Scope) -> Built:
         rtl=await plan_for(rt, scope),
         now=rt.clock.now().astimezone(rt.tz),
     )
+    return await with_deadline_shares(rt, built)
+
+
+async def with_deadline_shares(rt: Runtime, built: Built) -> Built:
+    """Add to the report the share of aspirations answered within deadline, per section and month of its
+    period (Bab IV of the SKM report)."""
+    r = built.report
+    if r.period_start and r.period_end:
+        r.deadline_shares = await deadlines.monthly_shares(rt, r.period_start, r.period_end)
+    return built
 
 
 def render(built: Built, fmt: str) -> str:
