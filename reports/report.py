@@ -22,6 +22,7 @@ from .instrument import UNSUR, says_nothing
 from .numbers import number
 from .office import Office
 from .periods import bounds, describe, granularity
+from .records import ClosingRecord
 from .rtl import RtlRow
 from .sample import Progress, progress
 
@@ -64,6 +65,7 @@ class Report:
     sections: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
     rtl: list[RtlRow] = field(default_factory=list)
+    records: list[ClosingRecord] = field(default_factory=list)  # the sessions' closing records
 
     @property
     def identity(self) -> Office:
@@ -118,6 +120,7 @@ class Report:
             for p in self.trend
         ]
         data["channels"] = self.channels
+        data["records"] = [record.to_dict() for record in self.records]
         return data
 
 
@@ -167,6 +170,7 @@ def build_report(
     period: str | None = None,
     history: pd.DataFrame | None = None,
     rtl: list[RtlRow] | None = None,
+    records: list[ClosingRecord] | None = None,
 ) -> Report:
     """The report over `df`.  `period` (a code like "2026-Q3") gives its dates; otherwise the first and
     last answer do.  `history` (answers of every period, unfiltered) gives the trend up to this period."""
@@ -198,6 +202,7 @@ def build_report(
         sections=_per_session(df, "section"),
         sessions=_per_session(df, "session_title"),
         rtl=list(rtl or []),
+        records=list(records or []),
     )
 
 

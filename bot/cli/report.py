@@ -131,18 +131,20 @@ def report(
             frame = read_input_or_fail(input_csv, mapping, settings, values=False).frame
             known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
             sessions: dict[int, Any] = {}
+            records: list[Any] = []
         else:
 
-            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any]]:
+            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any], list[Any]]:
                 names = await reporting.known_sections(rt)
                 try:
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
                 frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
-                return frame, names, await reporting.sessions_of(rt, frame)
+                sessions = await reporting.sessions_of(rt, frame)
+                return frame, names, sessions, await reporting.records_of(rt, frame)
 
-            frame, known, sessions = run_async(settings, from_store)
+            frame, known, sessions, records = run_async(settings, from_store)
     try:
         section = reporting.resolve_section(section, known) if section else None
     except reporting.ReportInputError as exc:
@@ -158,6 +160,7 @@ def report(
                 sessions=sessions,
                 tz=settings.tz,
                 population=population,
+                records=records,
             )
     except reporting.ReportInputError as exc:
         fail(str(exc))

@@ -21,6 +21,7 @@ from bot.base.clock import FakeClock
 from bot.base.files import FileProblem, describe
 from bot.dev.sandbox import STAFF_ID, Sandbox, running_sandbox
 from bot.domain.reporting import responses_frame
+from bot.domain.sessions import listed
 from bot.domain.survey.definition import definition_for
 
 TZ = ZoneInfo("Asia/Jakarta")
@@ -95,6 +96,7 @@ async def scenario(sb: Sandbox) -> None:
         _say(f"Waktu dipercepat → {moment:%d/%m %H.%M} WIB ({label})")
         await sb.advance(to=max(moment, sb.clock.now()))
         await sb.outbox_idle()
+    await _attendees_check_in(sb)
 
     end = start + timedelta(hours=2)
     _say(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
@@ -102,6 +104,25 @@ async def scenario(sb: Sandbox) -> None:
     await sb.outbox_idle()
     await _citizens_answer(sb)
     await sb.running.sheets.flush()
+
+
+async def _attendees_check_in(sb: Sandbox) -> None:
+    """Two people press "✋ Saya hadir" on the start notice (or scan the venue's QR code, the same link) and
+    say how they follow; staff add the people without phones by hand."""
+    notice = sb.tg.last_message(GROUP_TAKLIM)
+    link = next(b["url"] for row in sb.tg.buttons(notice) for b in row if "hadir" in b.get("url", ""))
+    payload = link.split("start=")[1]
+    session_id = payload.removeprefix("hadir")
+    sb.tg.add_user(5001, "Mbak Rina")
+    _say(f"Peserta menekan ✋ Saya hadir ({link}): Pak Budi di lokasi, Mbak Rina lewat Zoom")
+    for user, mode in ((MEMBER_TAKLIM, "Di lokasi"), (5001, "Zoom")):
+        await sb.say(user, f"/start {payload}")
+        await sb.press(user, user, mode)
+    await sb.say(MEMBER_TAKLIM, f"/start {payload}")  # pressed twice: counted once
+    await sb.press(MEMBER_TAKLIM, MEMBER_TAKLIM, "Di lokasi")
+    _say("  Pak Budi menekan lagi → sudah tercatat, dihitung sekali")
+    await sb.say(STAFF_ID, f"/hadir {session_id} 38")
+    _say("  petugas mencatat 38 peserta tanpa ponsel: " + sb.texts(STAFF_ID)[-1].splitlines()[-1])
 
 
 async def _citizens_answer(sb: Sandbox) -> None:
@@ -118,7 +139,6 @@ async def _citizens_answer(sb: Sandbox) -> None:
         (5001, "zoom", 4, 2),
     ]
     _say(f"{len(people)} peserta membuka tautan survei ({link}) dan menjawab dengan tombol")
-    sb.tg.add_user(5001, "Mbak Rina")
     for user, attendance, score, sarana in people:
         await sb.say(user, f"/start {payload}")
         for _ in range(40):
@@ -190,11 +210,13 @@ async def _main(workdir: Path) -> None:
         await scenario(sb)
         _print_chats(sb)
         frame = await responses_frame(sb.rt)
+        session = (await listed(sb.rt, include_past=True))[0]
         report = build_report(
             frame,
             title="Survei Kepuasan NGOPAS (demo)",
             office_name=sb.rt.settings.office_name,
             period_label="Maret 2026",
+            population=session.population,  # who checked in plus the staff's headcount
         )
         _print_summary(sb, render_text(report), workdir)
 

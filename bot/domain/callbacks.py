@@ -25,6 +25,8 @@ class Cb(StrEnum):
     ASPIRATION = "as"
     DELETE_ME = "hd"
     LAPOR = "lr"
+    REMIND = "ing"  # "Ingatkan saya" on a group announcement: ing:<session>
+    ATTEND = "hdr"  # how a person follows the session they check in to: hdr:<session>:<mode>
 
 
 def pack(prefix: Cb, *parts: object) -> str:

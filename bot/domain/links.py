@@ -10,6 +10,7 @@ import re
 
 ASPIRATION = "aspirasi"
 _SURVEY = re.compile(r"^sv(\d{1,9})$")
+_ATTEND = re.compile(r"^hadir(\d{1,9})$")
 FALLBACK_USERNAME = "ngopas_bot"  # only until the bot has asked Telegram its own name (at start-up)
 
 
@@ -25,4 +26,15 @@ def survey_link(username: str | None, session_id: int) -> str:
 def survey_session(payload: str) -> int | None:
     """The session a `/start` payload opens the survey of, or None when it is not a survey link."""
     match = _SURVEY.match(payload)
+    return int(match[1]) if match else None
+
+
+def attend_link(username: str | None, session_id: int) -> str:
+    """Opens the check-in of session `session_id` in a private chat ("✋ Saya hadir", the venue's QR code)."""
+    return deep_link(username, f"hadir{session_id}")
+
+
+def attend_session(payload: str) -> int | None:
+    """The session a `/start` payload checks in to, or None when it is not a check-in link."""
+    match = _ATTEND.match(payload)
     return int(match[1]) if match else None

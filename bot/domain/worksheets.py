@@ -31,14 +31,20 @@ JADWAL = WorksheetSpec(
         "Narasumber",
         "Status Sesi",
         "Status Bot",
+        # Written by the bot: check-ins and staff headcounts (bot.domain.attendance.attendance_cell).
+        "Kehadiran",
     ),
     key="ID",
 )
 
 
-def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str, Any]:
+def session_row(
+    session: Session, tz: ZoneInfo, status: str = "OK", *, attendance: str | None = None
+) -> dict[str, Any]:
+    """The session's Jadwal row; "Kehadiran" only when given (an edit must not blank the count)."""
     local = session.starts_at.astimezone(tz)
     end = session.ends_at.astimezone(tz)
+    extra = {"Kehadiran": attendance} if attendance is not None else {}
     return {
         "ID": session.id,
         "Judul": session.title,
@@ -53,6 +59,7 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
             session.status, session.status
         ),
         "Status Bot": status,
+        **extra,
     }
 
 

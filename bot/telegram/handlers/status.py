@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import format_when, t
-from bot.domain import deadlines
+from bot.domain import attendance, deadlines
 from bot.store import chats, outbox, sheet_rows
 from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
 
@@ -59,4 +59,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id=update.effective_chat.id,
     )
     text += "\n\n" + await deadlines.status_text(rt, lang)
+    sample = await attendance.status_text(rt, lang)
+    if sample:
+        text += "\n\n" + sample
     await update.effective_message.reply_html(text)
