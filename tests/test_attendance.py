@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 
 from typer.testing import CliRunner
 
+from bot.base.clock import FakeClock
 from bot.cli import app
-from bot.dev.sandbox import STAFF_ID
-from bot.domain import attendance, closing, reporting
+from bot.dev.sandbox import STAFF_ID, sandbox_settings
+from bot.domain import attendance, closing, privacy, private_reminders, reporting
+from bot.domain.private_reminders import Reminder
+from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey.definition import definition_for
 from bot.store import Store, chats, sheet_rows, surveys
@@ -319,5 +322,29 @@ async def test_store_counts_each_attendee_once_and_keeps_headcounts_apart(databa
             assert await store_attendance.take_routes(conn, session.id) == []
             await store_attendance.forget_chat(conn, 77)
             assert await store_attendance.optins(conn, session.id) == []
+    finally:
+        await store.close()
+
+
+async def test_delete_me_removes_invitation_routes_and_reminder_requests_but_keeps_the_count(tmp_path):
+    settings = sandbox_settings(tmp_path)
+    store = await Store.open(settings.database_url)
+    rt = Runtime(settings, store, FakeClock(_at(8)))
+    try:
+        values = validate_fields({"title": "Dialog", "section": "PHU", "when": "20/03/2026 09.00-10.00"}, rt)
+        session = (await create_session(rt, values, by=None, source="test")).session
+        assert await private_reminders.toggle(rt, session.id, ALICE) == Reminder.NEED_START
+        async with store.begin() as conn:
+            await chats.upsert_chat(conn, chat_id=ALICE, type="private", title=None, now=rt.clock.now())
+        assert await private_reminders.toggle(rt, session.id, ALICE) == Reminder.ON
+        rt.clock.set(_at(9, 5))
+        checked = await attendance.check_in(rt, session.id, ALICE, ALICE, "lokasi", "id")
+        assert checked.outcome == attendance.Outcome.RECORDED
+
+        await privacy.forget_person(rt, ALICE, ALICE)
+        async with store.connect() as conn:
+            assert await store_attendance.optins(conn, session.id) == []
+            assert await store_attendance.take_routes(conn, session.id) == []
+            assert (await store_attendance.of_session(conn, session.id)).total == 1
     finally:
         await store.close()
