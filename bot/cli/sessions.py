@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.base.files import FileProblem
+from bot.base.files import FileProblem, check_input
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
@@ -261,8 +261,10 @@ def session_close(
 
     photos = []
     for path in photo or []:
-        if not path.is_file():
-            fail(f"Foto {path} tidak ditemukan.")
+        try:
+            check_input(path)
+        except FileProblem as exc:
+            fail(str(exc), exc.code)
         photos.append(str(path.resolve()))
 
     async def body(rt: Runtime) -> Any:

@@ -117,6 +117,7 @@ def paper(
 
     Example: ngopas survey paper 12 --out formulir-12.pdf
     """
+    from bot.domain.links import attend_link
     from bot.domain.survey.paper import paper_form, write_paper_form
 
     _check_out(out, ".pdf", "Formulir")
@@ -124,7 +125,7 @@ def paper(
     link = _survey_link(settings, session_id)
     png = io.BytesIO()
     _qr_code(link).save(png, kind="png", scale=10, border=2)
-    attend = _survey_link(settings, session_id, attend=True)
+    attend = attend_link(_bot_username(settings), session_id)  # the session was found just above
     attend_png = io.BytesIO()
     _qr_code(attend).save(attend_png, kind="png", scale=10, border=2)
     form = run_async(
