@@ -70,6 +70,10 @@ class PaperForm:
     template_auto: str  # how the sesi/bidang/tanggal columns are filled
     template_pick_error: str
     template_date_error: str
+    # The session's check-in QR code ("✋ Saya hadir"): whoever has a phone counts themselves as present.
+    attend_hint: str = ""
+    attend_link: str = ""
+    attend_qr_png: bytes | None = None
 
 
 class _Form(FPDF):
@@ -194,6 +198,23 @@ def _header(pdf: FPDF, form: PaperForm) -> None:
     pdf.multi_cell(0, LINE, form.instructions, border=1, padding=2, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_line_width(0.2)
     pdf.ln(3)
+    if form.attend_qr_png:
+        _attend_block(pdf, form)
+
+
+def _attend_block(pdf: FPDF, form: PaperForm) -> None:
+    """The check-in QR code beside its hint, under the instructions."""
+    size = QR_SIZE * 0.7
+    top = pdf.get_y()
+    pdf.image(io.BytesIO(form.attend_qr_png or b""), x=MARGIN, y=top, w=size, h=size)
+    pdf.set_xy(MARGIN + size + 4, top + 2)
+    pdf.set_font("DejaVu", "B", ANSWER_PT - 1)
+    pdf.multi_cell(0, 6, form.attend_hint, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_x(MARGIN + size + 4)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5, form.attend_link, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_y(max(pdf.get_y(), top + size) + 3)
+    pdf.set_font("DejaVu", "", ANSWER_PT)
 
 
 def render_paper_form(form: PaperForm, path: str | Path) -> Path:

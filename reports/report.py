@@ -23,6 +23,7 @@ from .instrument import UNSUR, says_nothing
 from .numbers import number
 from .office import Office
 from .periods import bounds, describe, granularity
+from .records import ClosingRecord
 from .rtl import RtlRow
 from .sample import Progress, progress
 
@@ -67,6 +68,7 @@ class Report:
     rtl: list[RtlRow] = field(default_factory=list)
     # aspirations answered within their working-day deadline, per section and month of the period
     deadline_shares: list[DeadlineShare] = field(default_factory=list)
+    records: list[ClosingRecord] = field(default_factory=list)  # the sessions' closing records
 
     @property
     def identity(self) -> Office:
@@ -121,6 +123,7 @@ class Report:
             for p in self.trend
         ]
         data["channels"] = self.channels
+        data["records"] = [record.to_dict() for record in self.records]
         return data
 
 
@@ -170,6 +173,7 @@ def build_report(
     period: str | None = None,
     history: pd.DataFrame | None = None,
     rtl: list[RtlRow] | None = None,
+    records: list[ClosingRecord] | None = None,
 ) -> Report:
     """The report over `df`.  `period` (a code like "2026-Q3") gives its dates; otherwise the first and
     last answer do.  `history` (answers of every period, unfiltered) gives the trend up to this period."""
@@ -201,6 +205,7 @@ def build_report(
         sections=_per_session(df, "section"),
         sessions=_per_session(df, "session_title"),
         rtl=list(rtl or []),
+        records=list(records or []),
     )
 
 

@@ -507,6 +507,18 @@ def build_document(report: Report) -> Document:
             numeric=(1, 2, 3),
         )
     )
+    if report.records:
+        add(Heading("Lampiran 3. Catatan dan Dokumentasi Sesi", 2))
+        for rec in report.records:
+            add(Paragraph(f"{rec.session}. {rec.notes or 'Tanpa catatan.'} Foto dokumentasi: {rec.photos}."))
+            if rec.aspirations:
+                add(
+                    Paragraph(
+                        "Aspirasi yang disampaikan lisan (tiket Dari sesi): "
+                        + "; ".join(rec.aspirations)
+                        + "."
+                    )
+                )
     return numbered(doc)
 
 

@@ -73,10 +73,22 @@ async def test_staff_creates_session_announced_to_matching_sections(sb):
         assert "Senin, 23 Maret 2026 pukul 09.00 WIB" in msg.text
         assert "Aula &lt;Masjid&gt; Agung" in msg.text or "Aula <Masjid> Agung" in msg.text
         assert pin.venue["latitude"] == -7.4797 and pin.venue["address"] == "Aula <Masjid> Agung"
-        urls = [b["url"] for row in sb.tg.buttons(msg) for b in row]
+        urls = [b["url"] for row in sb.tg.buttons(msg) for b in row if "url" in b]
         assert urls[0] == "https://zoom.us/j/123" and urls[1].endswith(
             "?start=ics1"
         )  # + "Tambah ke kalender"
+    # A group's members can ask for the reminders privately; a private chat gets them anyway.
+    remind = {
+        chat: [
+            b["text"]
+            for m in sb.tg.messages(chat)
+            for row in sb.tg.buttons(m)
+            for b in row
+            if "callback_data" in b
+        ]
+        for chat in (BIMAS_GROUP, ALL_CITIZEN)
+    }
+    assert remind == {BIMAS_GROUP: ["🔔 Ingatkan saya"], ALL_CITIZEN: []}
     assert sb.tg.messages(PHU_GROUP) == []
 
 

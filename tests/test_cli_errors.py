@@ -212,6 +212,17 @@ CASES: dict[tuple[str, ...], list[Case]] = {
         Case(("1",), "corrupt", 1, "rusak"),
         Case(("1", "--series"), code=2, says="bukan bagian dari sesi berulang"),
     ],
+    ("session", "attendance"): [
+        Case(("1", "--count", "5"), "corrupt", 1, "rusak"),
+        Case(("1", "--count", "100001"), code=2, says="--count harus 0 sampai 100.000"),
+        Case(("1", "--count", "5", "--mode", "radio"), code=2, says="lokasi, zoom atau youtube"),
+        Case(("7", "--count", "5"), code=2, says="Sesi #7 tidak ditemukan"),
+    ],
+    ("session", "close"): [
+        *inputs("1", "--photo", "IN", csv=False),
+        Case(("1", "--notes", "Ramai"), "corrupt", 1, "rusak"),
+        Case(("7", "--notes", "Ramai"), code=2, says="Sesi #7 tidak ditemukan"),
+    ],
     ("session", "import"): [
         *inputs("IN"),
         Case(("{binary_csv}",), code=2, says="bukan berkas teks"),

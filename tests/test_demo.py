@@ -56,7 +56,17 @@ def test_demo_runs_the_whole_loop_prints_messages_whole_and_writes_the_files(tmp
     assert "Tindak lanjut atas aspirasi Anda (ASP-2026-0006)" in done
     assert "Tindak lanjut atas aspirasi Anda (ASP-2026-0007)" in done
     assert "Tindak lanjut mendekati target" in done  # the staff group, a week before the other row's target
+    # Check-in: the start notice's button, one person pressing twice counted once, staff's headcount.
+    assert "✋ Saya hadir" in _step(out, "Waktu dipercepat → 23/03 09.00")
+    checked = _step(out, "Kehadiran: Pak Budi")
+    assert "tercatat (Di lokasi)" in checked
+    assert "sudah tercatat hadir" in _step(out, "Pak Budi menekan lagi")
+    counted = _step(out, "Petugas mencatat 38 peserta")
+    assert "Kehadiran: 40 orang · check-in 2 (Di lokasi 1, Zoom 1) · dihitung petugas 38" in counted
+    # two check-ins and 38 counted by staff: the Krejcie-Morgan target of 40 people is 36
+    assert "Target sampel (Krejcie–Morgan): 4 dari 36 responden." in out
     # The figures, and the files where the demo says they are.
+    # four attendees answered: 8 unsur at 3.75 and sarana at 3.00 -> (8*3.75 + 3)/9 * 25 = 91.67
     assert "IKM 91,67 — A (Sangat baik), 4 responden" in out
     assert "Sarana dan Prasarana: 3,00 (C)" in out
     folder = tmp_path / "data" / "demo"

@@ -92,9 +92,11 @@ def test_the_paper_form_prints_the_chat_questions_with_the_session_and_its_qr_co
     assert defn.question("kehadiran").text["id"] not in text  # chat-only, branches on the answer
     assert "IPAK" not in text and defn.question("ipak_pungli").text["id"] not in text  # off by default
 
+    # Two square QR codes: the survey's, and the check-in's ("✋ Saya hadir") for those with a phone.
     qr = reader.pages[0].images
-    assert len(qr) == 1
-    assert qr[0].image.width == qr[0].image.height  # the QR code, square
+    assert len(qr) == 2
+    assert all(code.image.width == code.image.height for code in qr)
+    assert "https://t.me/kemenag_ngopas_bot?start=hadir1" in text and "Tandai kehadiran" in text
     # every page says which session a loose sheet belongs to
     for number, page in enumerate(pages, start=1):
         assert f"sesi #1 · {number}/{len(pages)}" in page

@@ -164,9 +164,10 @@ def report(
             known = list(frame["section"].dropna().unique()) if "section" in frame.columns else []
             sessions: dict[int, Any] = {}
             plan = None
+            records: list[Any] = []
         else:
 
-            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any], Any]:
+            async def from_store(rt: Any) -> tuple[Any, list[str], dict[int, Any], Any, list[Any]]:
                 names = await reporting.known_sections(rt)
                 try:
                     chosen = reporting.resolve_section(section, names) if section else None
@@ -179,9 +180,10 @@ def report(
                     )
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
-                return frame, names, await reporting.sessions_of(rt, frame), plan
+                sessions = await reporting.sessions_of(rt, frame)
+                return frame, names, sessions, plan, await reporting.records_of(rt, frame)
 
-            frame, known, sessions, plan = run_async(settings, from_store)
+            frame, known, sessions, plan, records = run_async(settings, from_store)
     try:
         section = reporting.resolve_section(section, known) if section else None
     except reporting.ReportInputError as exc:
@@ -198,6 +200,7 @@ def report(
                 tz=settings.tz,
                 population=population,
                 rtl=plan,
+                records=records,
             )
     except reporting.ReportInputError as exc:
         fail(str(exc))

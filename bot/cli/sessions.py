@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.base.files import FileProblem
+from bot.base.files import FileProblem, check_input
 from bot.cli.common import EnvFile, Quiet, fail, load, run_async, say
 from bot.cli.progress import progress
 
@@ -255,3 +255,89 @@ def session_import(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+@session_app.command("attendance")
+def session_attendance(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    count: Annotated[
+        int | None,
+        typer.Option("--count", help="Jumlah peserta tanpa ponsel yang dihitung petugas (0 menghapus)."),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="Cara mengikuti: lokasi, zoom atau youtube.")
+    ] = "lokasi",
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Catat hitungan peserta oleh petugas (terpisah dari check-in "Saya hadir"), atau tampilkan kehadiran.
+
+    Kehadiran (check-in ditambah hitungan petugas) menjadi populasi sesi untuk target sampel Krejcie-Morgan.
+
+    Example: ngopas session attendance 12 --count 35 --mode lokasi
+    """
+    settings = load(env_file)
+    from bot.domain import attendance
+
+    chosen = attendance.parse_mode(mode)
+    if chosen is None:
+        fail(f'Cara mengikuti "{mode[:40]}" tidak dikenal; pilih lokasi, zoom atau youtube.')
+    if count is not None and not 0 <= count <= attendance.MAX_HEADCOUNT:
+        fail(f"--count harus 0 sampai {attendance.MAX_HEADCOUNT:,}.".replace(",", "."))
+
+    async def body(rt: Runtime) -> Any:
+        from bot.domain.sessions import SessionNotFound, get_session
+
+        try:
+            await get_session(rt, session_id)
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+        if count is None:
+            return await attendance.of_session(rt, session_id)
+        return await attendance.record_count(rt, session_id, count, chosen)
+
+    counts = run_async(settings, body)
+    typer.echo(f"Sesi #{session_id}: " + attendance.summary(counts, "id"))
+
+
+@session_app.command("close")
+def session_close(
+    session_id: Annotated[int, typer.Argument(help="Nomor sesi.")],
+    notes: Annotated[str, typer.Option("--notes", help="Catatan penutup sesi.")] = "",
+    aspiration: Annotated[
+        list[str] | None,
+        typer.Option("--aspiration", help="Aspirasi yang disampaikan lisan (boleh berulang); menjadi tiket."),
+    ] = None,
+    photo: Annotated[
+        list[Path] | None, typer.Option("--photo", help="Berkas foto dokumentasi (boleh berulang).")
+    ] = None,
+    env_file: EnvFile = Path("settings.env"),
+) -> None:
+    """Tulis catatan penutup sesi: catatan, foto, dan aspirasi lisan (menjadi tiket "Dari sesi").
+
+    Catatan tampil di laporan SKM sesi; menjalankan lagi menambah catatan, aspirasi yang sama tidak dibuat dua kali.
+
+    Example: ngopas session close 12 --notes "Dihadiri 40 orang" --aspiration "Jalan ke KUA rusak" --photo foto1.jpg
+    """
+    settings = load(env_file)
+    from bot.domain import closing
+    from bot.domain.sessions import SessionNotFound
+
+    photos = []
+    for path in photo or []:
+        try:
+            check_input(path)
+        except FileProblem as exc:
+            fail(str(exc), exc.code)
+        photos.append(str(path.resolve()))
+
+    async def body(rt: Runtime) -> Any:
+        try:
+            return await closing.add(
+                rt, session_id, notes=notes, photos=photos, aspirations=list(aspiration or [])
+            )
+        except SessionNotFound:
+            fail(f"Sesi #{session_id} tidak ditemukan.")
+
+    added = run_async(settings, body)
+    tickets = ", ".join(added.tickets) if added.tickets else "tidak ada tiket baru"
+    typer.echo(f"Catatan sesi #{session_id} disimpan ({len(added.record.photos)} foto); {tickets}.")

@@ -35,15 +35,16 @@ def _bot_username(settings: Settings) -> str:
     return identity.username
 
 
-def _survey_link(settings: Settings, session_id: int) -> str:
-    from bot.domain.links import survey_link
+def _survey_link(settings: Settings, session_id: int, *, attend: bool = False) -> str:
+    """The survey's link, or with `attend` the check-in link ("✋ Saya hadir") of the session."""
+    from bot.domain.links import attend_link, survey_link
     from bot.domain.sessions import SessionNotFound, get_session
 
     try:
         run_async(settings, lambda rt: get_session(rt, session_id))
     except SessionNotFound:
         fail(f"Sesi #{session_id} tidak ditemukan.")
-    return survey_link(_bot_username(settings), session_id)
+    return (attend_link if attend else survey_link)(_bot_username(settings), session_id)
 
 
 @survey_app.command("link")
@@ -63,18 +64,21 @@ def qr(
     out: Annotated[Path, typer.Option("--out", help="Berkas tujuan: .png (bawaan), .svg atau .pdf.")] = Path(
         "survei.png"
     ),
+    hadir: Annotated[
+        bool, typer.Option("--hadir", help="Kode QR pencatatan kehadiran (Saya hadir), bukan survei.")
+    ] = False,
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
-    """Tulis kode QR tautan survei ke PNG untuk dicetak di lokasi sesi.
+    """Tulis kode QR tautan survei (atau, dengan --hadir, pencatatan kehadiran) untuk dicetak di lokasi sesi.
 
-    Example: ngopas survey qr 12 --out survei-12.png
+    Example: ngopas survey qr 12 --hadir --out hadir-12.png
     """
     kind = out.suffix.lower().lstrip(".") or "png"
     if kind not in QR_KINDS:
         fail(
             f"Kode QR ditulis sebagai {', '.join(QR_KINDS)}: beri nama berakhiran .png, mis. {out.with_suffix('.png')}."
         )
-    link = _survey_link(load(env_file), session_id)
+    link = _survey_link(load(env_file), session_id, attend=hadir)
     try:
         with atomic_output(out, "Kode QR", "survei.png") as tmp:
             _qr_code(link).save(str(tmp), kind=kind, scale=10, border=4)
@@ -108,11 +112,12 @@ def paper(
     out: Annotated[Path, typer.Option("--out", help="Berkas PDF tujuan (A4).")] = Path("formulir-survei.pdf"),
     env_file: EnvFile = Path("settings.env"),
 ) -> None:
-    """Cetak kuesioner survei sesi di kertas A4 (huruf besar, kotak centang, kode QR untuk yang memakai
-    ponsel), dari pertanyaan yang sama dengan survei di Telegram.
+    """Cetak kuesioner survei sesi di kertas A4 (huruf besar, kotak centang, kode QR survei dan kode QR
+    pencatatan kehadiran untuk yang memakai ponsel), dari pertanyaan yang sama dengan survei di Telegram.
 
     Example: ngopas survey paper 12 --out formulir-12.pdf
     """
+    from bot.domain.links import attend_link
     from bot.domain.survey.paper import paper_form, write_paper_form
 
     _check_out(out, ".pdf", "Formulir")
@@ -120,7 +125,20 @@ def paper(
     link = _survey_link(settings, session_id)
     png = io.BytesIO()
     _qr_code(link).save(png, kind="png", scale=10, border=2)
-    form = run_async(settings, lambda rt: paper_form(rt, session_id, link=link, qr_png=png.getvalue()))
+    attend = attend_link(_bot_username(settings), session_id)  # the session was found just above
+    attend_png = io.BytesIO()
+    _qr_code(attend).save(attend_png, kind="png", scale=10, border=2)
+    form = run_async(
+        settings,
+        lambda rt: paper_form(
+            rt,
+            session_id,
+            link=link,
+            qr_png=png.getvalue(),
+            attend_link=attend,
+            attend_qr_png=attend_png.getvalue(),
+        ),
+    )
     try:
         write_paper_form(form, out)
     except FileProblem as exc:

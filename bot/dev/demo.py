@@ -158,6 +158,7 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
         say.step(f"Waktu dipercepat → {moment:%d/%m %H.%M} WIB ({label})")
         await sb.advance(to=max(moment, sb.clock.now()))
         await sb.outbox_idle()
+    await _attendees_check_in(sb, say)
 
     end = start + timedelta(hours=2)
     say.step(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
@@ -167,6 +168,24 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
     await _aspirations(sb, say)
     await _follow_up_plan(sb, say, start)
     say.show()
+
+
+async def _attendees_check_in(sb: Sandbox, say: Transcript) -> None:
+    """Two people press "✋ Saya hadir" on the start notice (or scan the venue's QR code, the same link) and
+    say how they follow; staff add the people without phones by hand."""
+    notice = sb.tg.last_message(GROUP_TAKLIM)
+    link = next(b["url"] for row in sb.tg.buttons(notice) for b in row if "hadir" in b.get("url", ""))
+    payload = link.split("start=")[1]
+    session_id = payload.removeprefix("hadir")
+    say.step(f"Kehadiran: Pak Budi (di lokasi) dan Mbak Rina (Zoom) menekan ✋ Saya hadir ({link})")
+    for user, mode in ((MEMBER_TAKLIM, "Di lokasi"), (RINA, "Zoom")):
+        await sb.say(user, f"/start {payload}")
+        await sb.press(user, user, mode)
+    say.step("Pak Budi menekan lagi: sudah tercatat, dihitung sekali")
+    await sb.say(MEMBER_TAKLIM, f"/start {payload}")
+    await sb.press(MEMBER_TAKLIM, MEMBER_TAKLIM, "Di lokasi")
+    say.step(f"Petugas mencatat 38 peserta tanpa ponsel: /hadir {session_id} 38")
+    await sb.say(STAFF_ID, f"/hadir {session_id} 38")
 
 
 async def _citizens_answer(sb: Sandbox, say: Transcript) -> None:

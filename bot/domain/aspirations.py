@@ -8,6 +8,7 @@ the citizen (keyed by that version, so a re-read sheet or a restart never tells 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from bot.store import aspirations as store
 from bot.store import sessions as store_sessions
 from bot.store.aspirations import Aspiration
 from bot.store.outbox import NewMessage
+from bot.store.sessions import Session
 from bot.store.surveys import Response
 from reports.instrument import says_nothing
 from sheets.workbook import CellUpdate, SheetRow
@@ -96,9 +98,10 @@ async def sheet_row(conn: Connection, rt: Runtime, a: Aspiration) -> dict[str, A
         sender = a.sender_name
     else:
         sender = t(
-            "aspiration.sheet_anonymous"
-            if a.category == store.CATEGORY_DIRECT
-            else "aspiration.sheet_survey",
+            {
+                store.CATEGORY_DIRECT: "aspiration.sheet_anonymous",
+                store.CATEGORY_SESSION: "aspiration.sheet_session",
+            }.get(a.category, "aspiration.sheet_survey"),
             "id",
         )
     return {
@@ -237,6 +240,35 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
         )
         if a is not None:
             await _announce_new(conn, rt, a)
+
+
+async def tickets_from_session(
+    conn: Connection, rt: Runtime, session: Session, texts: list[str]
+) -> list[Aspiration]:
+    """In the transaction that stores a closing record: each aspiration raised orally becomes a "Dari sesi"
+    ticket, like the others in the Aspirasi sheet and the digest; the same text twice is one ticket.
+
+    No route: staff wrote it down, nobody in the chat can be told of its progress."""
+    now = rt.clock.now()
+    made = []
+    for text in texts:
+        text = text.strip()[: rt.settings.aspiration_max_chars]
+        digest = hashlib.sha256(text.casefold().encode()).hexdigest()[:24]
+        a = await store.create(
+            conn,
+            category=store.CATEGORY_SESSION,
+            section=session.section,
+            session_id=session.id,
+            text=text,
+            now=now,
+            year=now.astimezone(rt.tz).year,
+            source_key=f"sesi:{session.id}:{digest}",
+            classification=deadlines.default_for(store.CATEGORY_SESSION),
+        )
+        if a is not None:
+            await _announce_new(conn, rt, a)
+            made.append(a)
+    return made
 
 
 def my_tickets_text(

@@ -26,6 +26,8 @@ class Cb(StrEnum):
     DELETE_ME = "hd"
     LAPOR = "lr"
     CHANNEL = "kn"
+    REMIND = "ing"  # "Ingatkan saya" on a group announcement: ing:<session>
+    ATTEND = "hdr"  # how a person follows the session they check in to: hdr:<session>:<mode>
 
 
 def pack(prefix: Cb, *parts: object) -> str:

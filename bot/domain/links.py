@@ -11,6 +11,10 @@ import re
 ASPIRATION = "aspirasi"
 _SURVEY = re.compile(r"^sv(\d{1,9})$")
 _CALENDAR = re.compile(r"^ics(\d{1,9})$")
+    return int(match[1]) if match else None
+
+
+_ATTEND = re.compile(r"^hadir(\d{1,9})$")
 FALLBACK_USERNAME = "ngopas_bot"  # only until the bot has asked Telegram its own name (at start-up)
 
 
@@ -44,4 +48,15 @@ def calendar_file(session_id: int) -> str:
 def calendar_session(payload: str) -> int | None:
     """The session a `/start` payload asks the calendar file of, or None."""
     match = _CALENDAR.match(payload)
+    return int(match[1]) if match else None
+
+
+def attend_link(username: str | None, session_id: int) -> str:
+    """Opens the check-in of session `session_id` in a private chat ("✋ Saya hadir", the venue's QR code)."""
+    return deep_link(username, f"hadir{session_id}")
+
+
+def attend_session(payload: str) -> int | None:
+    """The session a `/start` payload checks in to, or None when it is not a check-in link."""
+    match = _ATTEND.match(payload)
     return int(match[1]) if match else None

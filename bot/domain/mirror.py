@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import aspirations, followup
+from bot.domain.attendance import attendance_cell
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.domain.worksheets import ASPIRASI, JADWAL, TINDAK_LANJUT, response_row, session_row
 from bot.store import aspirations as store_aspirations
+from bot.store import attendance as store_attendance
 from bot.store import rtl as store_rtl
 from bot.store import sessions as store_sessions
 from bot.store import surveys
@@ -38,7 +40,13 @@ async def database_rows(
     async with rt.store.connect() as conn:
         sessions = await store_sessions.list_sessions(conn, include_cancelled=True)
         if worksheet == JADWAL.name:
-            return {str(s.id): session_row(s, rt.tz) for s in sessions if wanted(str(s.id))}
+            return {
+                str(s.id): session_row(
+                    s, rt.tz, attendance=attendance_cell(await store_attendance.of_session(conn, s.id))
+                )
+                for s in sessions
+                if wanted(str(s.id))
+            }
         if worksheet == "Jawaban":
             defn = definition_for(rt)
             by_id = {session.id: session for session in sessions}

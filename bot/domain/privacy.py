@@ -5,7 +5,10 @@ unfinished surveys and aspirations, the routes back to their tickets, their name
 in every copy of those rows queued for (or already written to) the office spreadsheet, and in the sheet
 itself (an update is queued), and their Telegram id wherever it recorded who did something (who brought the
 bot into a group or subscribed it, who created a session).
-Kept: finished survey answers (under a per-session pseudonym, they identify no one) and the text of tickets.
+Also gone: the routes that would bring them a survey invitation after a session they checked in to, and
+their "Ingatkan saya" requests.
+Kept: finished survey answers and check-ins (under per-session pseudonyms, they identify no one) and the
+text of tickets.
 Out of the bot's reach, and said so in the reply: what the spreadsheet kept elsewhere (its version history,
 copies staff downloaded) and backups made before; docs/panduan-operator.md tells staff how to remove those.
 """
@@ -19,7 +22,7 @@ from bot.domain import aspirations, lapor
 from bot.domain.runtime import Runtime
 from bot.domain.worksheets import ASPIRASI
 from bot.store import aspirations as store_aspirations
-from bot.store import chats, outbox, sheet_rows, surveys
+from bot.store import attendance, chats, outbox, sheet_rows, surveys
 from bot.store import sessions as store_sessions
 
 
@@ -44,5 +47,6 @@ async def forget_person(rt: Runtime, user_id: int, chat_id: int) -> Forgotten:
         await outbox.anonymize(conn, [lapor.named_key(i) for i in mine.ids])
         await chats.forget_user(conn, user_id)
         await store_sessions.forget_creator(conn, user_id)
+        await attendance.forget_chat(conn, chat_id)
         await chats.forget(conn, chat_id)
     return Forgotten(mine.tickets)

@@ -25,12 +25,15 @@ from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
 from bot.domain.survey.definition import definition_for
 from bot.store import Connection, meta, outbox, surveys
+from bot.store import aspirations as store_aspirations
+from bot.store import attendance as store_attendance
 from bot.store import sessions as store_sessions
 from bot.store.outbox import NewMessage
 from bot.store.sessions import ScheduleRow, Session
 from reports.instrument import PROFILE_KEYS
 from reports.numbers import number
 from reports.office import Office
+from reports.records import ClosingRecord
 from reports.rtl import RtlRow
 
 TITLE = "Survei Kepuasan Masyarakat NGOPAS"
@@ -198,6 +201,26 @@ async def sessions_of(rt: Runtime, frame: Any) -> dict[int, Session]:
     return found
 
 
+async def records_of(rt: Runtime, frame: Any) -> list[ClosingRecord]:
+    """The closing records (/tutup_sesi) of the sessions the answers of `frame` belong to."""
+    found = []
+    async with rt.store.connect() as conn:
+        for session_id in sorted(_session_ids(frame)):
+            record = await store_attendance.get_record(conn, session_id)
+            raised = await store_aspirations.of_session(conn, session_id, store_aspirations.CATEGORY_SESSION)
+            if record is None and not raised:
+                continue
+            found.append(
+                ClosingRecord(
+                    session=await store_sessions.label(conn, session_id),
+                    notes=record.notes if record else "",
+                    photos=len(record.photos) if record else 0,
+                    aspirations=[f"{a.ticket} {a.text}" for a in raised],
+                )
+            )
+    return found
+
+
 def _subject_and_population(
     frame: Any, scope: Scope, sessions: Mapping[int, Session], tz: Any
 ) -> tuple[str, int | None]:
@@ -226,6 +249,7 @@ def build(
     population: int | None = None,
     rtl: list[RtlRow] | None = None,
     now: datetime | None = None,
+    records: list[ClosingRecord] | None = None,
 ) -> Built:
     """The report of `scope` over `frame` (from the store or a CSV); NoReport when nothing is left.
 
@@ -270,6 +294,7 @@ def build(
             history=history if "finished_at" in history.columns else None,
             population=population,
             rtl=rtl,
+            records=records,
             generated_at=now or (datetime.now(tz) if tz is not None else None),
         )
     except (NoAnswers, KeyError):
@@ -305,6 +330,7 @@ async def report_for(rt: Runtime, scope: Scope) -> Built:
         office_name=rt.settings.office_name,
         office=office_of(rt.settings),
         sessions=await sessions_of(rt, frame),
+        records=await records_of(rt, frame),
         tz=rt.tz,
         rtl=await plan_for(rt, scope),
         now=rt.clock.now().astimezone(rt.tz),

@@ -19,7 +19,7 @@ from datetime import timedelta
 from bot.domain.runtime import Runtime
 from bot.domain.survey import invitations
 from bot.store import aspirations as store_aspirations
-from bot.store import meta, outbox, sheet_rows, surveys
+from bot.store import attendance, meta, outbox, sheet_rows, surveys
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,9 @@ async def forget_delivered(rt: Runtime) -> int:
         messages = await outbox.purge_delivered(conn, before)
         rows = await sheet_rows.purge_flushed(conn, before)
         drafts = await store_aspirations.delete_drafts_untouched_since(conn, before)
+        # Invitation routes of checked-in people and "Ingatkan saya" requests outlive no session.
+        drafts += await attendance.drop_stale_routes(conn, now)
+        drafts += await attendance.drop_past_optins(conn, now)
     if messages or rows or drafts:
         log.info(
             "retention: %d sent message(s) and %d spreadsheet row(s) emptied, %d unfinished aspiration(s) deleted",

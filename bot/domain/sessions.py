@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.base.i18n import t
 from bot.domain.announcements import session_message, venue_message
+from bot.domain.callbacks import Cb, pack
 from bot.domain.kinds import MessageKind, ScheduleKind
-from bot.domain.links import calendar_link
+from bot.domain.links import attend_link, calendar_link
 from bot.domain.parsing import (
     ParseError,
     clean_text,
@@ -27,7 +28,7 @@ from bot.domain.parsing import (
 from bot.domain.runtime import Runtime
 from bot.domain.texts import echo
 from bot.domain.worksheets import session_row
-from bot.store import Connection, chats, outbox, sessions, sheet_rows
+from bot.store import Connection, attendance, chats, outbox, sessions, sheet_rows
 from bot.store.outbox import NewMessage
 from bot.store.sessions import ScheduleRow, Session
 
@@ -145,14 +146,35 @@ async def _schedule(conn: Connection, session: Session, rt: Runtime) -> None:
             await sessions.add_schedule(conn, session.id, kind, session.rev, due)
 
 
+# Sent privately too to members who pressed "Ingatkan saya" on the group announcement.
+TO_REMINDED = (MessageKind.REMINDER, MessageKind.START, MessageKind.CHANGED, MessageKind.CANCELLED)
+
+
+def extra_buttons(
+    rt: Runtime, session: Session, kind: MessageKind, lang: str, *, group: bool
+) -> list[list[dict[str, str]]]:
+    """Buttons a session message gets beside the Zoom/YouTube links: "Ingatkan saya" on a group's
+    announcement (a member asks for the reminders privately), "✋ Saya hadir" on the start notice (a link
+    into the private chat where the person says how they follow: bot.domain.attendance)."""
+    if kind == MessageKind.ANNOUNCE and group:
+        return [[{"text": t("remind.button", lang), "callback_data": pack(Cb.REMIND, session.id)}]]
+    if kind == MessageKind.START:
+        return [[{"text": t("attend.button", lang), "url": attend_link(rt.bot_username, session.id)}]]
+    return []
+
+
 async def fan_out(
     conn: Connection, rt: Runtime, session: Session, kind: str, key: str, *, pin: bool | None = None
 ) -> int:
     """Queue the session message `kind` (`announce`, `reminder:60`, ...) to every active chat subscribed to
-    its section, once per chat; the announcement and the start notice are followed by the venue's map pin
-    when the venue has coordinates (`pin` forces it on or off, e.g. for a change of place)."""
+    its section, and (reminders, start, change, cancel) to the members who asked privately; once per chat.
+    The announcement and the start notice are followed by the venue's map pin when the venue has
+    coordinates (`pin` forces it on or off, e.g. for a change of place)."""
     base = MessageKind(kind.partition(":")[0])
     calendar = calendar_link(rt.bot_username, session.id, rt.settings.calendar_url)
+    also: list[tuple[int, str]] = []
+    if base in TO_REMINDED:
+        also = await attendance.optins(conn, session.id)
     queued = await fan_out_payload(
         conn,
         rt,
@@ -160,11 +182,19 @@ async def fan_out(
         base,
         key,
         lambda lang: session_message(kind, session, lang, rt.tz, calendar=calendar),
+        buttons=lambda lang, group: extra_buttons(rt, session, base, lang, group=group),
+        also=also,
     )
     if session.pin is not None and (pin if pin is not None else base in PINNED):
         # Its own outbox row per chat (key venue:<key>:<chat>): sent once, after the message it belongs to.
         await fan_out_payload(
-            conn, rt, session, MessageKind.VENUE, f"venue:{key}", lambda lang: venue_message(session, lang)
+            conn,
+            rt,
+            session,
+            MessageKind.VENUE,
+            f"venue:{key}",
+            lambda lang: venue_message(session, lang),
+            also=also,
         )
     return queued
 
@@ -181,21 +211,42 @@ async def fan_out_payload(
     kind: MessageKind,
     key: str,
     render: Callable[[str], dict[str, Any]],
+    *,
+    buttons: Callable[[str, bool], list[list[dict[str, str]]]] | None = None,
+    also: list[tuple[int, str]] | None = None,
 ) -> int:
-    """Queue a message rendered per language to the session's subscribers; keys make it once per chat."""
+    """Queue a message rendered per language to the session's subscribers; keys make it once per chat.
+
+    `buttons(lang, group)` adds rows of buttons per kind of chat; `also` are private chats (id, language) that get
+    it too, unless they are subscribers anyway or no longer reachable."""
     now = rt.clock.now()
-    rendered: dict[str, dict[str, Any]] = {}
+    rendered: dict[tuple[str, bool], dict[str, Any]] = {}
     batch = []
-    for chat in await chats.subscribers(conn, session.section):
-        lang = chat.language
-        if lang not in rendered:
-            rendered[lang] = render(lang)
+    targets = [
+        (chat.id, chat.language, chat.is_group) for chat in await chats.subscribers(conn, session.section)
+    ]
+    seen = {chat_id for chat_id, _, _ in targets}
+    for chat_id, lang in also or []:
+        if chat_id in seen:
+            continue
+        known = await chats.get_chat(conn, chat_id)
+        if known is None or not known.active:
+            continue
+        seen.add(chat_id)
+        targets.append((chat_id, lang, False))
+    for chat_id, lang, group in targets:
+        if (lang, group) not in rendered:
+            payload = dict(render(lang))
+            extra = buttons(lang, group) if buttons else []
+            if extra:
+                payload["buttons"] = [*payload.get("buttons", []), *extra]
+            rendered[(lang, group)] = payload
         batch.append(
             NewMessage(
-                key=f"{key}:{chat.id}",
+                key=f"{key}:{chat_id}",
                 kind=kind,
-                chat_id=chat.id,
-                payload=rendered[lang],
+                chat_id=chat_id,
+                payload=rendered[(lang, group)],
                 due_at=now,
                 session_id=session.id,
                 priority=3 if kind in URGENT else 5,

@@ -35,14 +35,20 @@ JADWAL = WorksheetSpec(
         # new row ("setiap Jumat pertama"); the bot writes "berulang (seri N)" on each occurrence's row.
         "Koordinat",
         "Ulangi",
+        # Written by the bot: check-ins and staff headcounts (bot.domain.attendance.attendance_cell).
+        "Kehadiran",
     ),
     key="ID",
 )
 
 
-def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str, Any]:
+def session_row(
+    session: Session, tz: ZoneInfo, status: str = "OK", *, attendance: str | None = None
+) -> dict[str, Any]:
+    """The session's Jadwal row; "Kehadiran" only when given (an edit must not blank the count)."""
     local = session.starts_at.astimezone(tz)
     end = session.ends_at.astimezone(tz)
+    extra = {"Kehadiran": attendance} if attendance is not None else {}
     return {
         "ID": session.id,
         "Judul": session.title,
@@ -59,6 +65,7 @@ def session_row(session: Session, tz: ZoneInfo, status: str = "OK") -> dict[str,
         "Status Bot": status,
         "Koordinat": "" if session.pin is None else f"{session.latitude}, {session.longitude}",
         "Ulangi": f"berulang (seri {session.series_id})" if session.series_id else "",
+        **extra,
     }
 
 

@@ -20,6 +20,7 @@ OPEN_STATUSES = ("Baru", "Diproses")
 CLOSED_STATUSES = ("Selesai", "Ditolak", "Diteruskan")
 CATEGORY_DIRECT = "langsung"
 CATEGORY_SURVEY = "survei"
+CATEGORY_SESSION = "sesi"  # raised orally at a session, typed by staff in its closing record
 TICKET_LOCK = 0x61737069  # PostgreSQL advisory lock taken while numbering a ticket
 
 
@@ -159,6 +160,16 @@ async def tickets(conn: AsyncConnection) -> list[str]:
 async def every(conn: AsyncConnection) -> list[Aspiration]:
     """Every ticket, oldest first (the Aspirasi sheet written again from the store)."""
     return [_aspiration(r) for r in await conn.execute(select(s.aspiration).order_by(s.aspiration.c.id))]
+
+
+async def of_session(conn: AsyncConnection, session_id: int, category: str) -> list[Aspiration]:
+    """The tickets of one category that came from a session (e.g. those raised orally there)."""
+    q = (
+        select(s.aspiration)
+        .where(s.aspiration.c.session_id == session_id, s.aspiration.c.category == category)
+        .order_by(s.aspiration.c.id)
+    )
+    return [_aspiration(r) for r in await conn.execute(q)]
 
 
 async def route_of(conn: AsyncConnection, aspiration_id: int) -> Route | None:

@@ -463,3 +463,59 @@ rtl_ticket = Table(
     Column("aspiration_id", Integer, ForeignKey("aspiration.id", ondelete="CASCADE"), primary_key=True),
 )
 Index("ix_rtl_ticket_aspiration", rtl_ticket.c.aspiration_id)
+# --- Attendance, closing records, private reminders (revision 0015) ---------------------------------
+
+# One row per person who checked in to a session ("✋ Saya hadir" or the venue QR code): `attendee` is the
+# HMAC of session and Telegram id with the salt (bot.domain.attendance.attendee_of), so once per person holds
+# and no Telegram id is stored; `mode` is how they followed (lokasi, zoom, youtube).
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("attendee", String(64), primary_key=True),
+    Column("mode", String(12), nullable=False),
+    Column("checked_in_at", UTCDateTime, nullable=False),
+)
+
+# Headcounts staff typed for people without phones (/hadir N 35), per mode, kept apart from check-ins.
+attendance_count = Table(
+    "attendance_count",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("mode", String(12), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Where to send a checked-in person the survey invitation when the session ends: a route only, with no
+# pseudonym, mode or time (nothing joins it to the check-in), deleted once the invitation is queued, when the
+# survey closes, and by /hapus_data.
+attendance_route = Table(
+    "attendance_route",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("language", String(8), nullable=False, default="id"),
+)
+
+# The closing record staff write after a session (/tutup_sesi): notes and photos (Telegram file ids, or the
+# paths given to `ngopas session close`); the aspirations raised orally become "Dari sesi" tickets.
+session_record = Table(
+    "session_record",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("notes", Text, nullable=False, default=""),
+    Column("photos", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# "Ingatkan saya" on a group announcement: this member's private chat gets the session's reminders too.
+# Deleted by undoing it, by /hapus_data, and with the session.
+reminder_optin = Table(
+    "reminder_optin",
+    metadata,
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("language", String(8), nullable=False, default="id"),
+    Column("created_at", UTCDateTime, nullable=False),
+)

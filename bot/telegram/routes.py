@@ -30,8 +30,10 @@ from bot.domain.callbacks import Cb, pattern
 from bot.domain.runtime import Runtime
 from bot.telegram.handlers import (
     aspirations,
+    attendance,
     calendar_file,
     channels,
+    closing,
     membership,
     privacy,
     reports,
@@ -111,9 +113,16 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     app.bot_data["rt"] = rt
     app.bot_data["pacer"] = pacer
     # `/start <payload>` from a t.me link: each feature recognises its own payload (bot.domain.links).
-    app.bot_data["deep_links"] = [survey.start_route, aspirations.start_route, calendar_file.start_route]
+    app.bot_data["deep_links"] = [
+        survey.start_route,
+        attendance.start_route,
+        aspirations.start_route,
+        calendar_file.start_route,
+    ]
 
     # Staff conversations first: their /batal fallback must win over the citizen's /batal.
+    # Before the aspiration catcher (group -1): a staff member's closing record takes their texts and photos.
+    app.add_handler(closing.build_closing_handler(), group=-2)
     for handler in session_admin.build_session_handlers():
         app.add_handler(handler)
     # An open aspiration takes the citizen's next text or photo before the survey's text handler (group -1).
@@ -133,6 +142,8 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
     app.add_handler(CallbackQueryHandler(schedule.schedule_page, pattern=pattern(Cb.SCHEDULE)))
     app.add_handler(ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migration))
+    for handler in attendance.build_attendance_handlers():
+        app.add_handler(handler)
     for handler in survey.build_survey_handlers():
         app.add_handler(handler)
     for handler in reports.build_report_handlers():

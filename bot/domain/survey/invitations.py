@@ -13,26 +13,38 @@ from bot.domain.links import survey_link
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
 from bot.domain.survey.engine import survey_open
-from bot.store import Connection, outbox, surveys
+from bot.store import Connection, attendance, outbox, surveys
 from bot.store import sessions as store_sessions
 from bot.store.outbox import NewMessage
 from bot.store.sessions import ScheduleRow, Session
 
 
+def invitation(rt: Runtime, session: Session, lang: str) -> dict[str, Any]:
+    """ "Isi survei" with the deep link: to subscribed chats and, privately, to people who checked in."""
+    return {
+        "text": t("survey.invite", lang, title=escape(session.title), days=rt.settings.survey_window_days),
+        "parse_mode": "HTML",
+        "buttons": [[{"text": t("survey.fill", lang), "url": survey_link(rt.bot_username, session.id)}]],
+    }
+
+
+def invitation_key(session_id: int) -> str:
+    """One invitation per session and chat (the chat id follows): a subscriber who also checked in gets one."""
+    return f"survey_invite:{session_id}"
+
+
 async def invite(conn: Connection, rt: Runtime, session: Session, row: ScheduleRow) -> int:
-    """Scheduled at the session's end: subscribed chats get "Isi survei" with the deep link."""
-
-    def payload(lang: str) -> dict[str, Any]:
-        return {
-            "text": t(
-                "survey.invite", lang, title=escape(session.title), days=rt.settings.survey_window_days
-            ),
-            "parse_mode": "HTML",
-            "buttons": [[{"text": t("survey.fill", lang), "url": survey_link(rt.bot_username, session.id)}]],
-        }
-
+    """Scheduled at the session's end: subscribed chats get "Isi survei" with the deep link, and so does
+    everyone who checked in, privately (their routes are deleted as the invitations are queued)."""
+    routes = await attendance.take_routes(conn, session.id)
     return await fan_out_payload(
-        conn, rt, session, MessageKind.SURVEY_INVITE, f"survey_invite:{session.id}", payload
+        conn,
+        rt,
+        session,
+        MessageKind.SURVEY_INVITE,
+        invitation_key(session.id),
+        lambda lang: invitation(rt, session, lang),
+        also=routes,
     )
 
 

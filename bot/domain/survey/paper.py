@@ -59,10 +59,18 @@ def paper_questions(defn: SurveyDefinition, lang: str, *, ipak: bool) -> list[Pa
 
 
 async def paper_form(
-    rt: Runtime, session_id: int, *, link: str = "", qr_png: bytes | None = None, file_name: str = ""
+    rt: Runtime,
+    session_id: int,
+    *,
+    link: str = "",
+    qr_png: bytes | None = None,
+    file_name: str = "",
+    attend_link: str = "",
+    attend_qr_png: bytes | None = None,
 ) -> PaperForm:
     """Session `session_id`'s questionnaire (raises SessionNotFound).  `link` and `qr_png`: the survey's
-    deep link and its QR code for the printed form; `file_name`: the template's name in its own steps."""
+    deep link and its QR code for the printed form; `attend_link` and `attend_qr_png`: the check-in's;
+    `file_name`: the template's name in its own steps."""
     from reports.paper_form import PaperForm
 
     session = await get_session(rt, session_id)
@@ -84,6 +92,9 @@ async def paper_form(
         phone_hint=t("paper.phone_hint", lang),
         link=link,
         qr_png=qr_png,
+        attend_hint=t("paper.attend_hint", lang),
+        attend_link=attend_link,
+        attend_qr_png=attend_qr_png,
         questions=tuple(paper_questions(defn, lang, ipak=rt.settings.survey_ipak)),
         thanks=defn.thanks.get(lang) or defn.thanks["id"],
         footer=t("paper.footer", lang, title=session.title, session=session.id),

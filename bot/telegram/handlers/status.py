@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import format_when, t
-from bot.domain import deadlines, followup
+from bot.domain import attendance, deadlines, followup
 from bot.store import chats, outbox, sheet_rows
 from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
 
@@ -60,4 +60,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     text += "\n\n" + await deadlines.status_text(rt, lang)
     text += "\n\n" + await followup.status_text(rt, lang)
+    sample = await attendance.status_text(rt, lang)
+    if sample:
+        text += "\n\n" + sample
     await update.effective_message.reply_html(text)
