@@ -26,12 +26,16 @@ def test_demo_runs_the_whole_loop_prints_messages_whole_and_writes_the_files(tmp
     assert result.returncode == 0, out + result.stderr
     assert "demo luring" in out
     assert "Traceback" not in out + result.stderr
+    assert "alembic" not in out  # no library narrating in English before the demo starts
     assert "hanya admin grup" in _step(out, "Grup majelis taklim")
     # The announcement, whole: every line indented under its first, with its buttons.
     announced = _step(out, "Petugas membuat sesi")
     assert "    • 📢 Sesi NGOPAS baru\n      Ngobrol Kerukunan di Masjid Agung Kota Magelang\n" in announced
     assert "      🗓 Senin, 23 Maret 2026 pukul 09.00 WIB" in announced
-    assert "[tombol: 🎥 Gabung Zoom | ▶️ Tonton di YouTube]" in announced
+    assert (
+        "[tombol: 🎥 Gabung Zoom | ▶️ Tonton di YouTube | 📅 Tambah ke kalender | 🔔 Ingatkan saya]" in announced
+    )
+    assert "    • 📌 Peta: " in announced and "Aula Masjid Agung Kota Magelang (-7.4779, 110.2178)" in announced
     assert "Paguyuban KBIHU" not in announced  # subscribed to PHU only; the session is Bimas Islam
     assert "⏰ Pengingat: besok" in _step(out, "Waktu dipercepat → 22/03")
     assert "⏰ Pengingat: 60 menit lagi" in out and "🔴 Mulai sekarang!" in out

@@ -92,7 +92,18 @@ def configure(verbose: bool = False, *, personal: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler", "aiosqlite", "matplotlib"):
+    # alembic narrates its plugins and every migration step at INFO, in English, as soon as it is imported;
+    # `migrate` logs one Indonesian summary instead.
+    noisy_loggers = (
+        "httpx",
+        "httpcore",
+        "telegram.ext.Updater",
+        "apscheduler",
+        "aiosqlite",
+        "matplotlib",
+        "alembic",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(
             logging.DEBUG if verbose and noisy == "telegram.ext.Updater" else logging.WARNING
         )

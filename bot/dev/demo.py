@@ -84,7 +84,11 @@ class Transcript:
 
 def _message_text(tg: Any, m: Any) -> str:
     """One message as its reader sees it: the text without HTML tags, every line indented, then its buttons."""
-    body = html.unescape(re.sub(r"<[^>]+>", "", m.text or "")).strip() or f"[{m.kind}]"
+    body = html.unescape(re.sub(r"<[^>]+>", "", m.text or "")).strip()
+    if m.kind == "venue" and m.venue:  # a map pin, shown as a phone shows it: title, address, the point
+        v = m.venue
+        body = f"📌 Peta: {v['title']}\n{v['address']} ({v['latitude']}, {v['longitude']})"
+    body = body or f"[{m.kind}]"
     lines = body.splitlines()
     out = ["    • " + lines[0], *[("      " + line).rstrip() for line in lines[1:]]]
     buttons = [b["text"] for row in tg.buttons(m) for b in row]
@@ -173,8 +177,13 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
 async def _attendees_check_in(sb: Sandbox, say: Transcript) -> None:
     """Two people press "✋ Saya hadir" on the start notice (or scan the venue's QR code, the same link) and
     say how they follow; staff add the people without phones by hand."""
-    notice = sb.tg.last_message(GROUP_TAKLIM)
-    link = next(b["url"] for row in sb.tg.buttons(notice) for b in row if "hadir" in b.get("url", ""))
+    link = next(  # on the start notice (the venue's pin comes after it)
+        b["url"]
+        for m in reversed(sb.tg.messages(GROUP_TAKLIM))
+        for row in sb.tg.buttons(m)
+        for b in row
+        if "start=hadir" in b.get("url", "")
+    )
     payload = link.split("start=")[1]
     session_id = payload.removeprefix("hadir")
     say.step(f"Kehadiran: Pak Budi (di lokasi) dan Mbak Rina (Zoom) menekan ✋ Saya hadir ({link})")

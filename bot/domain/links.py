@@ -11,9 +11,6 @@ import re
 ASPIRATION = "aspirasi"
 _SURVEY = re.compile(r"^sv(\d{1,9})$")
 _CALENDAR = re.compile(r"^ics(\d{1,9})$")
-    return int(match[1]) if match else None
-
-
 _ATTEND = re.compile(r"^hadir(\d{1,9})$")
 FALLBACK_USERNAME = "ngopas_bot"  # only until the bot has asked Telegram its own name (at start-up)
 
