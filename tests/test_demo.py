@@ -33,9 +33,12 @@ def test_demo_runs_the_whole_loop_prints_messages_whole_and_writes_the_files(tmp
     assert "    • 📢 Sesi NGOPAS baru\n      Ngobrol Kerukunan di Masjid Agung Kota Magelang\n" in announced
     assert "      🗓 Senin, 23 Maret 2026 pukul 09.00 WIB" in announced
     assert (
-        "[tombol: 🎥 Gabung Zoom | ▶️ Tonton di YouTube | 📅 Tambah ke kalender | 🔔 Ingatkan saya]" in announced
+        "[tombol: 🎥 Gabung Zoom | ▶️ Tonton di YouTube | 📅 Tambah ke kalender | 🔔 Ingatkan saya]"
+        in announced
     )
-    assert "    • 📌 Peta: " in announced and "Aula Masjid Agung Kota Magelang (-7.4779, 110.2178)" in announced
+    assert (
+        "    • 📌 Peta: " in announced and "Aula Masjid Agung Kota Magelang (-7.4779, 110.2178)" in announced
+    )
     assert "Paguyuban KBIHU" not in announced  # subscribed to PHU only; the session is Bimas Islam
     assert "⏰ Pengingat: besok" in _step(out, "Waktu dipercepat → 22/03")
     assert "⏰ Pengingat: 60 menit lagi" in out and "🔴 Mulai sekarang!" in out

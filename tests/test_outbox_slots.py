@@ -194,3 +194,4 @@ def test_a_compacted_journal_keeps_the_rows_still_on_their_way(tmp_path):
     assert not path.with_name(path.name + ".new").exists()
     journal.close()
     assert not path.exists()
+

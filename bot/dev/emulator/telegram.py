@@ -340,6 +340,11 @@ class FakeTelegram:
             fields["caption"] = caption
         return self._push({"message": self._user_message(user_id, chat_id, **fields)})
 
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The person deletes a message on one device while another still shows it with its buttons: a
+        press there reaches the bot, and an edit of that message fails with "message to edit not found"."""
+        self._by_id[(chat_id, message_id)].deleted = True
+
     def press_button(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         """A user presses an inline button with `data` on message `message_id`."""
         query_id = str(next(self._callback_ids))

@@ -168,6 +168,7 @@ class Press:
     view: View | None = None
     draft: Draft | None = None
     text: str | None = None
+    session: Session | None = None  # with `view`: to send the step anew when its message is gone
 
 
 async def press(
@@ -229,6 +230,7 @@ async def press(
         toast=t("survey.already", lang) if stale else None,
         view=engine.render(defn, current, session, current.language),
         draft=current,
+        session=session,
     )
 
 

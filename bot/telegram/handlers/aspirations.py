@@ -25,7 +25,7 @@ from bot.domain import aspirations, deadlines, lapor, links
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.store import aspirations as store
 from bot.store.aspirations import AspirationDraft
-from bot.telegram.handlers.common import escape, lang_of, remember_chat, rt_of
+from bot.telegram.handlers.common import drop_buttons, edit_or_send, escape, lang_of, remember_chat, rt_of
 
 
 def _sections(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
@@ -158,7 +158,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         section = (
             t("aspiration.general", lang) if draft.section == aspirations.GENERAL_SECTION else draft.section
         )
-        await query.edit_message_text(
+        await edit_or_send(
+            query,
             t("aspiration.ask_text", lang, section=escape(section), max=rt.settings.aspiration_max_chars),
             parse_mode="HTML",
         )
@@ -217,7 +218,7 @@ async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE, *, allow_n
             hours=escape(s.service_hours),
             whatsapp=escape(s.whatsapp_number),
         )
-    await query.edit_message_text(text, parse_mode="HTML")
+    await edit_or_send(query, text, parse_mode="HTML")
 
 
 def _largest_photo(update: Update) -> str | None:
@@ -322,7 +323,7 @@ async def lapor_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(t("lapor.stale", lang))
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await update.effective_message.reply_text(reply)
 
 

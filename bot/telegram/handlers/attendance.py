@@ -19,7 +19,7 @@ from bot.domain.attendance import AttendanceError, CheckIn, Outcome
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.domain.links import attend_session
 from bot.store.attendance import MODES
-from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
+from bot.telegram.handlers.common import edit_or_send, lang_of, refuse_non_staff, rt_of
 
 
 def _refusal_text(result: CheckIn, session_id: int, lang: str, context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -90,7 +90,7 @@ async def mode_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     else:
         text = _refusal_text(result, session_id, lang, context)
-    await query.edit_message_text(text, parse_mode="HTML")
+    await edit_or_send(query, text, parse_mode="HTML")
 
 
 async def headcount(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,15 @@ from telegram.ext import ContextTypes
 from bot.base.i18n import t
 from bot.domain.callbacks import Cb, pack, unpack
 from bot.store import chats
-from bot.telegram.handlers.common import chat_title, escape, lang_of, refuse_non_staff, rt_of, section_label
+from bot.telegram.handlers.common import (
+    chat_title,
+    edit_or_send,
+    escape,
+    lang_of,
+    refuse_non_staff,
+    rt_of,
+    section_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +160,7 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         chat = await _checked_channel(context, channel_id, update.effective_user.id, lang)
     except _Refused as exc:
         await query.answer()
-        try:
-            await query.edit_message_text(str(exc), parse_mode="HTML")
-        except BadRequest:  # the picker message is gone (or the button was forged): nothing to update
-            log.info("channel picker message could not be updated")
+        await edit_or_send(query, str(exc), parse_mode="HTML")
         return
     await query.answer()
     async with rt.store.begin() as conn:
@@ -177,14 +182,11 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             if chosen
             else t("subscribe.saved_none", lang)
         )
-        await query.edit_message_text(text, parse_mode="HTML")
+        await edit_or_send(query, text, parse_mode="HTML")
         return
-    try:
-        await query.edit_message_text(
-            t("channel.prompt", lang, title=title, current=_describe(chosen, lang)),
-            parse_mode="HTML",
-            reply_markup=_keyboard(channel_id, sections, chosen, lang),
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit_or_send(
+        query,
+        t("channel.prompt", lang, title=title, current=_describe(chosen, lang)),
+        parse_mode="HTML",
+        reply_markup=_keyboard(channel_id, sections, chosen, lang),
+    )

@@ -6,9 +6,9 @@ import html
 import logging
 from typing import Any
 
-from telegram import Chat, Update
+from telegram import CallbackQuery, Chat, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import normalize_language, t
@@ -116,3 +116,44 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
                 await update.effective_message.reply_text(t("common.generic_error", lang))
         except TelegramError:
             log.warning("could not send the error notice")
+
+
+# Telegram's answers to an edit of a message that can no longer be edited: deleted by its reader, too old
+# (48 hours in groups), or a button forged onto another message id.
+_GONE = ("message to edit not found", "message can't be edited", "message not found")
+
+
+def edit_failed_how(exc: BadRequest) -> str:
+    """ "same" (a second press: the message already shows it), "gone" (no message to edit) or "other"."""
+    reason = exc.message.lower()
+    if "not modified" in reason:
+        return "same"
+    return "gone" if any(gone in reason for gone in _GONE) else "other"
+
+
+async def edit_or_send(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+    """Show `text` in place of the message whose button was pressed.
+
+    The person pressed a button and must see its answer: when that message is gone (deleted, too old to
+    edit) the text comes as a new message in the same chat; a second press of the same button changes
+    nothing and is not an error.  Every button answer goes through here."""
+    try:
+        await query.edit_message_text(text, **kwargs)
+    except BadRequest as exc:
+        how = edit_failed_how(exc)
+        if how == "same":
+            return
+        if how == "other":
+            raise
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        await query.get_bot().send_message(chat_id, text, **kwargs)
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message whose button was pressed (so it cannot be pressed again); a message
+    already without them, or gone, has nothing to take away."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if edit_failed_how(exc) == "other":
+            raise

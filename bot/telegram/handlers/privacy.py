@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot.base.i18n import t
 from bot.domain import privacy
 from bot.domain.callbacks import Cb, pack, pattern, unpack
-from bot.telegram.handlers.common import lang_of, rt_of
+from bot.telegram.handlers.common import edit_or_send, lang_of, rt_of
 
 
 async def delete_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,7 +39,7 @@ async def delete_me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     await query.answer()
     if parts == ["no"]:
-        await query.edit_message_text(t("privacy.kept", lang))
+        await edit_or_send(query, t("privacy.kept", lang))
         return
     rt = rt_of(context)
     forgotten = await privacy.forget_person(rt, update.effective_user.id, update.effective_chat.id)
@@ -48,14 +48,15 @@ async def delete_me_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         t("privacy.done_tickets", lang, tickets=", ".join(forgotten.tickets)) if forgotten.tickets else ""
     )
     settings = rt.settings
-    await query.edit_message_text(
+    await edit_or_send(
+        query,
         t(
             "privacy.done",
             lang,
             tickets=tickets,
             whatsapp=settings.whatsapp_number,
             hours=settings.service_hours,
-        )
+        ),
     )
 
 

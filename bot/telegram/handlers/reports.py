@@ -19,7 +19,7 @@ from bot.domain import reporting
 from bot.domain.callbacks import Cb, pack, pattern, unpack
 from bot.domain.reporting import PERIODS, Built, NoReport, Scope
 from bot.domain.runtime import Runtime
-from bot.telegram.handlers.common import lang_of, refuse_non_staff, rt_of
+from bot.telegram.handlers.common import edit_or_send, lang_of, refuse_non_staff, rt_of
 from reports.numbers import number
 
 EXPORT_FORMATS = ("pdf", "docx", "xlsx")
@@ -134,7 +134,7 @@ async def export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         built = await reporting.report_for(rt, scope)
     except NoReport:
-        await query.edit_message_text(t("report.empty", lang))
+        await edit_or_send(query, t("report.empty", lang))
         return
     fmt = parts[0]
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
 from bot.domain.announcements import schedule_entry, schedule_pages
 from bot.domain.callbacks import Cb, pack, unpack
 from bot.domain.sessions import upcoming
-from bot.telegram.handlers.common import lang_of, rt_of
+from bot.telegram.handlers.common import edit_or_send, lang_of, rt_of
 
 PAGE_SIZE = 5
 
@@ -56,21 +55,5 @@ async def schedule_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await query.answer()
     text, markup = await _render(update, context, int(parts[0]))
-    try:
-        await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
-        )
-    except BadRequest as exc:
-        reason = exc.message.lower()
-        if "not modified" in reason:
-            return  # the same page pressed twice
-        if "not found" not in reason and "can't be edited" not in reason:
-            raise
-        # The list the button was on is gone (deleted, too old to edit): the page comes as a new message.
-        await context.bot.send_message(
-            update.effective_chat.id,
-            text,
-            parse_mode="HTML",
-            reply_markup=markup,
-            disable_web_page_preview=True,
-        )
+    # The list the button was on may be gone (deleted, too old to edit): then the page comes anew.
+    await edit_or_send(query, text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True)

@@ -34,7 +34,7 @@ from bot.domain.sessions import (
 )
 from bot.store import chats
 from bot.telegram.handlers.aspirations import cancel_aspiration
-from bot.telegram.handlers.common import escape, lang_of, refuse_non_staff, rt_of
+from bot.telegram.handlers.common import drop_buttons, edit_or_send, escape, lang_of, refuse_non_staff, rt_of
 from bot.telegram.handlers.survey import cancel_survey
 
 TITLE, SECTION, WHEN, VENUE, ZOOM, YOUTUBE, SPEAKER, CONFIRM, EDIT_FIELD, EDIT_VALUE, CANCEL_CONFIRM = range(
@@ -218,7 +218,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(t("common.stale_button", lang_of(update, context)))
         return SECTION
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _accept(update, context, SECTION, sections[int(parts[1])])
 
 
@@ -234,7 +234,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer()
     if parts == ["cancel"]:
         context.user_data.pop("draft", None)
-        await query.edit_message_text(t("common.cancelled", lang))
+        await edit_or_send(query, t("common.cancelled", lang))
         return ConversationHandler.END
     rt = rt_of(context)
     values = {k: v for k, v in draft.items() if k not in ("repeat_rule", "repeat_text")}
@@ -256,7 +256,7 @@ async def confirm_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             next="; ".join(format_when(start, lang, rt.tz) for start in made.upcoming),
         )
     context.user_data.pop("draft", None)
-    await query.edit_message_text(text, parse_mode="HTML")
+    await edit_or_send(query, text, parse_mode="HTML")
     return ConversationHandler.END
 
 
@@ -317,14 +317,16 @@ async def edit_field(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data["edit"] = (int(parts[0]), parts[1])
     rt = rt_of(context)
     if parts[1] == "section":
-        await query.edit_message_text(
+        await edit_or_send(
+            query,
             t("session.ask_section", lang),
             parse_mode="HTML",
             reply_markup=_section_keyboard(rt.settings.sections, Cb.EDIT_SESSION, parts[0]),
         )
     else:
         hint = t("session.ask_when", lang, tz=rt.settings.timezone) if parts[1] == "when" else ""
-        await query.edit_message_text(
+        await edit_or_send(
+            query,
             t("session.edit_ask", lang, field=t(f"session.field_{parts[1]}", lang))
             + ("\n" + hint if hint else ""),
             parse_mode="HTML",
@@ -372,7 +374,7 @@ async def edit_section_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer(t("common.stale_button", lang_of(update, context)))
         return EDIT_VALUE
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _apply_edit(update, context, sections[int(parts[2])])
 
 
@@ -419,14 +421,14 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await query.answer()
     if parts[1] == "no":
-        await query.edit_message_text(t("common.cancelled", lang))
+        await edit_or_send(query, t("common.cancelled", lang))
         return
     try:
         change = await cancel_session(rt_of(context), int(parts[0]), by=update.effective_user.id)
     except SessionNotFound:
-        await query.edit_message_text(t("session.not_found", lang, id=parts[0]))
+        await edit_or_send(query, t("session.not_found", lang, id=parts[0]))
         return
-    await query.edit_message_text(t("session.cancelled", lang, id=change.session.id, count=change.queued))
+    await edit_or_send(query, t("session.cancelled", lang, id=change.session.id, count=change.queued))
 
 
 def build_session_handlers() -> list:

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
 from bot.domain.callbacks import Cb, pack, unpack
 from bot.store import chats
-from bot.telegram.handlers.common import escape, is_group_admin, lang_of, remember_chat, rt_of, section_label
+from bot.telegram.handlers.common import (
+    edit_or_send,
+    escape,
+    is_group_admin,
+    lang_of,
+    remember_chat,
+    rt_of,
+    section_label,
+)
 
 
 def _keyboard(sections: list[str], chosen: set[str], lang: str) -> InlineKeyboardMarkup:
@@ -107,17 +114,14 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             if chosen
             else t("subscribe.saved_none", lang)
         )
-        await query.edit_message_text(text, parse_mode="HTML")
+        await edit_or_send(query, text, parse_mode="HTML")
         return
-    try:
-        await query.edit_message_text(
-            t("subscribe.prompt", lang, current=_describe(chosen, lang)),
-            parse_mode="HTML",
-            reply_markup=_keyboard(sections, chosen, lang),
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit_or_send(
+        query,
+        t("subscribe.prompt", lang, current=_describe(chosen, lang)),
+        parse_mode="HTML",
+        reply_markup=_keyboard(sections, chosen, lang),
+    )
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,7 +23,7 @@ from bot.domain.survey.engine import Action, SurveyUnavailable, View
 from bot.store.sessions import Session
 from bot.store.surveys import Draft
 from bot.telegram import keyboards
-from bot.telegram.handlers.common import lang_of, rt_of
+from bot.telegram.handlers.common import edit_failed_how, edit_or_send, lang_of, rt_of
 
 MAX_LISTED = 8  # /survei lists at most this many open surveys (one button each)
 
@@ -90,7 +90,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if result.text is not None:
         await query.answer()
-        await query.edit_message_text(result.text, parse_mode="HTML")
+        await edit_or_send(query, result.text, parse_mode="HTML")
         return
     if result.view is None or result.draft is None:
         await query.answer(result.toast)
@@ -104,9 +104,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query.answer(result.toast),
         return_exceptions=True,
     )
-    if isinstance(edited, BaseException) and not (
-        isinstance(edited, BadRequest) and "not modified" in edited.message.lower()
-    ):
+    if not isinstance(edited, BaseException):
+        return
+    how = edit_failed_how(edited) if isinstance(edited, BadRequest) else "other"
+    if how == "gone" and result.session is not None:
+        # The question's message was deleted (or is too old to edit): the answer is kept, and the next
+        # question comes as a new message, which becomes the one the survey edits.
+        await _send_step(update, context, result.view, result.draft, result.session)
+    elif how != "same":
         raise edited
 
 
