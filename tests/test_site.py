@@ -20,6 +20,7 @@ from bot.dev.sandbox import running_sandbox
 from bot.domain.site import data as site_data
 from bot.domain.site.data import Cell, PlanRow, gather, safe_cells
 from bot.domain.site.render import write_site
+from bot.store import rtl as store_rtl
 from bot.store import surveys
 from bot.store.surveys import Response
 from reports.rtl import RtlRow
@@ -257,3 +258,60 @@ async def test_the_running_bot_rewrites_the_page_when_a_citizen_answers(tmp_path
         await published(sb, page.exists)  # rebuilt by the bot's publish loop once the answer is stored
         assert 'data-key="respondents" value="1"' in page.read_text(encoding="utf-8")
         assert 'value="100.0"' in (target / "index.html").read_text(encoding="utf-8")
+
+
+async def test_the_plan_page_shows_the_stored_rows_staff_made_public_and_no_other(rt, tmp_path):
+    """The page reads the Tindak Lanjut table: a row marked Publik shows with its program, status and
+    evidence; a row not marked (its issue may quote a citizen) stays off the public page."""
+    now = rt.clock.now()
+    async with rt.store.begin() as conn:
+        shown = await store_rtl.create(
+            conn,
+            source_key="t:1",
+            topic="unsur:Bimas Islam:sarana",
+            period="2026-Q1",
+            section="Bimas Islam",
+            issue="Unsur terlemah: Sarana dan Prasarana",
+            basis="NRR 2,10",
+            now=now,
+            year=2026,
+        )
+        hidden = await store_rtl.create(
+            conn,
+            source_key="t:2",
+            topic="kelompok:PHU:keluhan",
+            period="2026-Q1",
+            section="PHU",
+            issue="Keluhan berulang dari warga, mis. «Pak Ahmad di loket kasar»",
+            basis="2 tiket",
+            now=now,
+            year=2026,
+        )
+        await store_rtl.apply_staff_change(
+            conn,
+            shown.id,
+            program="Pengeras suara baru di aula",
+            responsible="Subbag TU",
+            target=date(2026, 6, 30),
+            status="Selesai",
+            evidence="https://kemenag.go.id/aula",
+            public=True,
+            now=now,
+        )
+        await store_rtl.apply_staff_change(
+            conn,
+            hidden.id,
+            program="Pelatihan layanan loket",
+            responsible="PHU",
+            target=None,
+            status="Berjalan",
+            evidence="",
+            public=False,
+            now=now,
+        )
+    await publisher.publish(rt, tmp_path / "site")
+    page = (tmp_path / "site" / "tindak-lanjut.html").read_text(encoding="utf-8")
+    assert "Pengeras suara baru di aula" in page and "30 Juni 2026" in page and "Selesai" in page
+    assert '<a href="https://kemenag.go.id/aula"' in page
+    assert "Pak Ahmad" not in page and "Pelatihan layanan loket" not in page
+    assert "belum ada" not in page

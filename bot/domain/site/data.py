@@ -25,10 +25,10 @@ from bot.domain import deadlines, reporting
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.store import aspirations as store_aspirations
+from bot.store import rtl as store_rtl
 from bot.store import sessions as store_sessions
 from bot.store.sessions import Session
 from reports.instrument import PROFILE_KEYS
-from reports.rtl import RtlRow
 
 MIN_CELL = 5  # fewer respondents than this in a cell: "terlalu sedikit untuk ditampilkan"
 ASPIRATION_MONTHS = 12  # aspirations in numbers: this month and the eleven before
@@ -175,10 +175,14 @@ def option_labels(rt: Runtime, lang: str) -> dict[str, dict[str, str]]:
 # --- the follow-up plan ----------------------------------------------------------------------------------
 
 
-async def follow_up_plan(rt: Runtime) -> list[RtlRow]:
-    """The follow-up plan's rows as the store keeps them.  The store has no RTL table yet (it is being
-    built): until it lands, this is the one place to wire it, and the page says "belum ada"."""
-    return []
+async def follow_up_plan(rt: Runtime) -> list[Any]:
+    """The follow-up plan's rows staff marked Publik (the Tindak Lanjut sheet's column), oldest first.
+
+    Only those: a proposed row's issue may quote a citizen's words ("Keluhan berulang dari warga, mis.
+    «…»"), and free text reaches the public page only when staff chose so."""
+    async with rt.store.connect() as conn:
+        rows = await store_rtl.every(conn)
+    return [row for row in rows if row.public]
 
 
 def plan_rows(rows: list[Any]) -> list[PlanRow]:
