@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.base.i18n import t
-from bot.domain.callbacks import Cb, pack, unpack
+from bot.domain.callbacks import Cb, unpack
 from bot.store import chats
 from bot.telegram.handlers.common import (
     chat_title,
@@ -27,8 +27,8 @@ from bot.telegram.handlers.common import (
     lang_of,
     refuse_non_staff,
     rt_of,
-    section_label,
 )
+from bot.telegram.handlers.subscribe import describe_sections, section_picker
 
 log = logging.getLogger(__name__)
 
@@ -62,37 +62,6 @@ async def _checked_channel(
     if me.status != ChatMemberStatus.ADMINISTRATOR or not getattr(me, "can_post_messages", False):
         raise _Refused(t("channel.cannot_post", lang, channel=shown))
     return chat
-
-
-def _keyboard(channel_id: int, sections: list[str], chosen: set[str], lang: str) -> InlineKeyboardMarkup:
-    everything = chats.ALL_SECTIONS in chosen
-    rows = [
-        [
-            InlineKeyboardButton(
-                ("✅ " if everything or name in chosen else "▫️ ") + name,
-                callback_data=pack(Cb.CHANNEL, channel_id, "t", i),
-            )
-        ]
-        for i, name in enumerate(sections)
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                ("✅ " if everything else "▫️ ") + t("common.all_sections", lang),
-                callback_data=pack(Cb.CHANNEL, channel_id, "all"),
-            )
-        ]
-    )
-    rows.append(
-        [InlineKeyboardButton(t("common.done", lang), callback_data=pack(Cb.CHANNEL, channel_id, "done"))]
-    )
-    return InlineKeyboardMarkup(rows)
-
-
-def _describe(chosen: set[str], lang: str) -> str:
-    if not chosen:
-        return t("subscribe.nothing", lang)
-    return ", ".join(escape(section_label(s, lang)) for s in sorted(chosen))
 
 
 async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,8 +100,8 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         chosen = await chats.subscriptions(conn, chat.id)
     await message.reply_html(
-        t("channel.prompt", lang, title=escape(chat.title or ""), current=_describe(chosen, lang)),
-        reply_markup=_keyboard(chat.id, rt.settings.sections, chosen, lang),
+        t("channel.prompt", lang, title=escape(chat.title or ""), current=describe_sections(chosen, lang)),
+        reply_markup=section_picker(rt.settings.sections, chosen, lang, Cb.CHANNEL, chat.id),
     )
 
 
@@ -178,7 +147,7 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     title = escape(chat.title or "")
     if action == ["done"]:
         text = (
-            t("channel.saved", lang, title=title, sections=_describe(chosen, lang))
+            t("channel.saved", lang, title=title, sections=describe_sections(chosen, lang))
             if chosen
             else t("subscribe.saved_none", lang)
         )
@@ -186,7 +155,7 @@ async def channel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     await edit_or_send(
         query,
-        t("channel.prompt", lang, title=title, current=_describe(chosen, lang)),
+        t("channel.prompt", lang, title=title, current=describe_sections(chosen, lang)),
         parse_mode="HTML",
-        reply_markup=_keyboard(channel_id, sections, chosen, lang),
+        reply_markup=section_picker(sections, chosen, lang, Cb.CHANNEL, channel_id),
     )

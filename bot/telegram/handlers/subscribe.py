@@ -24,13 +24,17 @@ from bot.telegram.handlers.common import (
 )
 
 
-def _keyboard(sections: list[str], chosen: set[str], lang: str) -> InlineKeyboardMarkup:
+def section_picker(
+    sections: list[str], chosen: set[str], lang: str, prefix: Cb, *target: object
+) -> InlineKeyboardMarkup:
+    """The section buttons (✅ chosen, ▫️ not), "all sections" and "done"; each button's data is
+    `prefix`, then `target` (a channel's id for /kanal, nothing for this chat), then what it does."""
     everything = chats.ALL_SECTIONS in chosen
     rows = [
         [
             InlineKeyboardButton(
                 ("✅ " if everything or name in chosen else "▫️ ") + name,
-                callback_data=pack(Cb.SUBSCRIBE, "t", i),
+                callback_data=pack(prefix, *target, "t", i),
             )
         ]
         for i, name in enumerate(sections)
@@ -39,15 +43,16 @@ def _keyboard(sections: list[str], chosen: set[str], lang: str) -> InlineKeyboar
         [
             InlineKeyboardButton(
                 ("✅ " if everything else "▫️ ") + t("common.all_sections", lang),
-                callback_data=pack(Cb.SUBSCRIBE, "all"),
+                callback_data=pack(prefix, *target, "all"),
             )
         ]
     )
-    rows.append([InlineKeyboardButton(t("common.done", lang), callback_data=pack(Cb.SUBSCRIBE, "done"))])
+    rows.append([InlineKeyboardButton(t("common.done", lang), callback_data=pack(prefix, *target, "done"))])
     return InlineKeyboardMarkup(rows)
 
 
-def _describe(chosen: set[str], lang: str) -> str:
+def describe_sections(chosen: set[str], lang: str) -> str:
+    """The chosen sections as the picker's text names them."""
     if not chosen:
         return t("subscribe.nothing", lang)
     return ", ".join(escape(section_label(s, lang)) for s in sorted(chosen))
@@ -64,8 +69,8 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with rt.store.connect() as conn:
         chosen = await chats.subscriptions(conn, update.effective_chat.id)
     await update.effective_message.reply_html(
-        t("subscribe.prompt", lang, current=_describe(chosen, lang)),
-        reply_markup=_keyboard(rt.settings.sections, chosen, lang),
+        t("subscribe.prompt", lang, current=describe_sections(chosen, lang)),
+        reply_markup=section_picker(rt.settings.sections, chosen, lang, Cb.SUBSCRIBE),
     )
 
 
@@ -110,7 +115,7 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if parts == ["done"]:
         who = t("subscribe.this_chat" if chat.type == ChatType.PRIVATE else "subscribe.this_group", lang)
         text = (
-            t("subscribe.saved", lang, chat=who, sections=_describe(chosen, lang))
+            t("subscribe.saved", lang, chat=who, sections=describe_sections(chosen, lang))
             if chosen
             else t("subscribe.saved_none", lang)
         )
@@ -118,9 +123,9 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     await edit_or_send(
         query,
-        t("subscribe.prompt", lang, current=_describe(chosen, lang)),
+        t("subscribe.prompt", lang, current=describe_sections(chosen, lang)),
         parse_mode="HTML",
-        reply_markup=_keyboard(sections, chosen, lang),
+        reply_markup=section_picker(sections, chosen, lang, Cb.SUBSCRIBE),
     )
 
 
