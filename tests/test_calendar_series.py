@@ -7,15 +7,16 @@ from datetime import datetime, timedelta
 
 import icalendar
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.dev.sandbox import STAFF_ID, running_sandbox
-from bot.domain import calendar, recurrence, series
+from bot.domain import calendar, privacy, recurrence, series
 from bot.domain.parsing import ParseError, parse_coordinates
 from bot.domain.sessions import cancel_session, create_session, edit_session, validate_fields
 from bot.domain.worksheets import JADWAL
-from bot.store import chats, outbox
+from bot.store import chats, outbox, schema
 from bot.store import series as series_store
 
 from .conftest import TZ
@@ -269,6 +270,8 @@ async def test_channel_subscribed_by_its_admin_receives_and_removal_stops_it(sb)
     await sb.outbox_idle()
     [post] = sb.tg.messages(CHANNEL)
     assert "Dialog" in post.text
+    # a channel's followers can ask for the reminders privately too, as a group's members can
+    assert "🔔 Ingatkan saya" in [b["text"] for row in sb.tg.buttons(post) for b in row]
 
     sb.tg.remove_bot_from_channel(CHANNEL, STAFF_ID)
     await sb.settle()
@@ -334,3 +337,14 @@ async def test_jadwal_row_with_ulangi_and_koordinat_makes_a_series_once(sb):
     sync.workbook.append_rows(JADWAL, [{**row, "Judul": "Lain", "Ulangi": "kadang-kadang"}])
     [problem] = await sync.read_jadwal()
     assert "Pola pengulangan tidak dikenali: kadang-kadang" in problem
+
+
+async def test_hapus_data_by_the_staff_member_who_made_a_series_removes_their_id_from_it(sb):
+    """A series keeps who created it, like a session; /hapus_data by that staff member must reach both."""
+    values = validate_fields({"title": "Kajian", "section": "PHU", "when": "27/03/2026 07.00"}, sb.rt)
+    made = await series.create_series(sb.rt, values, "FREQ=WEEKLY", repeat=None, by=STAFF_ID, source="test")
+    await privacy.forget_person(sb.rt, STAFF_ID, STAFF_ID)
+    async with sb.rt.store.connect() as conn:
+        kept = (await conn.execute(select(schema.series.c.created_by))).scalars().all()
+        made_by = (await conn.execute(select(schema.session.c.created_by))).scalars().all()
+    assert kept == [None] and set(made_by) == {None} and made.made

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from bot.dev.sandbox import running_sandbox
 from bot.domain.site import data as site_data
 from bot.domain.site.data import Cell, PlanRow, gather, safe_cells
 from bot.domain.site.render import write_site
+from bot.store import attendance as store_attendance
 from bot.store import rtl as store_rtl
 from bot.store import surveys
 from bot.store.surveys import Response
@@ -195,6 +196,38 @@ async def test_the_bot_rebuilds_only_when_a_figure_changed(rt, tmp_path):
         )
     assert await publisher.publish_if_changed(rt, target)
     assert 'data-key="respondents" value="10"' in (target / "sesi" / "2.html").read_text(encoding="utf-8")
+    # Check-ins and headcounts change the sample target; staff marking a plan row changes its page.
+    async with rt.store.begin() as conn:
+        await store_attendance.set_population(conn, 2, 120)
+    assert await publisher.publish_if_changed(rt, target)
+    assert not await publisher.publish_if_changed(rt, target)
+    async with rt.store.begin() as conn:
+        row = await store_rtl.create(
+            conn,
+            source_key="t:1",
+            topic="unsur:Bimas Islam:sarana",
+            period="2026-Q1",
+            section="Bimas Islam",
+            issue="Unsur terlemah: Sarana dan Prasarana",
+            basis="",
+            now=fixture.NOW,
+            year=2026,
+        )
+    assert await publisher.publish_if_changed(rt, target)
+    async with rt.store.begin() as conn:
+        await store_rtl.apply_staff_change(
+            conn,
+            row.id,
+            program="Pengeras suara baru",
+            responsible="TU",
+            target=None,
+            status="Selesai",
+            evidence="",
+            public=True,
+            now=fixture.NOW + timedelta(minutes=5),
+        )
+    assert await publisher.publish_if_changed(rt, target)
+    assert "Pengeras suara baru" in (target / "tindak-lanjut.html").read_text(encoding="utf-8")
 
 
 async def test_an_office_without_answers_gets_a_site_that_says_so(tmp_path):

@@ -153,8 +153,8 @@ TO_REMINDED = (MessageKind.REMINDER, MessageKind.START, MessageKind.CHANGED, Mes
 def extra_buttons(
     rt: Runtime, session: Session, kind: MessageKind, lang: str, *, group: bool
 ) -> list[list[dict[str, str]]]:
-    """Buttons a session message gets beside the Zoom/YouTube links: "Ingatkan saya" on a group's
-    announcement (a member asks for the reminders privately), "✋ Saya hadir" on the start notice (a link
+    """Buttons a session message gets beside the Zoom/YouTube links: "Ingatkan saya" on a group's or a
+    channel's announcement (a member asks for the reminders privately), "✋ Saya hadir" on the start notice (a link
     into the private chat where the person says how they follow: bot.domain.attendance)."""
     if kind == MessageKind.ANNOUNCE and group:
         return [[{"text": t("remind.button", lang), "callback_data": pack(Cb.REMIND, session.id)}]]
@@ -222,8 +222,10 @@ async def fan_out_payload(
     now = rt.clock.now()
     rendered: dict[tuple[str, bool], dict[str, Any]] = {}
     batch = []
+    # "Shared" chats (groups and channels) get the buttons meant for many readers, e.g. "Ingatkan saya".
     targets = [
-        (chat.id, chat.language, chat.is_group) for chat in await chats.subscribers(conn, session.section)
+        (chat.id, chat.language, chat.type != "private")
+        for chat in await chats.subscribers(conn, session.section)
     ]
     seen = {chat_id for chat_id, _, _ in targets}
     for chat_id, lang in also or []:

@@ -210,8 +210,9 @@ async def finish_schedule(conn: AsyncConnection, schedule_id: int, state: str, n
 
 
 async def forget_creator(conn: AsyncConnection, user_id: int) -> None:
-    """/hapus_data by a staff member: the sessions they created stay, without their Telegram id."""
+    """/hapus_data by a staff member: the sessions and series they created stay, without their Telegram id."""
     await conn.execute(update(s.session).where(s.session.c.created_by == user_id).values(created_by=None))
+    await conn.execute(update(s.series).where(s.series.c.created_by == user_id).values(created_by=None))
 
 
 async def sections(conn: AsyncConnection) -> list[str]:
