@@ -28,6 +28,7 @@ from bot.dev.sandbox import STAFF_ID, Sandbox, running_sandbox
 from bot.domain import reporting
 from bot.domain.survey.definition import definition_for
 from bot.domain.worksheets import ASPIRASI, TINDAK_LANJUT
+from bot.store import outbox
 from sheets.workbook import CellUpdate, WorksheetSpec
 
 TZ = ZoneInfo("Asia/Jakarta")
@@ -152,7 +153,7 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
     await sb.say(STAFF_ID, "Dr. H. Abdurrosyid")
     await sb.say(STAFF_ID, "-")  # held once (a pattern such as "setiap Jumat pertama" makes a series)
     await sb.press(STAFF_ID, STAFF_ID, "Simpan")
-    await sb.outbox_idle()
+    await _delivered(sb)
 
     for label, moment in [
         ("pengingat H-1", start - timedelta(days=1)),
@@ -161,13 +162,13 @@ async def scenario(sb: Sandbox, say: Transcript) -> None:
     ]:
         say.step(f"Waktu dipercepat → {moment:%d/%m %H.%M} WIB ({label})")
         await sb.advance(to=max(moment, sb.clock.now()))
-        await sb.outbox_idle()
+        await _delivered(sb)
     await _attendees_check_in(sb, say)
 
     end = start + timedelta(hours=2)
     say.step(f"Waktu dipercepat → {end:%d/%m %H.%M} WIB (sesi selesai: undangan survei ke grup)")
     await sb.advance(to=end + timedelta(minutes=1))
-    await sb.outbox_idle()
+    await _delivered(sb)
     await _citizens_answer(sb, say)
     await _aspirations(sb, say)
     await _follow_up_plan(sb, say, start)
@@ -234,13 +235,29 @@ async def _citizens_answer(sb: Sandbox, say: Transcript) -> None:
     await _sync(sb)
 
 
+async def _delivered(sb: Sandbox) -> None:
+    """Wait until every message due is sent, letting a short flood-control wait pass on the demo's clock.
+
+    The demo runs days in seconds, so a chat can meet Telegram's limits sooner than in an office; the bot
+    then waits the seconds Telegram asks (on its clock, which the demo moves by hand).  Without moving it
+    those seconds, the message would be shown a step late."""
+    while True:
+        await sb.outbox_idle()
+        async with sb.rt.store.connect() as conn:
+            due = await outbox.next_due(conn)
+        now = sb.clock.now()
+        if due is None or due <= now or due - now > timedelta(minutes=1):
+            return
+        await sb.advance(to=due)
+
+
 async def _sync(sb: Sandbox) -> None:
     """What the running bot does every few minutes: write queued rows, read what staff typed, send."""
     await sb.running.sheets.flush()
     await sb.running.sheets.read_staff_sheets()
     await sb.running.sheets.flush()
     sb.rt.wake_sender()
-    await sb.outbox_idle()
+    await _delivered(sb)
 
 
 def _staff_types(
@@ -262,7 +279,7 @@ async def _aspirations(sb: Sandbox, say: Transcript) -> None:
         await sb.press(user, user, "Bimas Islam")
         await sb.say(user, text)
         await sb.press(user, user, identity)
-    await sb.outbox_idle()
+    await _delivered(sb)
     await _sync(sb)
     say.step(
         "Petugas menanggapi di lembar Aspirasi (Status Diproses, Tanggapan); bot menyampaikannya ke warga"
@@ -285,7 +302,7 @@ async def _follow_up_plan(sb: Sandbox, say: Transcript, session_start: datetime)
         "lanjut (RTL) di lembar Tindak Lanjut; grup menerima 'Kami mendengar, kami bertindak'"
     )
     await sb.advance(to=quarter_end)
-    await sb.outbox_idle()
+    await _delivered(sb)
     await _sync(sb)
     _print_plan(sb, "Lembar Tindak Lanjut (usulan bot)")
     say.step(
@@ -318,7 +335,7 @@ async def _follow_up_plan(sb: Sandbox, say: Transcript, session_start: datetime)
     )
     await _sync(sb)
     await sb.advance(timedelta(minutes=1))  # the sweep: a target within a week reminds the staff group
-    await sb.outbox_idle()
+    await _delivered(sb)
     _print_plan(sb, "Lembar Tindak Lanjut (setelah diisi petugas)")
 
 
