@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from bot.delivery.departures import DepartureJournal, journal_path, read_departed
 from bot.delivery.pacing import BURST_SECONDS, Pacer, Ticket
 from bot.domain.runtime import Runtime
 from bot.store import chats, outbox
@@ -40,6 +41,10 @@ MAX_ATTEMPTS = 8
 # becomes 'uncertain'.
 LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
+MIN_STEP_SECONDS = 0.001  # a step never follows the last one sooner (timer granularity)
+CLAIM_AHEAD_SECONDS = (
+    BURST_SECONDS  # rows are claimed this far ahead of their slots: ~10 transactions a second
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ class OutboxSender:
         self.pacer = pacer or Pacer(overall_per_second=rt.settings.broadcast_per_second)
         self.worker = worker_name()
         self._candidates: deque[OutboxItem] = deque()
+        self._ready: deque[OutboxItem] = deque()  # claimed, waiting for a free slot (usually none for long)
         self._resting: set[int] = set()  # chats whose window is full, skipped until the next read
         self._busy: set[int] = set()  # chats with a request in flight: one at a time keeps their order
         self._claimed: set[int] = set()  # rows claimed by this process and not yet recorded
@@ -133,6 +139,7 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._shuffle_next = False
+        self._journal: DepartureJournal | None = None  # opened at the first send
         self.sent = 0
 
     @classmethod
@@ -151,8 +158,12 @@ class OutboxSender:
             dead = [w for w in await outbox.claiming_workers(conn) if _dead_here(w) and w != self.worker]
             count = 0
             for worker in dead:
-                count += await outbox.release_worker_claims(conn, worker)
-            return count + await outbox.expire_claims(conn, self.rt.clock.now())
+                departed = read_departed(journal_path(self.rt.settings.data_dir, worker))
+                count += await outbox.release_worker_claims(conn, worker, departed)
+            count += await outbox.expire_claims(conn, self.rt.clock.now())
+        for worker in dead:
+            journal_path(self.rt.settings.data_dir, worker).unlink(missing_ok=True)
+        return count
 
     async def run(self) -> None:
         """Drain until cancelled."""
@@ -178,12 +189,9 @@ class OutboxSender:
         event = self.rt.outbox_event
         if event.is_set():
             return
-        if self._candidates and not self._stopping:
-            wait = max(self.pacer.overall_wait(), BURST_SECONDS)
-            if not started and all(item.chat_id in self._resting for item in self._candidates):
-                wait = max(wait, min(self.pacer.chat_wait(chat) for chat in self._resting))
+        if (self._ready or self._candidates) and not self._stopping:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), min(wait, POLL_SECONDS))
+                await asyncio.wait_for(event.wait(), self._step_wait(started))
             return
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=BURST_SECONDS, return_when=asyncio.FIRST_COMPLETED)
@@ -192,6 +200,21 @@ class OutboxSender:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), POLL_SECONDS)
+
+    def _step_wait(self, started: int) -> float:
+        """Seconds until the next step while there is something to send: until the next slot frees (a slot
+        left free until a fixed tick is rate lost for good), or half a claim-ahead before it when no row is
+        claimed yet (so the claim's transaction is done by then); longer while every listed chat is resting,
+        or while only a claimed row whose chat is resting is left."""
+        wait = self.pacer.overall_wait()
+        if self._ready:
+            if wait <= 0:  # a claimed row waits for its own chat's window
+                wait = min(self.pacer.chat_wait(item.chat_id) for item in self._ready)
+        elif not started and all(item.chat_id in self._resting for item in self._candidates):
+            wait = max(wait, min(self.pacer.chat_wait(chat) for chat in self._resting))
+        else:
+            wait -= CLAIM_AHEAD_SECONDS / 2
+        return min(max(wait, MIN_STEP_SECONDS), POLL_SECONDS)
 
     async def _refill(self) -> None:
         now = self.rt.clock.now()
@@ -207,50 +230,75 @@ class OutboxSender:
         self._resting.clear()
 
     async def drain_once(self) -> int:
-        """Start sending what the pacing allows now; returns how many sends were started."""
+        """Start sending what the pacing allows now; returns how many sends were started.
+
+        The rows are claimed first and their slots taken after the commit, each right before its request
+        leaves: a slot taken before the transaction would sit unused for as long as the commit takes
+        (tens of milliseconds on a busy machine, every step), and at 30 msg/s that is rate lost for good."""
         self._resting = {chat for chat in self._resting if self.pacer.chat_wait(chat) > 0}
         event = self.rt.outbox_event
         if event.is_set() or not self._candidates:
             event.clear()  # something new was queued (maybe a reply, ahead of a broadcast): read again
             if not self._stopping:
                 await self._refill()
-        batch: list[tuple[OutboxItem, Ticket]] = []
-        room = self._room()
+        started = self._dispatch()
+        if len(self._ready) > self.pacer.burst // 2:  # claimed enough for the next slots: claim later
+            return started
+        # Rows for the slots that free within the next CLAIM_AHEAD seconds, in one transaction; each is sent
+        # the moment its slot frees (a row that never left goes back to 'pending' after a crash).
+        wanted = min(self.pacer.free_slots(ahead=CLAIM_AHEAD_SECONDS) - len(self._ready), self._room())
+        picked: list[OutboxItem] = []
         skipped: list[OutboxItem] = []
-        while self._candidates and len(batch) < room and not self._stopping and not self.pacer.waiting:
-            if self.pacer.overall_wait() > 0:
-                break
+        while self._candidates and len(picked) < wanted and not self._stopping and not self.pacer.waiting:
             item = self._candidates.popleft()
             if item.chat_id in self._busy or item.chat_id in self._resting:
                 skipped.append(item)
                 continue
-            ticket = self.pacer.try_acquire(item.chat_id)
-            if ticket is None:  # this chat's window is full; others can go first
+            if self.pacer.chat_wait(item.chat_id) > 0:  # this chat's window is full; others can go first
                 self._resting.add(item.chat_id)
                 skipped.append(item)
                 continue
             self._busy.add(item.chat_id)
-            batch.append((item, ticket))
+            picked.append(item)
         self._candidates.extendleft(reversed(skipped))
-        if not batch and not self._marks:
-            return 0
-        got = await self._record_and_claim([item.id for item, _ in batch])
-        started = 0
-        for item, ticket in batch:
-            if item.id not in got:  # another worker took it since we listed it: the slot goes back
-                self.pacer.cancel(ticket, item.chat_id)
+        if not picked and not self._marks:
+            return started
+        try:
+            got = await self._record_and_claim([item.id for item in picked])
+        except BaseException:
+            self._busy.difference_update(item.chat_id for item in picked)
+            raise
+        for item in picked:
+            if item.id not in got:  # another worker took it since we listed it
                 self._busy.discard(item.chat_id)
                 continue
             self._claimed.add(item.id)
-            task = asyncio.create_task(self._send(item, ticket))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            started += 1
-        if len(got) < len(batch):
+            self._ready.append(item)
+        if len(got) < len(picked):
             # Several workers read the same rows: take the next read from a random place in it, so that
             # two workers stop walking the list in step (each losing every other claim).
             self._candidates.clear()
             self._shuffle_next = True
+        return started + self._dispatch()
+
+    def _dispatch(self) -> int:
+        """Send the claimed rows whose slots are free now (each takes its slot as it leaves)."""
+        started = 0
+        blocked: list[OutboxItem] = []
+        while self._ready and not self.pacer.waiting:
+            item = self._ready.popleft()
+            ticket = self.pacer.try_acquire(item.chat_id)
+            if ticket is None:
+                if self.pacer.overall_wait() > 0:  # the overall budget is spent: the rest wait their turn
+                    self._ready.appendleft(item)
+                    break
+                blocked.append(item)  # only this chat's window is full (a reply went first): it waits
+                continue
+            task = asyncio.create_task(self._send(item, ticket))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        self._ready.extend(blocked)
         return started
 
     async def _record_and_claim(self, ids: list[int]) -> set[int]:
@@ -266,23 +314,34 @@ class OutboxSender:
                 self._marks[:0] = marks  # not recorded: keep them for the next transaction
                 raise
         self._claimed.difference_update(item_id for item_id, _ in marks)
+        if self._journal is not None:
+            self._journal.keep_only(self._claimed - {item.id for item in self._ready})
         return got
 
     @property
     def busy(self) -> bool:
         """Claiming, sending, or holding answers not yet recorded."""
-        return bool(self._tasks or self._claimed or self._marks or self._write.locked())
+        return bool(self._tasks or self._ready or self._claimed or self._marks or self._write.locked())
 
     async def wait_idle(self) -> None:
-        """Wait for the sends already started, and for their answers to be recorded."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for the rows already claimed to be sent, and for their answers to be recorded."""
+        while self._ready or self._tasks:
+            self._dispatch()
+            pending = list(self._tasks)
+            wait = self._step_wait(0) if self._ready else None
+            if pending:
+                await asyncio.wait(pending, timeout=wait)
+            elif wait is not None:
+                await asyncio.sleep(wait)
         if self._marks:
             await self._record_and_claim([])
 
     async def stop(self) -> None:
         self._stopping = True
         await self.wait_idle()
+        if self._journal is not None and not self._claimed:
+            self._journal.close()
+            self._journal = None
 
     async def _send(self, item: OutboxItem, ticket: Ticket) -> None:
         settled = True
@@ -290,6 +349,9 @@ class OutboxSender:
         # so a slow transaction does not make every send look slow on the network.
         ticket.departed = self.pacer.clock()
         try:
+            if self._journal is None:
+                self._journal = DepartureJournal(journal_path(self.rt.settings.data_dir, self.worker))
+            self._journal.departing(item.id)  # before it leaves: a crash from here on leaves it 'uncertain'
             try:
                 outcome = await self.transport.send(item.chat_id, item.payload)
             finally:

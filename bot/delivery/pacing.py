@@ -176,6 +176,25 @@ class Pacer:
         self._decay_margin(now)
         return max(self._paused_until - now, self._bucket_base(now) - now, self._window_wait(now), 0.0)
 
+    def free_slots(self, *, ahead: float = 0.0) -> int:
+        """How many sends the overall budget (pause, bucket, window) allows from now until `ahead` seconds
+        from now, counting only the window slots already answered (a request in flight frees its slot a
+        period after it left at the soonest).
+
+        The outbox claims that many rows *before* it takes their slots, so each is sent the moment its slot
+        frees and no slot waits for a transaction."""
+        now = self.clock()
+        self._decay_margin(now)
+        until = now + ahead
+        if self._paused_until > until:
+            return 0
+        base = max(self._bucket_base(now), self._paused_until)
+        bucket = math.floor((until - base) / self._interval) + 1 if base <= until else 0
+        self._window_wait(now)  # drops the releases that are due
+        later = sum(1 for at in self._releases if at > until)
+        window = self._window_limit - self._in_flight - later
+        return max(0, min(bucket, window))
+
     def try_acquire(self, chat_id: int, *, private: bool = True) -> Ticket | None:
         """A slot for `chat_id` now, or None (the overall budget or this chat's window is spent)."""
         if self.overall_wait() > 0:

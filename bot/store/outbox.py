@@ -9,7 +9,7 @@ neither resend it (it most likely arrived) nor forget it (it is counted and show
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -204,11 +204,28 @@ async def claiming_workers(conn: AsyncConnection) -> list[str]:
     return [r.claimed_by for r in rows if r.claimed_by]
 
 
-async def release_worker_claims(conn: AsyncConnection, worker: str) -> int:
-    """A worker known to be dead: its claims become 'uncertain' now (never resent, always reported)."""
+async def release_worker_claims(
+    conn: AsyncConnection, worker: str, departed: Collection[int] | None = None
+) -> int:
+    """A worker known to be dead: its claims become 'uncertain' now (never resent, always reported).
+
+    With `departed` (the rows it wrote down before sending them, bot.delivery.departures) only those do;
+    its other claims never left and go back to 'pending'.  Returns how many became 'uncertain'."""
+    mine = and_(s.outbox.c.state == "sending", s.outbox.c.claimed_by == worker)
+    if departed is not None:
+        claimed = {row.id for row in await conn.execute(select(s.outbox.c.id).where(mine))}
+        unsent = sorted(claimed - set(departed))
+        if unsent:
+            await conn.execute(
+                update(s.outbox)
+                .where(mine, s.outbox.c.id.in_(unsent))
+                .values(
+                    state="pending", claimed_by=None, claimed_until=None, attempts=s.outbox.c.attempts - 1
+                )
+            )
     result = await conn.execute(
         update(s.outbox)
-        .where(s.outbox.c.state == "sending", s.outbox.c.claimed_by == worker)
+        .where(mine)
         .values(
             state="uncertain", error="proses berhenti saat mengirim; tidak dikirim ulang agar tidak ganda"
         )
