@@ -1,5 +1,6 @@
 """The sender's pacing never exceeds Telegram's windows, at the full rate they allow (fake monotonic clock)."""
 
+import asyncio
 import random
 
 from bot.delivery.pacing import BASE_MARGIN, MARGIN_DECAY_SECONDS, Pacer, SlidingWindow
@@ -158,3 +159,68 @@ def test_a_slot_given_back_is_whole():
     pacer.cancel(granted, -6)
     pacer.cancel(granted, -6)  # twice changes nothing
     assert pacer.try_acquire(-6) is not None
+
+
+def test_a_reply_to_a_person_holds_back_the_outboxs_next_message_to_them():
+    """A reply goes at once (a person is waiting), but it counts: the outbox's message to the same person
+    waits its second, so the two together never exceed Telegram's 1 per second to one chat."""
+    clock = Tick()
+    pacer = Pacer(overall_per_second=30, clock=clock)
+    reply = pacer.try_acquire(5, private=False)
+    assert reply is not None
+    pacer.done(reply)
+    clock.now = 0.5
+    assert pacer.try_acquire(5) is None  # the outbox (private=True) waits for this chat
+    assert pacer.try_acquire(6) is not None  # another chat does not
+    clock.now = 1.03
+    assert pacer.try_acquire(5) is not None
+
+
+def test_a_private_chat_gets_at_most_ten_messages_in_any_ten_seconds_replies_included():
+    """A burst of replies (a conversation) is allowed, but the outbox then keeps the chat at 1 per second
+    sustained: never more than ten in any ten seconds, which is where Telegram starts refusing."""
+    clock = Tick()
+    pacer = Pacer(overall_per_second=30, clock=clock)
+    sent = []
+    for i in range(8):  # eight replies in under a second
+        clock.now = i * 0.1
+        assert pacer.try_acquire(7, private=False) is not None
+        sent.append(clock.now)
+    clock.now = 0.8
+    while clock.now < 30:
+        if pacer.try_acquire(7) is not None:  # the outbox sends as soon as the pacer lets it
+            sent.append(clock.now)
+        clock.now = round(clock.now + 0.01, 2)
+    assert max(sum(1 for t in sent if start <= t < start + 10) for start in sent) <= 10
+    assert len(sent) >= 8 + 18  # and the outbox still gets its 1 per second once the burst has passed
+
+
+def test_replies_to_a_person_burst_but_never_past_ten_in_ten_seconds():
+    """A staff member typing quickly through a conversation gets every reply at once, up to ten; the
+    eleventh waits for the chat's ten seconds instead of meeting Telegram's 429 (which would pause every
+    send of the bot)."""
+    clock = Tick()
+    pacer = Pacer(overall_per_second=30, clock=clock)
+    for i in range(10):
+        clock.now = i * 0.04
+        assert pacer.try_acquire(9, private=False) is not None
+    clock.now = 0.5
+    assert pacer.try_acquire(9, private=False) is None
+    assert 9.5 < pacer.chat_wait(9, reply=True) <= 10.2
+    clock.now = 10.21
+    assert pacer.try_acquire(9, private=False) is not None
+
+
+async def test_a_reply_waiting_for_its_chat_holds_up_no_one_else():
+    clock = Tick()
+    pacer = Pacer(overall_per_second=30, clock=clock)
+    for i in range(10):
+        clock.now = i * 0.04
+        assert pacer.try_acquire(9, private=False) is not None
+    clock.now = 0.5
+    waiting = asyncio.create_task(pacer.acquire(9, private=False))  # its chat is full for ten seconds
+    await asyncio.sleep(0)
+    assert pacer.waiting == 0  # the outbox does not yield its slots to a reply that cannot go yet
+    other = await pacer.acquire(10, private=False)  # another person's reply goes now
+    assert other is not None and not waiting.done()
+    waiting.cancel()

@@ -2,7 +2,10 @@
 
 Telegram allows about 30 messages per second overall (up to 1,000 with paid broadcast), 1 per second to one
 private chat and 20 per minute to one group.  These are windows ("at most N in any period"), so we count
-in windows, with a sliding window per chat and one overall.
+in windows, with sliding windows per chat and one overall.  A private chat may take a short burst (a reply
+and the next question go together), so a person's replies are not held to 1 per second; but they are
+counted, and the outbox's own message to that chat waits until the chat has had at most one message in the
+last second *and* fewer than ten in the last ten (1 per second sustained, as Telegram counts it).
 
 The overall window counts a send from its *departure* (the moment its slot is granted) for one period plus
 a margin.  A request reaches Telegram some time after it leaves, and a request that is slow on the way
@@ -33,6 +36,7 @@ MARGIN_DECAY_SECONDS = 60.0  # without a 429 for this long, the base margin halv
 RTT_SAMPLES = 64  # round trips remembered for the floor (quickest) and the in-flight estimate (slowest)
 TRUSTED_SAMPLES = 32  # round trips seen before their floor is trusted
 BURST_SECONDS = 0.1  # the token bucket holds this much of a second's budget (at least one slot)
+PRIVATE_SUSTAINED_SECONDS = 10.0  # a private chat's 1/s is also kept over this long, replies included
 
 
 @dataclass
@@ -80,6 +84,36 @@ class SlidingWindow:
         return not self._stamps
 
 
+class ChatWindows:
+    """The windows one chat must respect: a group's 20 a minute; a private chat's 1 a second (`pace`, which a
+    reply to a person may burst past) and 10 in ten seconds (`sustained`, which everything respects)."""
+
+    def __init__(self, sustained: SlidingWindow, pace: SlidingWindow | None = None) -> None:
+        self.sustained = sustained
+        self.pace = pace
+
+    def wait_time(self, *, reply: bool = False) -> float:
+        wait = self.sustained.wait_time()
+        if self.pace is not None and not reply:
+            wait = max(wait, self.pace.wait_time())
+        return wait
+
+    def _windows(self) -> tuple[SlidingWindow, ...]:
+        return (self.sustained,) if self.pace is None else (self.sustained, self.pace)
+
+    def record(self) -> None:
+        for window in self._windows():
+            window.record()
+
+    def unrecord(self) -> None:
+        for window in self._windows():
+            window.unrecord()
+
+    @property
+    def idle(self) -> bool:
+        return all(window.idle for window in self._windows())
+
+
 class RoundTrips:
     """The recent round trips: their floor (quickest) and a high estimate (slowest), sliding over samples."""
 
@@ -124,7 +158,7 @@ class Pacer:
         self._next_slot = 0.0
         self._private_per_second = private_per_second
         self._group_per_minute = group_per_minute
-        self._chats: dict[int, SlidingWindow] = {}
+        self._chats: dict[int, ChatWindows] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
         self._window_limit = max(1, math.floor(overall_per_second))
@@ -141,18 +175,25 @@ class Pacer:
 
     # --- per chat -------------------------------------------------------------------------------------
 
-    def _chat_window(self, chat_id: int) -> SlidingWindow:
+    def _chat_window(self, chat_id: int) -> ChatWindows:
         window = self._chats.get(chat_id)
         if window is None:
             if chat_id < 0:
-                window = SlidingWindow(self._group_per_minute, 60.0, self.clock)
+                window = ChatWindows(SlidingWindow(self._group_per_minute, 60.0, self.clock))
             else:
-                window = SlidingWindow(self._private_per_second, 1.0, self.clock)
+                sustained = round(self._private_per_second * PRIVATE_SUSTAINED_SECONDS)
+                window = ChatWindows(
+                    SlidingWindow(sustained, PRIVATE_SUSTAINED_SECONDS, self.clock),
+                    pace=SlidingWindow(self._private_per_second, 1.0, self.clock),
+                )
             self._chats[chat_id] = window
         return window
 
-    def chat_wait(self, chat_id: int) -> float:
-        return self._chat_window(chat_id).wait_time()
+    def chat_wait(self, chat_id: int, *, reply: bool = False) -> float:
+        """Seconds until this chat may have one more message (0 now); `reply`: a reply to a person."""
+        if not chat_id:  # not a chat we can name (a channel's @username): only the overall budget applies
+            return 0.0
+        return self._chat_window(chat_id).wait_time(reply=reply)
 
     # --- overall --------------------------------------------------------------------------------------
 
@@ -199,44 +240,53 @@ class Pacer:
         """A slot for `chat_id` now, or None (the overall budget or this chat's window is spent)."""
         if self.overall_wait() > 0:
             return None
-        per_chat = private or chat_id < 0
-        if per_chat and self.chat_wait(chat_id) > 0:
+        if self.chat_wait(chat_id, reply=not private) > 0:
             return None
         now = self.clock()
         self._next_slot = self._bucket_base(now) + self._interval
-        if per_chat:
+        if chat_id:  # a reply to a person is counted too, so the outbox's next message to them waits
             self._chat_window(chat_id).record()
         self._in_flight += 1
         if len(self._chats) > 10_000:
             self._chats = {k: w for k, w in self._chats.items() if not w.idle}
         return Ticket(now)
 
-    def cancel(self, ticket: Ticket, chat_id: int, *, private: bool = True) -> None:
+    def cancel(self, ticket: Ticket, chat_id: int) -> None:
         """A granted slot that was not used (the row was taken by another worker): give it back whole."""
         if ticket.answered:
             return
         ticket.answered = True
         self._in_flight = max(0, self._in_flight - 1)
         self._next_slot = max(self.clock(), self._next_slot - self._interval)
-        if private or chat_id < 0:
+        if chat_id:
             self._chat_window(chat_id).unrecord()
 
     async def acquire(self, chat_id: int, *, private: bool = True) -> Ticket:
-        """Wait for the overall slot and this chat's slot, then count the send.  Call `done(ticket)` after.
+        """Wait for this chat's windows, then for the overall budget, then count the send.  Call
+        `done(ticket)` after.
 
-        `private=False` skips the 1/s private-chat window (interactive replies); group windows always apply.
+        `private=False` (a reply to a person) may burst past a private chat's 1 per second, but not past its
+        ten in ten seconds, and is counted in both.  A reply waiting for its chat waits alone: other replies
+        and the outbox go on meanwhile (only a reply waiting for the overall budget makes the outbox yield).
         """
-        self.waiting += 1
-        try:
-            async with self._lock:
-                while True:
-                    ticket = self.try_acquire(chat_id, private=private)
-                    if ticket is not None:
-                        return ticket
-                    chat_wait = self.chat_wait(chat_id) if (private or chat_id < 0) else 0.0
-                    await asyncio.sleep(max(self.overall_wait(), chat_wait, 0.001))
-        finally:
-            self.waiting -= 1
+        reply = not private
+        while True:
+            chat_wait = self.chat_wait(chat_id, reply=reply)
+            if chat_wait > 0:
+                await asyncio.sleep(chat_wait)
+                continue
+            self.waiting += 1
+            try:
+                async with self._lock:
+                    while True:
+                        ticket = self.try_acquire(chat_id, private=private)
+                        if ticket is not None:
+                            return ticket
+                        if self.chat_wait(chat_id, reply=reply) > 0:
+                            break  # the outbox took this chat's slot meanwhile: wait for it outside the lock
+                        await asyncio.sleep(max(self.overall_wait(), 0.001))
+            finally:
+                self.waiting -= 1
 
     def done(self, ticket: Ticket) -> None:
         """The request got its answer (or failed): it leaves the overall window one period plus the margin

@@ -104,7 +104,8 @@ class SendRateLimiter(BaseRateLimiter[int]):
                 self.pacer.pause(wait)
                 if attempt == self.max_retries:
                     raise
-                log.info("429 from Telegram; retrying in %.0f s", wait)
+                # Our pacing should have prevented it, and it pauses every send: the operator should know.
+                log.warning("flood control on a reply: waiting %.0f s, then retrying", wait)
             finally:
                 self.pacer.done(ticket)
             await asyncio.sleep(wait)
