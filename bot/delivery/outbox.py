@@ -42,9 +42,8 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
 MIN_STEP_SECONDS = 0.001  # a step never follows the last one sooner (timer granularity)
-CLAIM_AHEAD_SECONDS = (
-    BURST_SECONDS  # rows are claimed this far ahead of their slots: ~10 transactions a second
-)
+# Rows are claimed this far ahead of their slots: about ten transactions a second.
+CLAIM_AHEAD_SECONDS = BURST_SECONDS
 
 
 @dataclass(frozen=True)
@@ -112,11 +111,13 @@ def _dead_here(worker: str) -> bool:
 class OutboxSender:
     """One per process; several processes may drain one outbox (claims are conditional updates).
 
-    Each step takes the pacing slots free right now (a token bucket gives about a tenth of a second's worth
-    at once), claims their rows in one transaction (which also records the rows answered since the last
-    step as sent) and starts the requests.  So a busy broadcast costs about ten write transactions a second,
-    whatever the rate, and no read per message.  Rows answered but not yet recorded stay 'sending' for at
-    most one step: a crash then makes them 'uncertain' (they did arrive), never resent.
+    Each step claims, in one transaction, the rows for the pacing slots that free within the next tenth of a
+    second (the same transaction records the rows answered since the last step as sent); each claimed row
+    then takes its slot and leaves the moment the slot frees, so no slot waits for a commit or a tick.  A
+    busy broadcast costs about ten write transactions a second, whatever the rate, and no read per message.
+    Each row is written to the departure journal (bot/delivery/departures.py) before its request starts: after
+    a crash, claimed rows that never left go back to 'pending', and rows that left but were not yet recorded
+    become 'uncertain' (they most likely arrived), never resent.
     """
 
     # At most this many seconds of sends are claimed and not yet recorded at any moment: what a SIGKILL can
