@@ -139,7 +139,7 @@ def report(
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
-                frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
+                frame = await reporting.report_counts(rt, session_id=session, section=chosen)
                 return frame, names, await reporting.sessions_of(rt, frame)
 
             frame, known, sessions = run_async(settings, from_store)
