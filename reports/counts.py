@@ -200,7 +200,9 @@ def from_rows(df: pd.DataFrame) -> Counts:
                 texts.append((int(gid[i]), column, str(values[i]).strip()))
     out = pd.DataFrame(groups, columns=[*GROUP_KEYS, "rows", "respondents", "ipak_respondents"])
     if times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype):
-        by_group = pd.Series(times.to_numpy(), index=gid).groupby(level=0)
+        stamps = pd.DatetimeIndex(times)
+        naive = stamps.tz_convert(None) if stamps.tz is not None else stamps  # no Timestamp per answer
+        by_group = pd.Series(naive.to_numpy(), index=gid).groupby(level=0)
         out["first"] = by_group.min().reindex(range(size)).to_numpy()
         out["last"] = by_group.max().reindex(range(size)).to_numpy()
         if getattr(times.dt, "tz", None) is not None:
