@@ -173,7 +173,7 @@ def report(
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
-                frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
+                frame = await reporting.report_counts(rt, session_id=session, section=chosen)
                 try:
                     plan = await reporting.plan_for(
                         rt, reporting.Scope(session_id=session, section=chosen, period=period)
