@@ -405,6 +405,30 @@ class CountsBuilder:
                 entry[2] += int(ipak[g])
                 entry[3], entry[4] = min(entry[3], int(first[g])), max(entry[4], int(last[g]))
 
+    def state(self) -> tuple[dict[Any, list[int]], dict[Any, int], list[tuple[Any, ...]]]:
+        """What has been counted, as plain values a store can keep: groups ((session, month, channel) →
+        [rows, respondents, ipak_respondents, first, last], times in UTC nanoseconds), answers
+        ((group, key, value) → count) and the non-empty free texts (nanoseconds, response id, group, column,
+        text)."""
+        return self._groups, self._answers, self._texts
+
+    def load(
+        self,
+        groups: Iterable[tuple[tuple[Any, Any, Any], Sequence[int]]],
+        answers: Iterable[tuple[tuple[Any, Any, Any], str, Any, int]],
+        texts: Iterable[tuple[int, str, tuple[Any, Any, Any], str, Any]],
+    ) -> None:
+        """Counts kept elsewhere (the store's count tables) taken in as if their answers had been added."""
+        for key, (rows, respondents, ipak, first, last) in groups:
+            self._groups[key] = [rows, respondents, ipak, first, last]
+        for key, name, value, n in answers:
+            slot = (key, name, value)
+            self._answers[slot] = self._answers.get(slot, 0) + n
+        for text in texts:
+            self._texts.append(text)
+            if text[3] != "saran":
+                self._followups.add(text[3])
+
     def counts(self) -> Counts:
         """The counts of every answer added."""
         keys = list(self._groups)

@@ -20,6 +20,7 @@ from bot.base.files import atomic_output
 from bot.base.i18n import format_when, t
 from bot.base.settings import Settings
 from bot.domain import deadlines, followup
+from bot.domain import report_counts as report_counts_store
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -130,28 +131,15 @@ async def responses_frame(rt: Runtime, *, session_id: int | None = None, section
 
 
 async def report_counts(rt: Runtime, *, session_id: int | None = None, section: str | None = None) -> Any:
-    """The counted answers (of one session or section) reduced to `reports.counts.Counts`, what every figure
-    of a report is computed from: the same counts as `responses_frame` reduced, read in chunks of stored
-    JSON and counted per session, month and channel, never held as a frame of a million rows."""
-    from reports.counts import CountsBuilder
+    """The counted answers (of one session or section) as `reports.counts.Counts`, what every figure of a
+    report is computed from: read from the counts the store keeps with every answer
+    (`domain/report_counts.py`), counted again from the answers first when they cannot be used as kept."""
+    return await report_counts_store.counts(rt, session_id=session_id, section=section)
 
-    defn = definition_for(rt)
-    scored = [q.key for q in defn.questions if q.kind in ("ikm", "scale")]
-    translate: dict[str, Callable[[Any], Any]] = {key: partial(defn.numeric_value, key) for key in scored}
-    for key in PROFILE_KEYS:
-        translate[key] = partial(_label, defn.question(key))
-    async with rt.store.connect() as conn:
-        builder = CountsBuilder(
-            translate=translate,
-            scored=scored,
-            profile=PROFILE_KEYS,
-            titles=await surveys.session_titles(conn),
-            tz=rt.tz,
-            drop=defn.disabled_unsur,
-        )
-        async for chunk in surveys.counted_raw(conn, session_id=session_id, section=section):
-            builder.add(**chunk._asdict())
-    return builder.counts()
+
+async def recount(rt: Runtime) -> int:
+    """Count every stored answer again (`ngopas report --recount`); returns the answers counted."""
+    return await report_counts_store.recount(rt)
 
 
 def _label(question: Any, value: Any) -> str | None:
