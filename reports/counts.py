@@ -232,6 +232,7 @@ def from_rows(df: pd.DataFrame) -> Counts:
         out["first"] = pd.NaT
         out["last"] = pd.NaT
     answers = pd.concat(answer_tables, ignore_index=True) if answer_tables else _empty_answers()
+    answers["key"] = answers["key"].astype("category")  # looked up per key: codes compared, not strings
     text_frame = pd.DataFrame(texts, columns=["group", "column", "text"]) if texts else _empty_texts()
     return Counts(out, answers[["group", "key", "value", "n"]], text_frame, columns)
 
@@ -260,6 +261,7 @@ def from_tables(
         frame[name] = pd.to_datetime(frame[name], utc=True).dt.tz_convert(tz)
     table = pd.DataFrame(list(answers), columns=["group", "key", "value", "n"])
     table = table.astype({"group": "int64", "n": "int64"}) if len(table) else _empty_answers()
+    table["key"] = table["key"].astype("category")
     kept = [(g, c, str(t).strip()) for g, c, t in texts if not says_nothing(t)]
     return Counts(
         frame,

@@ -64,20 +64,14 @@ def summarise(
     target = of_group.reindex(answers["group"]).to_numpy()
     kept = target >= 0
     weights = answers["n"].to_numpy(dtype="float64")[kept]
-    table = (
-        pd.DataFrame(
-            {
-                "target": target[kept],
-                "key": answers["key"].to_numpy()[kept],
-                "sum": answers["value"].to_numpy(dtype="float64")[kept] * weights,
-                "n": weights,
-            }
-        )
-        .groupby(["target", "key"])[["sum", "n"]]
-        .sum()
-    )
-    sums = {(int(t), k): v for (t, k), v in table["sum"].items()}
-    numbers = {(int(t), k): v for (t, k), v in table["n"].items()}
+    keys = list(names)
+    key_codes = pd.Categorical(answers["key"].to_numpy()[kept], categories=keys).codes.astype("int64")
+    slot = target[kept] * len(keys) + key_codes  # (group, unsur) as one integer: one bincount, no groupby
+    values = answers["value"].to_numpy(dtype="float64")[kept]
+    sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
+    n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
+    sums = {(i, k): sum_table[i, j] for i in range(size) for j, k in enumerate(keys)}
+    numbers = {(i, k): n_table[i, j] for i in range(size) for j, k in enumerate(keys)}
     rows = []
     for i, group in enumerate(uniques):
         try:
