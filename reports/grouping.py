@@ -1,7 +1,7 @@
 """IKM per session, section or period, with the change against the previous period.
 
-Keys are factorised once and per-unsur sums and counts come from `np.bincount` (one pass per column over a
-million rows); only the groups themselves (sessions, quarters: tens, not millions) are walked in Python.
+Computed from the answers' counts (`reports.counts`, rows are reduced to them first): the groups of the
+counts (session × month × channel: hundreds, not millions) are mapped to the chosen grouping and summed.
 """
 
 from __future__ import annotations
@@ -9,59 +9,75 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .ikm import NoAnswers, from_sums, numeric
+from .counts import Counts, to_counts
+from .ikm import NoAnswers, from_sums
 from .instrument import UNSUR
-from .periods import key_label, period_key
+from .periods import key_label
 
 BY = ("session", "section", "month", "quarter", "semester", "year")
 COLUMNS = ["kelompok", "ikm", "mutu", "kinerja", "responden", "unsur_terlemah", "perubahan"]
 
 
-def _keys(df: pd.DataFrame, by: str) -> pd.Series:
+def _keys(counts: Counts, by: str) -> pd.Series:
+    """The grouping key of each group of `counts` (None where it has none: such answers are in no row)."""
+    groups = counts.groups
     if by == "session":
-        titles = df["session_title"] if "session_title" in df.columns else df["session_id"]
-        return df["session_id"].astype(str) + " · " + titles.astype(str)
+        ids = groups["session_id"]
+        titles = groups["session_title"] if "session_title" in counts.columns else ids
+        return pd.Series(
+            [None if i is None else f"{i} · {t}" for i, t in zip(ids, titles, strict=True)], dtype=object
+        )
     if by == "section":
-        return df["section"]  # factorised as is: no million-string copy
-    return period_key(df["finished_at"], by)
+        return pd.Series(groups["section"].to_numpy(dtype=object))
+    month = pd.to_numeric(groups["month"], errors="coerce").to_numpy(dtype="float64")
+    year, mon = month // 100, month % 100
+    key = {
+        "month": month,
+        "quarter": year * 10 + (mon - 1) // 3 + 1,
+        "semester": year * 10 + (mon > 6) + 1,
+        "year": year,
+    }[by]
+    return pd.Series(key).astype("Int64")
 
 
-def summarise(df: pd.DataFrame, by: str = "quarter", *, disabled_unsur: tuple[str, ...] = ()) -> pd.DataFrame:
+def summarise(
+    df: pd.DataFrame | Counts, by: str = "quarter", *, disabled_unsur: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """One row per group: kelompok, ikm (0–100, 2 decimals), mutu, kinerja, responden, unsur_terlemah, perubahan."""
     if by not in BY:
         raise ValueError(f"Pengelompokan tidak dikenal: {by}. Pilihan: {', '.join(BY)}.")
-    names = {k: v for k, v in UNSUR.items() if k in df.columns and k not in disabled_unsur}
-    if df.empty or not names:
+    if isinstance(df, pd.DataFrame):
+        gone = [k for k in disabled_unsur if k in df.columns]
+        counts = to_counts(df.drop(columns=gone) if gone else df)
+    else:
+        counts = df.without(disabled_unsur)
+    names = {k: v for k, v in UNSUR.items() if k in counts.columns}
+    if counts.empty or not names:
         return pd.DataFrame(columns=COLUMNS)
-    ids, uniques = pd.factorize(_keys(df, by), sort=True)
+    codes, uniques = pd.factorize(_keys(counts, by), sort=True)
     size = len(uniques)
-    sums: dict[str, np.ndarray] = {}
-    counts: dict[str, np.ndarray] = {}
-    answered = np.zeros(len(df), dtype=bool)
-    group_sizes: np.ndarray | None = None
-    for key in names:
-        column = df[key]
-        # Every row answered this unsur: integers (plain, or nullable Int64 as the store and files give them)
-        # with no blank.  A blank would become NaN in the sums, so a column with one takes the path below.
-        if column.dtype.kind in "iu" and not column.hasnans:
-            if group_sizes is None:
-                group_sizes = np.bincount(ids, minlength=size).astype("float64")
-            answered[:] = True
-            sums[key] = np.bincount(ids, weights=column.to_numpy(dtype="float64"), minlength=size)
-            counts[key] = group_sizes
-            continue
-        values = numeric(column)
-        valid = ~np.isnan(values)
-        answered |= valid
-        sums[key] = np.bincount(ids, weights=np.where(valid, values, 0.0), minlength=size)
-        counts[key] = np.bincount(ids, weights=valid, minlength=size)
-    respondents = np.bincount(ids, weights=answered, minlength=size)
+    of_group = pd.Series(codes, index=counts.groups.index)
+    respondents = np.bincount(
+        codes[codes >= 0], weights=counts.groups["respondents"].to_numpy()[codes >= 0], minlength=size
+    )
+    answers = counts.answers[counts.answers["key"].isin(list(names))]
+    target = of_group.reindex(answers["group"]).to_numpy()
+    kept = target >= 0
+    weights = answers["n"].to_numpy(dtype="float64")[kept]
+    keys = list(names)
+    key_codes = pd.Categorical(answers["key"].to_numpy()[kept], categories=keys).codes.astype("int64")
+    slot = target[kept] * len(keys) + key_codes  # (group, unsur) as one integer: one bincount, no groupby
+    values = answers["value"].to_numpy(dtype="float64")[kept]
+    sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
+    n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
+    sums = {(i, k): sum_table[i, j] for i in range(size) for j, k in enumerate(keys)}
+    numbers = {(i, k): n_table[i, j] for i in range(size) for j, k in enumerate(keys)}
     rows = []
     for i, group in enumerate(uniques):
         try:
             result = from_sums(
-                {k: int(round(sums[k][i])) for k in names},
-                {k: int(counts[k][i]) for k in names},
+                {k: int(round(sums.get((i, k), 0.0))) for k in names},
+                {k: int(numbers.get((i, k), 0.0)) for k in names},
                 int(respondents[i]),
                 names,
             )

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .counts import Counts, numeric, to_counts
 from .instrument import IPAK, UNSUR, UNSUR_KEYS, Grade, grade_for_ikm, grade_for_nrr, round2
 
 
@@ -93,13 +94,6 @@ def sums_and_counts(df: pd.DataFrame, keys: Iterable[str]) -> tuple[dict[str, in
     return sums, counts
 
 
-def numeric(column: pd.Series) -> np.ndarray:
-    """A column of answers as float64 with NaN for missing (no conversion pass when already numeric)."""
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
 def from_sums(
     sums: Mapping[str, int], counts: Mapping[str, int], respondents: int, names: Mapping[str, str]
 ) -> IkmResult:
@@ -115,27 +109,51 @@ def from_sums(
     return IkmResult(sum((u.weighted for u in unsur.values()), Fraction(0)), respondents, unsur)
 
 
-def compute_ikm(df: pd.DataFrame, *, disabled_unsur: Iterable[str] = ()) -> IkmResult:
-    """IKM over every row of `df`; an unsur column that is absent, or named in `disabled_unsur`, is disabled."""
-    disabled = set(disabled_unsur)
-    names = {k: v for k, v in UNSUR.items() if k in df.columns and k not in disabled}
-    sums: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    answered = np.zeros(len(df), dtype=bool)
-    for key in names:
-        values = numeric(df[key])
-        valid = ~np.isnan(values)
-        answered |= valid
-        sums[key] = int(values[valid].sum())
-        counts[key] = int(valid.sum())
-    return from_sums(sums, counts, int(answered.sum()), names)
+def compute_ikm(df: pd.DataFrame | Counts, *, disabled_unsur: Iterable[str] = ()) -> IkmResult:
+    """IKM over every answer of `df` (rows, or their counts); an unsur column that is absent, or named in
+    `disabled_unsur`, is disabled."""
+    return ikm_of(_without(df, disabled_unsur))
 
 
-def compute_ipak(df: pd.DataFrame) -> IkmResult | None:
+def compute_ipak(df: pd.DataFrame | Counts) -> IkmResult | None:
     """IPAK (five anti-corruption statements, weight 1/5), reported apart from the IKM."""
-    names = {k: v for k, v in IPAK.items() if k in df.columns}
-    sums, counts = sums_and_counts(df, names)
-    if not any(counts.values()):
+    return ipak_of(to_counts(df))
+
+
+def _without(df: pd.DataFrame | Counts, disabled: Iterable[str]) -> Counts:
+    """Counts of `df` with the `disabled` unsur left out before respondents are counted."""
+    gone = [k for k in disabled if k in df.columns]
+    if isinstance(df, Counts):
+        return df.without(gone)
+    return to_counts(df.drop(columns=gone) if gone else df)
+
+
+def counted_sums(counts: Counts, keys: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per key the sum and number of valid answers, from the per-value counts."""
+    table = counts.answers[counts.answers["key"].isin(list(keys))]
+    if table.empty:
+        return {}, {}
+    values = table["value"].to_numpy(dtype="float64")
+    weights = table["n"].to_numpy(dtype="int64")
+    frame = pd.DataFrame({"key": table["key"].to_numpy(), "sum": values * weights, "n": weights})
+    totals = frame.groupby("key", sort=False)[["sum", "n"]].sum()
+    return (
+        {k: int(round(v)) for k, v in totals["sum"].items()},
+        {k: int(v) for k, v in totals["n"].items()},
+    )
+
+
+def ikm_of(counts: Counts) -> IkmResult:
+    """IKM over every group of `counts` (an unsur column absent from the answers is switched off)."""
+    names = {k: v for k, v in UNSUR.items() if k in counts.columns}
+    sums, answered = counted_sums(counts, names)
+    return from_sums(sums, answered, int(counts.groups["respondents"].sum()), names)
+
+
+def ipak_of(counts: Counts) -> IkmResult | None:
+    """IPAK over every group of `counts`, None when nobody gave an IPAK answer."""
+    names = {k: v for k, v in IPAK.items() if k in counts.columns}
+    sums, answered = counted_sums(counts, names)
+    if not any(answered.values()):
         return None
-    answered = int(df[list(names)].notna().any(axis=1).sum())
-    return from_sums(sums, counts, answered, names)
+    return from_sums(sums, answered, int(counts.groups["ipak_respondents"].sum()), names)

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .counts import Counts, to_counts
 from .deadline_share import DeadlineShare
 from .grouping import summarise
-from .ikm import IkmResult, compute_ikm, compute_ipak, numeric
+from .ikm import IkmResult, compute_ikm, compute_ipak
 from .instrument import PROFILE_KEYS as PROFILE
-from .instrument import UNSUR, says_nothing
+from .instrument import UNSUR
 from .numbers import number
 from .office import Office
 from .periods import bounds, describe, granularity
@@ -144,23 +145,22 @@ def group_texts(texts: list[str]) -> list[tuple[str, int]]:
     return [(first[key], n) for key, n in counts.most_common()]
 
 
-def _texts(df: pd.DataFrame, column: str) -> list[str]:
-    if column not in df.columns:
-        return []
-    return [str(v).strip() for v in df[column].dropna() if not says_nothing(v)]
+def _texts(counts: Counts, column: str) -> list[str]:
+    """The non-empty texts of `column` (saran, perbaikan_<unsur>), in answer order."""
+    texts = counts.texts
+    return texts.loc[texts["column"] == column, "text"].tolist()
 
 
-def _counts(column: pd.Series) -> dict[str, int]:
-    """Answers per option as text, sorted: counted first, then named (a million rows are never turned into
-    a million strings)."""
+def _counts(counted: pd.Series) -> dict[str, int]:
+    """Answers per option as text, sorted (the values come named and counted)."""
     counts: dict[str, int] = {}
-    for value, n in column.value_counts(dropna=True).items():
+    for value, n in counted.items():
         counts[str(value)] = counts.get(str(value), 0) + int(n)
     return dict(sorted(counts.items()))
 
 
 def build_report(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Counts,
     *,
     title: str,
     office_name: str,
@@ -171,27 +171,30 @@ def build_report(
     office: Office | None = None,
     subject: str = "",
     period: str | None = None,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | Counts | None = None,
     rtl: list[RtlRow] | None = None,
     records: list[ClosingRecord] | None = None,
 ) -> Report:
-    """The report over `df`.  `period` (a code like "2026-Q3") gives its dates; otherwise the first and
-    last answer do.  `history` (answers of every period, unfiltered) gives the trend up to this period."""
-    result = compute_ikm(df, disabled_unsur=disabled_unsur)
+    """The report over `df`: rows of answers, or their counts (`reports.counts`; rows are reduced to them
+    first, so every figure has one computation).  `period` (a code like "2026-Q3") gives its dates;
+    otherwise the first and last answer do.  `history` (answers of every period, unfiltered) gives the
+    trend up to this period."""
+    counts = to_counts(df)
+    result = compute_ikm(counts, disabled_unsur=disabled_unsur)
     # Only what respondents gave: a profile question nobody answered is left out, not shown as an empty line.
-    profile = {
-        column: _counts(df[column]) for column in PROFILE if column in df.columns and df[column].notna().any()
-    }
-    followups = {key: _texts(df, f"perbaikan_{key}") for key in UNSUR if _texts(df, f"perbaikan_{key}")}
-    start, end = _dates(df, period)
+    given = {column: counts.answer_counts(column) for column in PROFILE if column in counts.columns}
+    profile = {column: _counts(values) for column, values in given.items() if len(values)}
+    followups = {key: _texts(counts, f"perbaikan_{key}") for key in UNSUR}
+    followups = {key: texts for key, texts in followups.items() if texts}
+    start, end = _dates(counts, period)
     return Report(
         title=title,
         office_name=office_name,
         period_label=period_label,
         ikm=result,
-        ipak=compute_ipak(df),
+        ipak=compute_ipak(counts),
         profile=profile,
-        saran=_texts(df, "saran"),
+        saran=_texts(counts, "saran"),
         followups=followups,
         progress=progress(result.respondents, population) if population else None,
         generated_at=generated_at or datetime.now(),
@@ -200,53 +203,54 @@ def build_report(
         period_start=start,
         period_end=end,
         trend=_trend(history, period, disabled_unsur) if history is not None else [],
-        channels=_counts(df["channel"]) if "channel" in df.columns else {},
-        distribution={key: _distribution(df[key]) for key in result.unsur},
-        sections=_per_session(df, "section"),
-        sessions=_per_session(df, "session_title"),
+        channels=_channels(counts),
+        distribution={key: _distribution(counts.answer_counts(key)) for key in result.unsur},
+        sections=_per_session(counts, "section"),
+        sessions=_per_session(counts, "session_title"),
         rtl=list(rtl or []),
         records=list(records or []),
     )
 
 
-def _dates(df: pd.DataFrame, period: str | None) -> tuple[date | None, date | None]:
+def _dates(counts: Counts, period: str | None) -> tuple[date | None, date | None]:
     if period:
         return bounds(period)
-    if "finished_at" not in df.columns or df["finished_at"].isna().all():
+    if "finished_at" not in counts.columns:
         return None, None
-    times = df["finished_at"].dropna()
-    return times.min().date(), times.max().date()
+    first, last = counts.groups["first"].dropna(), counts.groups["last"].dropna()
+    if first.empty:
+        return None, None
+    return first.min().date(), last.max().date()
 
 
-def _distribution(column: pd.Series) -> dict[int, int]:
-    """How many answered 1, 2, 3 and 4 (one counting pass; no float copy for a plain integer column).
-
-    An integer column with a blank (nullable Int64: a blank cell of an imported file) goes the float way,
-    which drops the blanks."""
-    if column.dtype.kind in "iu" and not column.hasnans:
-        answers = column.to_numpy(dtype="int64")
-    else:
-        values = numeric(column)
-        answers = values[~np.isnan(values)]
-    counts = np.bincount(answers.astype(np.intp).clip(0, 5), minlength=6)
-    return {answer: int(counts[answer]) for answer in (1, 2, 3, 4)}
+def _channels(counts: Counts) -> dict[str, int]:
+    """How many answers came in by each channel (telegram, kertas, import…)."""
+    if "channel" not in counts.columns:
+        return {}
+    groups = counts.groups
+    return _counts(groups["rows"].groupby(groups["channel"].to_numpy(dtype=object), dropna=True).sum())
 
 
-def _per_session(df: pd.DataFrame, column: str) -> list[str]:
-    """The distinct values of a per-session column (section, session title), sorted.
+def _distribution(counted: pd.Series) -> dict[int, int]:
+    """How many answered 1, 2, 3 and 4 (a value outside counts in no column)."""
+    out = dict.fromkeys((1, 2, 3, 4), 0)
+    for value, n in counted.items():
+        answer = int(np.clip(int(value), 0, 5))
+        if answer in out:
+            out[answer] += int(n)
+    return out
 
-    Read from each session's first row when the frame has session numbers: hashing a million small ints is
-    a few milliseconds, hashing a million strings a third of a second (bench.report_1m)."""
-    if column not in df.columns:
+
+def _per_session(counts: Counts, column: str) -> list[str]:
+    """The distinct values of a per-session column (section, session title), sorted."""
+    if column not in counts.columns:
         return []
-    values = df[column]
-    if "session_id" in df.columns and pd.api.types.is_integer_dtype(df["session_id"].dtype):
-        values = values[~df["session_id"].duplicated()]
-    return sorted({str(v) for v in values.dropna().unique()})
+    return sorted({str(v) for v in counts.groups[column].dropna().unique()})
 
 
-def _trend(history: pd.DataFrame, period: str | None, disabled: tuple[str, ...]) -> list[TrendPoint]:
+def _trend(history: pd.DataFrame | Counts, period: str | None, disabled: tuple[str, ...]) -> list[TrendPoint]:
     """IKM of the last periods up to `period` (same granularity; quarters when the report covers all)."""
+    history = to_counts(history)
     if "finished_at" not in history.columns or history.empty:
         return []
     table = summarise(history, granularity(period), disabled_unsur=disabled)

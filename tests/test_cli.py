@@ -265,6 +265,9 @@ def test_report_from_csv_and_import_into_store(tmp_path):
     assert loaded.exit_code == 0 and "Sesi #1: 2 baru, 0 sudah ada." in loaded.output
     stored = runner.invoke(app, ["report", "--session", "1", "--env-file", env])
     assert "IKM 87,50 — B (Baik), 2 responden" in stored.output
+    # the import counted its answers as it stored them; an operator's recount gives the same report
+    recounted = runner.invoke(app, ["report", "--session", "1", "--recount", "--env-file", env])
+    assert recounted.exit_code == 0 and recounted.output == stored.output
 
 
 def test_report_files_from_csv(tmp_path):

@@ -24,6 +24,7 @@ from bot.store import Store, surveys
 from bot.store.sessions import insert_session
 from bot.store.surveys import Response
 from reports.frame import responses_frame as to_frame
+from reports.grouping import summarise
 from reports.instrument import PROFILE_KEYS
 
 from .conftest import BOTH_DATABASES
@@ -173,3 +174,47 @@ async def test_the_sql_reader_gives_the_frame_and_json_of_a_dict_per_answer(rt, 
             report = json.loads(texts[0])
             assert report["profile"] and report["saran"] and report["perbaikan"]
     assert shown >= 2
+
+
+def _figures(built: reporting.Built) -> dict[str, Any]:
+    """Everything a report shows: its JSON and what only its files show (answer spread, sections,
+    sessions, dates), plus the XLSX tables per quarter, section and session."""
+    report = built.report
+    report.generated_at = datetime(2026, 6, 1, 10, 0)
+    tables = {by: summarise(built.frame, by).to_json() for by in ("session", "section", "quarter", "month")}
+    return {
+        "json": reporting.render(built, "json"),
+        "text": reporting.render(built, "text"),
+        "distribution": report.distribution,
+        "sections": report.sections,
+        "sessions": report.sessions,
+        "dates": (report.period_start, report.period_end),
+        "tables": tables,
+        "answers": len(built.frame),
+    }
+
+
+@pytest.mark.parametrize(
+    "scope", [{}, {"session_id": 2}, {"section": "PHU"}], ids=["all", "session", "section"]
+)
+async def test_the_report_from_counted_answers_equals_the_report_from_rows(rt, scope):
+    """`ngopas report` counts the answers per session, month and channel as it reads them; every figure
+    equals the report computed from one row per answer (skipped, blank and unknown answers, replaced
+    answers, imports, follow-ups, two sections, several quarters)."""
+    counted = await reporting.report_counts(rt, **scope)
+    rows = await reference_frame(rt, **scope)
+    shown = 0
+    for period in (None, "2025", "2025-Q2", "2025-Q3", "2026-Q1", "2026-03", "2025-S2"):
+        chosen = reporting.Scope(period=period, **scope)
+        figures = []
+        for answers in (counted, rows):
+            try:
+                figures.append(_figures(reporting.build(answers, chosen, office_name="Kantor")))
+            except reporting.NoReport:
+                figures.append("no report")
+        assert figures[0] == figures[1], period
+        if figures[0] != "no report":
+            shown += 1
+            report = json.loads(figures[0]["json"])
+            assert report["profile"] and report["trend"]
+    assert shown >= 3

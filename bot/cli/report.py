@@ -135,6 +135,14 @@ def report(
     ] = None,
     maps: Maps = None,
     date_format: DateFormat = None,
+    recount: Annotated[
+        bool,
+        typer.Option(
+            "--recount",
+            help="Hitung ulang rekap jawaban dari semua jawaban tersimpan sebelum melapor "
+            "(biasanya otomatis, mis. setelah memulihkan cadangan).",
+        ),
+    ] = False,
     env_file: EnvFile = Path("settings.env"),
     quiet: Quiet = False,
 ) -> None:
@@ -173,7 +181,9 @@ def report(
                     chosen = reporting.resolve_section(section, names) if section else None
                 except reporting.ReportInputError as exc:
                     fail(str(exc))
-                frame = await reporting.responses_frame(rt, session_id=session, section=chosen)
+                if recount:
+                    await reporting.recount(rt)
+                frame = await reporting.report_counts(rt, session_id=session, section=chosen)
                 try:
                     plan = await reporting.plan_for(
                         rt, reporting.Scope(session_id=session, section=chosen, period=period)

@@ -20,6 +20,7 @@ from bot.base.files import atomic_output
 from bot.base.i18n import format_when, t
 from bot.base.settings import Settings
 from bot.domain import deadlines, followup
+from bot.domain import report_counts as report_counts_store
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.sessions import fan_out_payload
@@ -74,7 +75,7 @@ class Built:
     """A report and the answers it was computed from (the XLSX adds per-quarter and per-section tables)."""
 
     report: Any  # reports.Report
-    frame: Any  # the pandas DataFrame of answers
+    frame: Any  # the answers' counts (reports.counts.Counts)
 
 
 def current_period(now: datetime, which: str) -> str | None:
@@ -129,6 +130,18 @@ async def responses_frame(rt: Runtime, *, session_id: int | None = None, section
     return builder.frame()
 
 
+async def report_counts(rt: Runtime, *, session_id: int | None = None, section: str | None = None) -> Any:
+    """The counted answers (of one session or section) as `reports.counts.Counts`, what every figure of a
+    report is computed from: read from the counts the store keeps with every answer
+    (`domain/report_counts.py`), counted again from the answers first when they cannot be used as kept."""
+    return await report_counts_store.counts(rt, session_id=session_id, section=section)
+
+
+async def recount(rt: Runtime) -> int:
+    """Count every stored answer again (`ngopas report --recount`); returns the answers counted."""
+    return await report_counts_store.recount(rt)
+
+
 def _label(question: Any, value: Any) -> str | None:
     """A profile answer as its option's Indonesian label (as the sheet and the report show it)."""
     return question.label(value, "id") if value else None
@@ -176,11 +189,14 @@ def office_of(settings: Settings) -> Office:
 
 
 def _session_ids(frame: Any) -> set[int]:
-    """The session numbers in `frame` (a CSV may have none, or "-", in that column)."""
+    """The session numbers in `frame`, rows or their counts (a CSV may have none, or "-", in that column)."""
+    from reports.counts import Counts
+
     if frame.empty or "session_id" not in frame.columns:
         return set()
+    table = frame.groups if isinstance(frame, Counts) else frame
     ids = set()
-    for value in frame["session_id"].dropna().unique():
+    for value in table["session_id"].dropna().unique():
         try:
             ids.add(int(value))
         except (TypeError, ValueError):
@@ -258,33 +274,35 @@ def build(
     period, from their own records).  The trend compares with the earlier periods of `frame`.  `rtl` is the
     follow-up plan printed in Bab V (until there is one, the report says so).  `now` (the office's local
     time) dates the signature; a server on UTC would otherwise sign yesterday's date before 07.00 WIB."""
+    from reports.counts import to_counts
     from reports.ikm import NoAnswers
-    from reports.periods import describe, filter_period
+    from reports.periods import describe
     from reports.report import build_report
 
-    if frame.empty:
+    counts = to_counts(frame)
+    if counts.empty:
         raise NoReport
-    if scope.section and "section" in frame.columns:
-        frame = frame[frame["section"] == scope.section]
-    history = frame
+    if scope.section and "section" in counts.columns:
+        counts = counts.section(scope.section)
+    history = counts
     label = ALL_PERIODS
     if scope.period:
-        if "finished_at" not in frame.columns:
+        if "finished_at" not in counts.columns:
             raise ReportInputError("Periode butuh kolom tanggal (tanggal) di data.")
         try:
-            frame = filter_period(frame, scope.period)
+            counts = counts.period(scope.period)
         except ValueError as exc:
             raise ReportInputError(str(exc)) from None
         label = describe(scope.period)
-    if frame.empty:
+    if counts.empty:
         raise NoReport
-    subject, recorded = _subject_and_population(frame, scope, sessions or {}, tz)
+    subject, recorded = _subject_and_population(counts, scope, sessions or {}, tz)
     population = population or recorded
     if subject and not scope.period:
         label = ""  # a session's report is dated by the session and its answers, not "all periods"
     try:
         report = build_report(
-            frame,
+            counts,
             title=scope.title,
             office_name=office_name,
             period_label=label,
@@ -299,7 +317,7 @@ def build(
         )
     except (NoAnswers, KeyError):
         raise NoReport from None
-    return Built(report, frame)
+    return Built(report, counts)
 
 
 async def plan_for(rt: Runtime, scope: Scope) -> list[RtlRow]:
@@ -323,7 +341,7 @@ async def plan_for(rt: Runtime, scope: Scope) -> list[RtlRow]:
 
 async def report_for(rt: Runtime, scope: Scope) -> Built:
     """The report of `scope` from the store, with the office's follow-up plan."""
-    frame = await responses_frame(rt, session_id=scope.session_id, section=scope.section)
+    frame = await report_counts(rt, session_id=scope.session_id, section=scope.section)
     built = build(
         frame,
         scope,

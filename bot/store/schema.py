@@ -284,6 +284,51 @@ response_tally = Table(
     *[Column(f"{key}_n", Integer, nullable=False) for key in TALLY_UNSUR],
 )
 
+
+# What every report figure is computed from, kept in the transaction that stores, replaces or removes an
+# answer (migration 0016): per session, month in the office's zone and channel, the answers counted per
+# value, and the free texts one by one.  `ngopas report` reads these few thousand rows, never every answer.
+def _count_key() -> list[Column[Any]]:
+    return [
+        Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+        Column("month", Integer, primary_key=True),  # local month: 202607
+        Column("channel", String(16), primary_key=True),
+    ]
+
+
+report_group = Table(
+    "report_group",
+    metadata,
+    *_count_key(),
+    Column("rows", Integer, nullable=False),  # counted answers
+    Column("respondents", Integer, nullable=False),  # gave at least one active unsur
+    Column("ipak_respondents", Integer, nullable=False),  # gave at least one IPAK statement
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+)
+
+report_answer = Table(
+    "report_answer",
+    metadata,
+    *_count_key(),
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), primary_key=True),  # a score 1–4, or a profile option's label
+    Column("n", Integer, nullable=False),
+)
+
+report_text = Table(
+    "report_text",
+    metadata,
+    Column("response_id", String(40), primary_key=True),
+    Column("column", String(40), primary_key=True),  # saran, perbaikan_<unsur>
+    Column("session_id", Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+)
+Index("ix_report_text_session", report_text.c.session_id)
+
 # --- Sheets mirror (migration 0003) --------------------------------------------------------------------
 
 sheet_outbox = Table(

@@ -334,7 +334,7 @@ async def counted_responses(
         .add_columns(r.answers, r.followups)
         .join(s.session, s.session.c.id == r.session_id)
         .where(r.replaced_by.is_(None))
-        .order_by(r.finished_at)
+        .order_by(r.finished_at, r.id)
     )
     if session_id is not None:
         q = q.where(r.session_id == session_id)
@@ -434,8 +434,64 @@ def counted_columns_query(
             cast(r.followups, Text).label("followups"),
         )
         .where(r.replaced_by.is_(None))
-        .order_by(r.finished_at)
+        .order_by(r.finished_at, r.id)
     )
+    if session_id is not None:
+        q = q.where(r.session_id == session_id)
+    if section:
+        q = q.where(r.session_id.in_(select(s.session.c.id).where(s.session.c.section == section)))
+    return q
+
+
+class RawChunk(NamedTuple):
+    """A chunk of counted responses as stored: `answers` parsed (one dict per response), `followups` parsed
+    only where given (None elsewhere), `finished_at` as the driver gives it (an ISO string on SQLite, a
+    naive-UTC datetime on PostgreSQL)."""
+
+    response_id: tuple[str, ...]
+    session_id: tuple[int, ...]
+    finished_at: tuple[Any, ...]
+    channel: tuple[str, ...]
+    answers: list[dict[str, Any]]
+    followups: list[dict[str, Any] | None]
+
+
+async def counted_raw(
+    conn: AsyncConnection,
+    *,
+    session_id: int | None = None,
+    section: str | None = None,
+    chunk: int = READ_CHUNK,
+) -> AsyncIterator[RawChunk]:
+    """The counted responses (of one session or section) in chunks, in storage order (no sort of a million
+    rows: a report orders only its few texts).  The answers leave the database as their stored JSON text
+    and are parsed here with orjson: SQLite's own JSON functions parse the text again for every call and
+    cost more than the whole read."""
+    q = counted_raw_query(session_id=session_id, section=section)
+    result = await conn.stream(q, execution_options={"yield_per": chunk})
+    async for rows in result.partitions(chunk):
+        ids, sessions, finished, channels, answers, followups = zip(*rows, strict=True)
+        yield RawChunk(
+            ids,
+            sessions,
+            finished,
+            channels,
+            _load_all(answers),
+            [None if text == "{}" else _loads(text) for text in followups],
+        )
+
+
+def counted_raw_query(*, session_id: int | None = None, section: str | None = None) -> Any:
+    """The SELECT of `counted_raw` (`bench.report_db` gives it to a bare `pandas.read_sql` too)."""
+    r = s.response.c
+    q = select(
+        r.id.label("response_id"),
+        r.session_id,
+        type_coerce(r.finished_at, String).label("finished_at"),
+        r.channel,
+        cast(r.answers, Text).label("answers"),
+        cast(r.followups, Text).label("followups"),
+    ).where(r.replaced_by.is_(None))
     if session_id is not None:
         q = q.where(r.session_id == session_id)
     if section:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from html import escape
 
 from bot.base.i18n import format_when, t
-from bot.domain import aspirations, tally, worksheets
+from bot.domain import aspirations, report_counts, tally, worksheets
 from bot.domain.runtime import Runtime
 from bot.domain.survey import engine, invitations
 from bot.domain.survey.definition import definition_for
@@ -345,6 +345,7 @@ async def replace_response(conn: Connection, rt: Runtime, response: Response) ->
     if earlier is not None:
         await surveys.mark_replaced(conn, earlier.id, response.id)
         await tally.record(conn, rt, earlier, sign=-1)
+        await report_counts.record(conn, rt, earlier, sign=-1)
         await worksheets.queue_replaced(conn, rt, earlier.id)
     await store_response(conn, rt, response)
 
@@ -354,5 +355,6 @@ async def store_response(conn: Connection, rt: Runtime, response: Response) -> N
     sheet and its suggestions as anonymous "Dari survei" tickets.  Chat, paper and imports all come here."""
     await surveys.insert_response(conn, response)
     await tally.record(conn, rt, response)
+    await report_counts.record(conn, rt, response)
     await worksheets.queue_response(conn, rt, response, definition_for(rt))
     await aspirations.tickets_from_survey(conn, rt, response)

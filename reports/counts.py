@@ -1,0 +1,487 @@
+"""The answers a report is computed from, reduced to counts: the one input of every figure in `reports.report`.
+
+A report needs no answer row by itself: the IKM is per-unsur sums and counts, the profile and the channels are
+counts per option, the trend is the same per period, the dates are the first and last answer.  So answers are
+first reduced to `Counts`, in groups of (session, section, month, channel); each figure is then computed
+from the groups.  A frame of rows (a CSV, an import, a test) is reduced here by `from_rows`; the store
+reduces its million answers with GROUP BY queries and hands the same tables to `from_tables`.  Either way
+the computation after that is one path.  Free texts (saran, follow-ups) are the only per-answer part, kept
+in answer order because the report lists them so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas._libs import lib
+
+from .instrument import IPAK, PROFILE_KEYS, UNSUR, says_nothing
+from .periods import PERIOD_RE, period_key
+
+GROUP_KEYS = ("session_id", "session_title", "section", "month", "channel")
+GROUP_COLUMNS = [*GROUP_KEYS, "rows", "respondents", "ipak_respondents", "first", "last"]
+SCORED = (*UNSUR, *IPAK)  # answered 1–4: counted per value, summed
+TEXTS = ("saran", *(f"perbaikan_{key}" for key in UNSUR))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Answers in groups.  `groups`: one row per (session_id, session_title, section, month, channel) with
+    `rows` (answers), `respondents` (answers giving at least one IKM unsur), `ipak_respondents` (at least
+    one IPAK statement), `first` and `last` (answer times, in the office's zone; NaT without dates).
+    `month` is the local month as 202607 (NA without a date).  `answers`: per group, key and value, how many
+    gave it (scored answers as numbers, only valid ones; other answers as text).  `texts`: one row per
+    non-empty free text (`column`: saran or perbaikan_<unsur>), in answer order.  `columns`: the columns the
+    answers had (an unsur column absent is an unsur switched off, as in a frame)."""
+
+    groups: pd.DataFrame
+    answers: pd.DataFrame
+    texts: pd.DataFrame
+    columns: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return int(self.groups["rows"].sum()) == 0
+
+    def __len__(self) -> int:
+        return int(self.groups["rows"].sum())
+
+    def where(self, keep: Sequence[bool] | np.ndarray | pd.Series) -> Counts:
+        """Only the groups where `keep` is true (one flag per group)."""
+        mask = np.asarray(keep, dtype=bool)
+        chosen = self.groups.index[mask]
+        return Counts(
+            self.groups[mask],
+            self.answers[self.answers["group"].isin(chosen)],
+            self.texts[self.texts["group"].isin(chosen)],
+            self.columns,
+        )
+
+    def without(self, keys: Iterable[str]) -> Counts:
+        """The counts with the columns `keys` left out (unsur switched off).  Respondents were counted over the
+        columns given, so leaving out one that was answered needs the rows again: a ValueError says so."""
+        gone = [k for k in keys if k in self.columns]
+        if not gone:
+            return self
+        if any(k in UNSUR for k in gone) and self.answers["key"].isin(gone).any():
+            raise ValueError(f"Counts were taken with {', '.join(gone)}; reduce the rows without them.")
+        return Counts(self.groups, self.answers, self.texts, self.columns - set(gone))
+
+    def section(self, name: str) -> Counts:
+        return self.where(self.groups["section"].to_numpy(dtype=object) == name)
+
+    def period(self, period: str) -> Counts:
+        """The groups of `period` (YYYY-MM | YYYY-Qn | YYYY-Sn | YYYY), as `reports.periods.filter_period`."""
+        m = PERIOD_RE.match(period.strip())
+        if not m:
+            raise ValueError(f"Periode tidak dikenali: {period}. Contoh: 2026-07, 2026-Q3, 2026-S1, 2026.")
+        month = pd.to_numeric(self.groups["month"], errors="coerce").to_numpy(dtype="float64")
+        year, mon = month // 100, month % 100
+        keep = year == int(m[1])
+        if m[2]:
+            if not 1 <= int(m[2]) <= 12:
+                raise ValueError(f"Periode tidak dikenali: {period}. Bulan harus 01–12.")
+            keep &= mon == int(m[2])
+        elif m[3]:
+            keep &= (mon - 1) // 3 + 1 == int(m[3])
+        elif m[4]:
+            keep &= (mon > 6) == (m[4] == "2")
+        return self.where(keep)
+
+    def answer_counts(self, key: str) -> pd.Series:
+        """How many gave each value of `key` (value → count, in order of value)."""
+        rows = self.answers[self.answers["key"] == key]
+        return rows.groupby("value", sort=True)["n"].sum()
+
+
+def _empty_answers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"group": pd.Series(dtype="int64"), "key": [], "value": [], "n": pd.Series(dtype="int64")}
+    )
+
+
+def _empty_texts() -> pd.DataFrame:
+    return pd.DataFrame({"group": pd.Series(dtype="int64"), "column": [], "text": []})
+
+
+def numeric(column: pd.Series) -> np.ndarray:
+    """A column of answers as float64 with NaN for missing (no conversion pass when already numeric)."""
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _first_codes(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group numbers for `combined` keys, in order of first appearance, and each group's first row."""
+    gid, uniques = pd.factorize(combined)
+    firsts = np.full(len(uniques), len(combined), dtype="int64")
+    np.minimum.at(firsts, gid, np.arange(len(combined)))
+    return gid.astype("int64"), firsts
+
+
+def _value_counts(groups: np.ndarray, values: np.ndarray, key: str) -> pd.DataFrame:
+    """(group, key, value, n) for each value given in each group: the values hashed once, then one
+    `bincount` over (group, value) pairs (a groupby of a million pairs costs ten times as much)."""
+    whole = values.astype("int64") if values.dtype.kind == "f" and len(values) else None
+    if whole is not None and whole.min() >= 0 and whole.max() < 64 and (whole == values).all():
+        codes, width = whole, int(whole.max()) + 1  # scores 1–4: the values are their own codes
+        uniques = np.arange(width, dtype="float64")
+    else:
+        codes, uniques = pd.factorize(values)
+        width = max(len(uniques), 1)
+    size = int(groups.max()) + 1 if len(groups) else 0
+    if size * width > 50_000_000:  # very many distinct texts: counted by pairs instead
+        table = pd.DataFrame({"group": groups, "value": values})
+        counted = table.groupby(["group", "value"], sort=False).size().reset_index(name="n")
+        counted.insert(1, "key", key)
+        return counted
+    counted = np.bincount(groups * width + codes, minlength=size * width)
+    where = np.flatnonzero(counted)
+    group, code = np.divmod(where, width)
+    return pd.DataFrame(
+        {"group": group.astype("int64"), "key": key, "value": np.asarray(uniques)[code], "n": counted[where]}
+    )
+
+
+def from_rows(df: pd.DataFrame) -> Counts:
+    """A frame of answers (one row per respondent, as `reports.frame.responses_frame` or a file gives it)
+    reduced to counts."""
+    n = len(df)
+    columns = frozenset(df.columns)
+    if "finished_at" in df.columns and n:
+        times = df["finished_at"]
+        month = period_key(times, "month") if pd.api.types.is_datetime64_any_dtype(times.dtype) else None
+    else:
+        times, month = None, None
+    absent = (np.full(n, -1, dtype="int64"), np.empty(0, dtype=object))  # a key the frame does not have
+    coded = []
+    for name in GROUP_KEYS:
+        key = month if name == "month" else df[name] if name in df.columns else None
+        coded.append(_codes(key) if key is not None else absent)
+    combined = np.zeros(n, dtype="int64")
+    for codes, uniques in coded:  # one integer per combination of keys (mixed radix), factorised once
+        if len(uniques):
+            combined = pd.factorize(combined * (len(uniques) + 1) + (codes + 1))[0].astype("int64")
+    gid, firsts = _first_codes(combined)
+    size = len(firsts)
+    groups: dict[str, Any] = {}
+    for name, (codes, uniques) in zip(GROUP_KEYS, coded, strict=True):
+        labels = np.append(uniques, None)  # code -1 (missing) takes the last
+        groups[name] = labels[codes[firsts]] if size else np.empty(0, dtype=object)
+    groups["rows"] = np.bincount(gid, minlength=size).astype("int64")
+    answered = np.zeros(n, dtype=bool)
+    answer_tables = []
+    for key in SCORED:
+        if key not in df.columns:
+            continue
+        values = numeric(df[key])
+        valid = ~np.isnan(values)
+        if key in UNSUR:
+            answered |= valid
+        if valid.any():
+            answer_tables.append(_value_counts(gid[valid], values[valid], key))
+    groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
+    ipak = [k for k in IPAK if k in df.columns]
+    ipak_answered = df[ipak].notna().any(axis=1).to_numpy() if ipak else np.zeros(n, dtype=bool)
+    groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
+    for key in (k for k in PROFILE_KEYS if k in df.columns):
+        column = df[key]
+        if not column.notna().any():
+            continue
+        given = column.notna().to_numpy()
+        counted = _value_counts(gid[given], column[given].to_numpy(dtype=object), key)
+        counted["value"] = counted["value"].map(str)  # named after counting: not a string per answer
+        answer_tables.append(
+            counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum()
+        )
+    texts = []
+    for column in TEXTS:
+        if column not in df.columns:
+            continue
+        values = df[column].to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.notna(values)):
+            if not says_nothing(values[i]):
+                texts.append((int(gid[i]), column, str(values[i]).strip()))
+    out = pd.DataFrame(groups, columns=[*GROUP_KEYS, "rows", "respondents", "ipak_respondents"])
+    if times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype):
+        stamps = pd.DatetimeIndex(times)
+        naive = stamps.tz_convert(None) if stamps.tz is not None else stamps  # no Timestamp per answer
+        nanos = naive.as_unit("ns").asi8
+        given = ~naive.isna()
+        top, bottom = np.iinfo("int64").max, np.iinfo("int64").min
+        first, last = np.full(size, top, dtype="int64"), np.full(size, bottom, dtype="int64")
+        np.minimum.at(first, gid[given], nanos[given])
+        np.maximum.at(last, gid[given], nanos[given])
+        none = first == top  # a group without a single date
+        first[none], last[none] = bottom, bottom  # NaT
+        out["first"] = first.view("datetime64[ns]")
+        out["last"] = last.view("datetime64[ns]")
+        if getattr(times.dt, "tz", None) is not None:
+            out["first"] = pd.to_datetime(out["first"], utc=True).dt.tz_convert(times.dt.tz)
+            out["last"] = pd.to_datetime(out["last"], utc=True).dt.tz_convert(times.dt.tz)
+    else:
+        out["first"] = pd.NaT
+        out["last"] = pd.NaT
+    answers = pd.concat(answer_tables, ignore_index=True) if answer_tables else _empty_answers()
+    answers["key"] = answers["key"].astype("category")  # looked up per key: codes compared, not strings
+    text_frame = pd.DataFrame(texts, columns=["group", "column", "text"]) if texts else _empty_texts()
+    return Counts(out, answers[["group", "key", "value", "n"]], text_frame, columns)
+
+
+def to_counts(answers: pd.DataFrame | Counts) -> Counts:
+    """`answers` as counts (reduced when they are rows)."""
+    return answers if isinstance(answers, Counts) else from_rows(answers)
+
+
+def from_tables(
+    groups: Sequence[Sequence[Any]],
+    answers: Sequence[tuple[int, str, Any, int]],
+    texts: Sequence[tuple[int, str, str]],
+    columns: Iterable[str],
+    tz: Any,
+) -> Counts:
+    """Counts as a database aggregates them: `groups` rows in the order of GROUP_COLUMNS (times as naive-UTC
+    datetimes), `answers` (group index, key, value, count) and `texts` (group index, column, raw text, in
+    answer order; empty ones are left out here, as `from_rows` does)."""
+    frame = pd.DataFrame(list(groups), columns=GROUP_COLUMNS)
+    for name in GROUP_KEYS:
+        frame[name] = frame[name].astype(object)
+    for name in ("rows", "respondents", "ipak_respondents"):
+        frame[name] = frame[name].astype("int64")
+    for name in ("first", "last"):
+        frame[name] = pd.to_datetime(frame[name], utc=True).dt.tz_convert(tz)
+    table = pd.DataFrame(list(answers), columns=["group", "key", "value", "n"])
+    table = table.astype({"group": "int64", "n": "int64"}) if len(table) else _empty_answers()
+    table["key"] = table["key"].astype("category")
+    kept = [(g, c, str(t).strip()) for g, c, t in texts if not says_nothing(t)]
+    return Counts(
+        frame,
+        table,
+        pd.DataFrame(kept, columns=["group", "column", "text"]) if kept else _empty_texts(),
+        frozenset(columns),
+    )
+
+
+def _stamp(nanos: int) -> pd.Timestamp:
+    return pd.Timestamp(nanos, tz="UTC")
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], keys: list[str]) -> np.ndarray:
+    """The values of `keys` in each dict (None where absent), as a 2-D object array, in one C pass."""
+    try:
+        return lib.dicts_to_array(
+            list(rows), keys
+        )  # what DataFrame.from_records uses, without dtype inference
+    except (AttributeError, TypeError):  # a pandas without it: the same in Python
+        table = np.empty((len(rows), len(keys)), dtype=object)
+        for j, key in enumerate(keys):
+            table[:, j] = [row.get(key) for row in rows]
+        return table
+
+
+class CountsBuilder:
+    """Counts built chunk by chunk from stored answers (one dict per answer, as the store parses them):
+    what `from_rows` gives for the frame of the same answers, without ever holding that frame.
+
+    `translate` maps a key's stored value to what the frame would hold (a 1–4 score, an option's label), one
+    call per distinct value; `scored` keys are the numeric ones; `titles` gives each session's
+    (title, section).  Per chunk, the answers are grouped by (session, local month, channel) and counted per
+    value with numpy; only the free texts (a few per hundred answers) are kept one by one."""
+
+    def __init__(
+        self,
+        *,
+        translate: Mapping[str, Callable[[Any], Any]],
+        scored: Iterable[str],
+        profile: Iterable[str],
+        titles: Mapping[int, tuple[str, str]],
+        tz: Any,
+        drop: Iterable[str] = (),
+    ) -> None:
+        self.translate = translate
+        self.drop = frozenset(drop)
+        self.every_scored = list(scored)  # follow-ups of a switched-off unsur are still shown, as in a frame
+        self.scored = [k for k in self.every_scored if k not in self.drop]
+        self.profile = list(profile)
+        self.titles = titles
+        self.tz = tz
+        self._groups: dict[tuple[Any, Any, Any], list[Any]] = {}  # key → rows, respondents, ipak, first, last
+        self._answers: dict[tuple[tuple[Any, Any, Any], str, Any], int] = {}
+        self._texts: list[tuple[Any, str, tuple[Any, Any, Any], str, Any]] = []
+        self._followups: set[str] = set()
+        self._translated: dict[tuple[str, Any], Any] = {}
+
+    def add(
+        self,
+        *,
+        response_id: Sequence[Any],
+        session_id: Sequence[Any],
+        finished_at: Sequence[Any],
+        channel: Sequence[Any],
+        answers: Sequence[Mapping[str, Any]],
+        followups: Sequence[Mapping[str, Any] | None],
+    ) -> None:
+        n = len(answers)
+        if not n:
+            return
+        raw = np.array(finished_at, dtype=object)
+        stamps = pd.to_datetime(raw, utc=True, format="ISO8601" if isinstance(raw[0], str) else None)
+        month = period_key(pd.Series(stamps.tz_convert(self.tz)), "month").to_numpy(dtype="int64")
+        nanos = stamps.as_unit("ns").asi8  # UTC nanoseconds
+        sessions = np.array(session_id, dtype="int64")
+        channels, channel_names = pd.factorize(np.array(channel, dtype=object))
+        gid, keys = pd.factorize((sessions * 1_000_000 + month) * (len(channel_names) + 1) + channels)
+        size = len(keys)
+        firsts = np.full(size, n, dtype="int64")
+        np.minimum.at(firsts, gid, np.arange(n))
+        group_keys = [
+            (int(sessions[i]), int(month[i]), channel_names[channels[i]] if channels[i] >= 0 else None)
+            for i in firsts
+        ]
+        counted_keys = [*self.scored, *self.profile]
+        table = _columns(answers, [*counted_keys, "saran"])
+        codes, uniques = pd.factorize(table[:, :-1].ravel())  # every answer hashed once, all keys together
+        codes = codes.reshape(n, len(counted_keys))
+        width = len(uniques) + 1  # code -1 (missing) counts in column 0
+        answered = np.zeros(n, dtype=bool)
+        ipak_answered = np.zeros(n, dtype=bool)
+        for k, key in enumerate(counted_keys):
+            named = [self._named(key, value) for value in uniques]
+            column = codes[:, k]
+            if key in UNSUR or key in IPAK:
+                valid = np.array([False, *(v is not None for v in named)])[column + 1]
+                if key in UNSUR:
+                    answered |= valid
+                else:
+                    ipak_answered |= valid
+            counted = np.bincount(gid * width + column + 1, minlength=size * width).reshape(size, width)
+            for g, c in zip(*np.nonzero(counted[:, 1:]), strict=True):
+                value = named[c]
+                if value is not None:
+                    slot = (group_keys[g], key, value)
+                    self._answers[slot] = self._answers.get(slot, 0) + int(counted[g, c + 1])
+        self._add_groups(group_keys, gid, nanos, answered, ipak_answered)
+        saran = table[:, -1]
+        for i in np.flatnonzero(pd.notna(saran)):
+            if not says_nothing(saran[i]):
+                self._texts.append(
+                    (int(nanos[i]), str(response_id[i]), group_keys[gid[i]], "saran", saran[i])
+                )
+        for i, given in enumerate(followups):
+            for key, text in (given or {}).items():
+                if key in self.every_scored and text is not None:
+                    self._followups.add(f"perbaikan_{key}")
+                    if not says_nothing(text):
+                        where = group_keys[gid[i]]
+                        self._texts.append(
+                            (int(nanos[i]), str(response_id[i]), where, f"perbaikan_{key}", text)
+                        )
+
+    def _named(self, key: str, value: Any) -> Any:
+        """What the frame holds for `value` of `key` (None: no answer), translated once per distinct value."""
+        slot = (key, value)
+        if slot not in self._translated:
+            rule = self.translate.get(key)
+            named = rule(value) if rule else value
+            self._translated[slot] = named if named is None or key in self.scored else str(named)
+        return self._translated[slot]
+
+    def _add_groups(
+        self,
+        group_keys: list[tuple[Any, Any, Any]],
+        gid: np.ndarray,
+        nanos: np.ndarray,
+        answered: np.ndarray,
+        ipak_answered: np.ndarray,
+    ) -> None:
+        size = len(group_keys)
+        rows = np.bincount(gid, minlength=size)
+        respondents = np.bincount(gid, weights=answered, minlength=size)
+        ipak = np.bincount(gid, weights=ipak_answered, minlength=size)
+        first = np.full(size, np.iinfo("int64").max, dtype="int64")
+        last = np.full(size, np.iinfo("int64").min, dtype="int64")
+        np.minimum.at(first, gid, nanos)
+        np.maximum.at(last, gid, nanos)
+        for g, key in enumerate(group_keys):
+            entry = self._groups.get(key)
+            if entry is None:
+                self._groups[key] = [
+                    int(rows[g]),
+                    int(respondents[g]),
+                    int(ipak[g]),
+                    int(first[g]),
+                    int(last[g]),
+                ]
+            else:
+                entry[0] += int(rows[g])
+                entry[1] += int(respondents[g])
+                entry[2] += int(ipak[g])
+                entry[3], entry[4] = min(entry[3], int(first[g])), max(entry[4], int(last[g]))
+
+    def state(self) -> tuple[dict[Any, list[int]], dict[Any, int], list[tuple[Any, ...]]]:
+        """What has been counted, as plain values a store can keep: groups ((session, month, channel) →
+        [rows, respondents, ipak_respondents, first, last], times in UTC nanoseconds), answers
+        ((group, key, value) → count) and the non-empty free texts (nanoseconds, response id, group, column,
+        text)."""
+        return self._groups, self._answers, self._texts
+
+    def load(
+        self,
+        groups: Iterable[tuple[tuple[Any, Any, Any], Sequence[int]]],
+        answers: Iterable[tuple[tuple[Any, Any, Any], str, Any, int]],
+        texts: Iterable[tuple[int, str, tuple[Any, Any, Any], str, Any]],
+    ) -> None:
+        """Counts kept elsewhere (the store's count tables) taken in as if their answers had been added."""
+        for key, (rows, respondents, ipak, first, last) in groups:
+            self._groups[key] = [rows, respondents, ipak, first, last]
+        for key, name, value, n in answers:
+            slot = (key, name, value)
+            self._answers[slot] = self._answers.get(slot, 0) + n
+        for text in texts:
+            self._texts.append(text)
+            if text[3] != "saran":
+                self._followups.add(text[3])
+
+    def counts(self) -> Counts:
+        """The counts of every answer added."""
+        keys = list(self._groups)
+        index = {key: i for i, key in enumerate(keys)}
+        groups = []
+        for key in keys:
+            session, month, channel = key
+            title, section = self.titles.get(session, (None, None))
+            rows, respondents, ipak, first, last = self._groups[key]
+            groups.append(
+                (
+                    session,
+                    title,
+                    section,
+                    month,
+                    channel,
+                    rows,
+                    respondents,
+                    ipak,
+                    _stamp(first),
+                    _stamp(last),
+                )
+            )
+        answers = [(index[key], name, value, n) for (key, name, value), n in self._answers.items()]
+        self._texts.sort(key=lambda t: (t[0], t[1]))
+        texts = [(index[key], column, text) for _, _, key, column, text in self._texts]
+        columns = {
+            *("response_id", "session_id", "session_title", "section", "finished_at", "channel"),
+            *self.scored,
+            *self.profile,
+            "saran",
+            *self._followups,
+        }
+        return from_tables(groups, answers, texts, columns, self.tz)
