@@ -4,8 +4,10 @@ message edited to the next question (HTML text, five rows of buttons) and the pr
 `asyncio.gather`, the edit first.  No store, no survey logic: what is left is PTB's own cost per press.
 
 It runs as its own process, as `ngopas run` does in the benchmark, so neither bot shares its event loop or its
-CPU time with the emulator and the driver.  PTB's defaults (httpx transport), with the same 64 concurrent
-updates as ngopas.  `/start` answers with the first question (setting up, not measured).
+CPU time with the emulator and the driver.  Same 64 concurrent updates as ngopas, and by default the same HTTP
+transport for its calls (bot/telegram/http.py: aiohttp; the long poll on PTB's httpx, as ngopas), so the ratio
+is the cost of ngopas's own work per press; BENCH_BARE_TRANSPORT=httpx gives PTB's stock transport instead.
+`/start` answers with the first question (setting up, not measured).
 
 Run by bench.updates: python -m bench.bare_bot, with NGOPAS_BOT_TOKEN and NGOPAS_BOT_API_BASE_URL set.
 """
@@ -18,6 +20,8 @@ import os
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.telegram.http import AiohttpRequest
 
 OPTIONS = ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai")
 
@@ -55,13 +59,15 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    app = (
+    builder = (
         Application.builder()
         .token(os.environ["NGOPAS_BOT_TOKEN"])
         .base_url(os.environ["NGOPAS_BOT_API_BASE_URL"])
         .concurrent_updates(64)
-        .build()
     )
+    if os.environ.get("BENCH_BARE_TRANSPORT", "aiohttp") == "aiohttp":
+        builder = builder.request(AiohttpRequest())
+    app = builder.build()
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CallbackQueryHandler(press))
     app.run_polling(poll_interval=0, allowed_updates=Update.ALL_TYPES)  # stops on SIGTERM

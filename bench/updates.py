@@ -1,6 +1,7 @@
 """Benchmark: survey button presses from 200 respondents, ngopas against a bare python-telegram-bot bot that
 makes the same two Bot API calls per press (bench/bare_bot.py: edit the question and answer the press, at
-once with asyncio.gather, the edit first, as ngopas's survey handler does).
+once with asyncio.gather, the edit first, as ngopas's survey handler does), over the same HTTP transport as
+ngopas by default, so the ratio is the cost of ngopas's own work per press.
 
 Each bot runs as its own process (ngopas as `ngopas run`, started as bench.broadcast starts it, with its
 Sheets loop writing the office workbook, here the local .xlsx); the Telegram emulator and the driver that
@@ -14,7 +15,7 @@ refreshes Ringkasan inside the measured window, as in an office during a live su
 exactly the same presses.  People answer as the footprint benchmark's do: the last option, "Lewati" where a
 question may be skipped, "Kirim" on the summary.
 
-Run: .venv/bin/python -m bench.updates [--runs 3] [--rounds 10]
+Run: .venv/bin/python -m bench.updates [--runs 3] [--rounds 10] [--bare-transport aiohttp|httpx]
 Prints presses/s in a burst (every respondent presses, waits for their next question, presses again) as the
 ratio ngopas / bare (goal >= 0.8x, median of --runs alternating runs each), and latency at a steady rate of
 half the bare bot's burst rate (goal: ngopas p95 < 20 ms).  Latency is from the moment the driver queues the
@@ -61,6 +62,9 @@ ROUNDS = 10
 FIRST_USER = 30_000
 LATENCY_GOAL_MS = 20.0
 RATIO_GOAL = 0.8
+# The bare bot's HTTP transport for its calls: "aiohttp", ngopas's own (bot/telegram/http.py), so the ratio is
+# the cost of ngopas's work per press; "httpx" is PTB's stock transport (--bare-transport).
+BARE_TRANSPORT = ["aiohttp"]
 
 
 def pick(codes: Iterable[str]) -> str | None:
@@ -217,7 +221,12 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 def spawn_bare(workdir: Path, tg: FakeTelegram) -> subprocess.Popen[bytes]:
     """The bare bot as its own process, started as `spawn` starts `ngopas run`."""
-    env = {**os.environ, "NGOPAS_BOT_TOKEN": tg.token, "NGOPAS_BOT_API_BASE_URL": tg.base_url}
+    env = {
+        **os.environ,
+        "NGOPAS_BOT_TOKEN": tg.token,
+        "NGOPAS_BOT_API_BASE_URL": tg.base_url,
+        "BENCH_BARE_TRANSPORT": BARE_TRANSPORT[0],
+    }
     log = (workdir / "bare.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "bench.bare_bot"], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -398,6 +407,7 @@ async def plan_for(rounds: int) -> tuple[Plan, int]:
 
 async def main(runs: int = 3, rounds: int = ROUNDS) -> None:
     print(f"load at start: {uptime()}", flush=True)
+    print(f"bare bot: python-telegram-bot with the {BARE_TRANSPORT[0]} transport", flush=True)
     plan, per_survey = await plan_for(rounds)
     presses = sum(plan.measured.values())
     print(
@@ -487,5 +497,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="alternating burst runs of each bot")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="measured presses per respondent, at most")
+    parser.add_argument(
+        "--bare-transport",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="the bare bot's HTTP transport: ngopas's (aiohttp) or PTB's stock one (httpx)",
+    )
     args = parser.parse_args()
+    BARE_TRANSPORT[0] = args.bare_transport
     asyncio.run(main(args.runs, args.rounds))
