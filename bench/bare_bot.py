@@ -4,9 +4,9 @@ message edited to the next question (HTML text, five rows of buttons) and the pr
 `asyncio.gather`, the edit first.  No store, no survey logic: what is left is PTB's own cost per press.
 
 It runs as its own process, as `ngopas run` does in the benchmark, so neither bot shares its event loop or its
-CPU time with the emulator and the driver.  Same 64 concurrent updates as ngopas, and by default the same HTTP
-transport for its calls (bot/telegram/http.py: aiohttp; the long poll on PTB's httpx, as ngopas), so the ratio
-is the cost of ngopas's own work per press; BENCH_BARE_TRANSPORT=httpx gives PTB's stock transport instead.
+CPU time with the emulator and the driver.  Same 64 concurrent updates as ngopas, on PTB's stock transport
+(httpx); BENCH_BARE_TRANSPORT=aiohttp gives its calls ngopas's own transport (bot/telegram/http.py; the long
+poll stays on httpx, as in ngopas), so that the comparison is ngopas's own work per press alone.
 `/start` answers with the first question (setting up, not measured).
 
 Run by bench.updates: python -m bench.bare_bot, with NGOPAS_BOT_TOKEN and NGOPAS_BOT_API_BASE_URL set.
@@ -65,7 +65,7 @@ def main() -> None:
         .base_url(os.environ["NGOPAS_BOT_API_BASE_URL"])
         .concurrent_updates(64)
     )
-    if os.environ.get("BENCH_BARE_TRANSPORT", "aiohttp") == "aiohttp":
+    if os.environ.get("BENCH_BARE_TRANSPORT") == "aiohttp":
         builder = builder.request(AiohttpRequest())
     app = builder.build()
     app.add_handler(CommandHandler("start", start))
