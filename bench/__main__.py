@@ -26,7 +26,9 @@ if __name__ == "__main__":
     asyncio.run(broadcast.main(rtts=(0.1,), ceiling=1000, groups=200, per_group=25))
     section("broadcast: two workers vs one on PostgreSQL, raised ceiling")
     asyncio.run(broadcast.scaling(5000, 200, 0.1, 0.05))
-    section("update handling: 2,000 survey presses, 200 respondents")
+    section(
+        "update handling: 200 respondents spread over the survey, about half finishing inside the measurement"
+    )
     asyncio.run(updates.main())
     section("Sheets sync: 10,000 responses")
     asyncio.run(sheets_sync.run(10_000))

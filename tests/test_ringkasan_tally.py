@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -210,3 +212,25 @@ async def test_a_live_survey_costs_at_most_12_writes_a_minute_and_ringkasan_ends
         ]
     finally:
         await rt.store.close()
+
+
+def test_ringkasan_lines_are_computed_without_importing_pandas():
+    """The running bot rewrites Ringkasan on its event loop after the first answer that comes in.  Importing
+    pandas and numpy there (once per start) blocked that loop for ~0.5 s: every citizen pressing a survey
+    button at that moment waited (bench.updates).  The running tallies need only exact fractions."""
+    script = """
+import asyncio, sys
+from bot.delivery import sheets_sync
+from bot.domain import followup, tally
+from bot.store.tally import Tally, TallyRow
+rows = [TallyRow("Dialog", "PHU", Tally(1, 20261, 2, {"persyaratan": 7}, {"persyaratan": 2}))]
+lines = asyncio.run(tally.summary_on_loop(rows))
+assert [(line.level, line.result.ikm_rounded) for line in lines] == [
+    ("Sesi", 87.5), ("Bidang", 87.5), ("Triwulan", 87.5)
+], lines
+assert lines[-1].group == "2026-Q1", lines[-1].group
+print(sorted(m for m in ("pandas", "numpy") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -102,6 +102,25 @@ async def test_full_survey_with_back_skip_summary_and_send(sb, people, clock):
     assert response.respondent == flow.respondent_of(sb.rt, session.id, ALICE)
 
 
+async def test_the_thanks_does_not_wait_for_the_answer_to_the_button(sb, people, clock):
+    """ "Kirim" is the press a person waits on longest (the answers are stored): its thanks replaces the
+    summary at once while the answer to the button, which only stops its spinner, goes at the same time, as
+    for every other step.  A slow answer (here a 429, retried after 1 s) does not hold the thanks back."""
+    session = await _session(sb)
+    clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
+    await _open(sb, ALICE, session.id)
+    await _answer_all(sb, ALICE)
+    sb.tg.fail_next("answerCallbackQuery", status=429, retry_after=1, times=1)
+    await sb.press(ALICE, ALICE, "Kirim")
+    assert "sudah kami terima" in sb.texts(ALICE)[-1]
+    delivered = [
+        r.method
+        for r in sb.tg.requests
+        if r.method in ("editMessageText", "answerCallbackQuery") and r.status == 200
+    ]
+    assert delivered[-2:] == ["editMessageText", "answerCallbackQuery"]
+
+
 async def test_in_person_skips_stream_question(sb, people, clock):
     session = await _session(sb)
     clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))

@@ -89,8 +89,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         rt_of(context), update.effective_user.id, session_id, step, code, query.message.message_id, lang
     )
     if result.text is not None:
-        await query.answer()
-        await edit_or_send(query, result.text, parse_mode="HTML")
+        # The thanks (or "closed") in place of the question, with the answer to the button at the same time,
+        # as for a step below: the answer only stops the spinner, and "Kirim" is the press waited on longest.
+        await asyncio.gather(edit_or_send(query, result.text, parse_mode="HTML"), query.answer())
         return
     if result.view is None or result.draft is None:
         await query.answer(result.toast)
