@@ -192,7 +192,9 @@ async def answer_survey(rt: Runtime, tg: FakeTelegram, users: list[int], session
                 f" {stored} responses stored",
                 flush=True,
             )
-            stalled = [p for p in people if not p.finished and p.seen and now - p.acted_at > RETAP_SECONDS / 2]
+            stalled = [
+                p for p in people if not p.finished and p.seen and now - p.acted_at > RETAP_SECONDS / 2
+            ]
             if stalled:
                 print(f"         {len(stalled)} waiting; one of them sees: {stalled[0].last}", flush=True)
             next_report = now + 10

@@ -7,78 +7,24 @@ Sums and counts come from vectorised pandas operations; only the nine per-unsur 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from .instrument import IPAK, UNSUR, UNSUR_KEYS, Grade, grade_for_ikm, grade_for_nrr, round2
+from .ikm_sums import IkmResult, NoAnswers, UnsurResult, from_sums
+from .instrument import IPAK, UNSUR
 
-
-@dataclass(frozen=True)
-class UnsurResult:
-    key: str
-    name: str
-    nrr: Fraction
-    weighted: Fraction
-    answers: int
-    grade: Grade
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "nrr": float(round(self.nrr, 4)),
-            "nrr_weighted": float(round(self.weighted, 4)),
-            "mutu": self.grade.mutu,
-            "kinerja": self.grade.kinerja,
-            "answers": self.answers,
-        }
-
-
-@dataclass(frozen=True)
-class IkmResult:
-    unit: Fraction  # 1–4
-    respondents: int
-    unsur: dict[str, UnsurResult]
-
-    @property
-    def ikm(self) -> Fraction:
-        return self.unit * 25
-
-    @property
-    def ikm_rounded(self) -> float:
-        return float(round2(self.ikm))
-
-    @property
-    def grade(self) -> Grade:
-        return grade_for_ikm(self.ikm)
-
-    @property
-    def weakest(self) -> UnsurResult | None:
-        return min(
-            self.unsur.values(),
-            key=lambda u: (u.nrr, UNSUR_KEYS.index(u.key) if u.key in UNSUR_KEYS else 99),
-            default=None,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        weakest = self.weakest
-        return {
-            "ikm": self.ikm_rounded,
-            "ikm_unit": float(round(self.unit, 4)),
-            "mutu": self.grade.mutu,
-            "kinerja": self.grade.kinerja,
-            "respondents": self.respondents,
-            "weakest_unsur": weakest.key if weakest else None,
-            "unsur": {k: u.to_dict() for k, u in self.unsur.items()},
-        }
-
-
-class NoAnswers(ValueError):
-    """Nothing to compute: no respondent answered any active unsur."""
+__all__ = [
+    "IkmResult",
+    "NoAnswers",
+    "UnsurResult",
+    "compute_ikm",
+    "compute_ipak",
+    "from_sums",
+    "numeric",
+    "sums_and_counts",
+]
 
 
 def sums_and_counts(df: pd.DataFrame, keys: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -98,21 +44,6 @@ def numeric(column: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return column.to_numpy(dtype="float64", na_value=np.nan)
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
-def from_sums(
-    sums: Mapping[str, int], counts: Mapping[str, int], respondents: int, names: Mapping[str, str]
-) -> IkmResult:
-    """IKM from per-unsur sums and answer counts (an unsur nobody answered is left out of the weights)."""
-    active = [k for k in names if counts.get(k, 0) > 0]
-    if not active:
-        raise NoAnswers("Belum ada jawaban untuk dihitung.")
-    weight = Fraction(1, len(active))
-    unsur = {}
-    for key in active:
-        nrr = Fraction(sums[key], counts[key])
-        unsur[key] = UnsurResult(key, names[key], nrr, nrr * weight, counts[key], grade_for_nrr(nrr))
-    return IkmResult(sum((u.weighted for u in unsur.values()), Fraction(0)), respondents, unsur)
 
 
 def compute_ikm(df: pd.DataFrame, *, disabled_unsur: Iterable[str] = ()) -> IkmResult:

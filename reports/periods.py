@@ -8,6 +8,10 @@ from datetime import date
 import pandas as pd
 from babel.dates import format_date
 
+from .period_keys import key_label
+
+__all__ = ["bounds", "describe", "filter_period", "granularity", "key_label", "period_key", "period_label"]
+
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-S([12]))?$")
 
@@ -40,16 +44,6 @@ def period_key(ts: pd.Series, by: str) -> pd.Series:
     if by == "year":
         return year
     raise ValueError(by)
-
-
-def key_label(key: int, by: str) -> str:
-    if by == "month":
-        return f"{key // 100}-{key % 100:02d}"
-    if by == "quarter":
-        return f"{key // 10}-Q{key % 10}"
-    if by == "semester":
-        return f"{key // 10}-S{key % 10}"
-    return str(key)
 
 
 def describe(label: str) -> str:

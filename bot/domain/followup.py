@@ -41,6 +41,7 @@ from bot.store import sessions as store_sessions
 from bot.store.aspirations import Aspiration
 from bot.store.outbox import NewMessage
 from bot.store.rtl import Candidate, Rtl
+from reports.ikm_sums import NoAnswers, from_sums
 from reports.instrument import UNSUR
 from reports.numbers import number
 from reports.rtl import RtlRow
@@ -306,8 +307,6 @@ async def _section_results(
     rt: Runtime, *, quarters: set[int] | None = None, session_id: int | None = None
 ) -> dict[str, Any]:
     """IKM per section from the running tallies (of some quarters, or of one session)."""
-    from reports.ikm import NoAnswers, from_sums
-
     disabled = set(definition_for(rt).disabled_unsur)
     names = {key: name for key, name in UNSUR.items() if key not in disabled}
     grouped: dict[str, list[Any]] = {}

@@ -27,7 +27,9 @@ from bot.store import Connection, meta, surveys
 from bot.store import tally as store_tally
 from bot.store.surveys import Response
 from bot.store.tally import UNSUR, Tally, TallyRow
+from reports.ikm_sums import NoAnswers, from_sums
 from reports.instrument import UNSUR as NAMES
+from reports.period_keys import key_label
 
 BASIS_KEY = "tally_basis"
 LEVELS = (("Sesi", "session"), ("Bidang", "section"), ("Triwulan", "quarter"))
@@ -186,9 +188,6 @@ def _group(
 def _results(
     level: str, by: str, groups: Mapping[Any, list[Any]], disabled: Iterable[str]
 ) -> list[SummaryRow]:
-    from reports.ikm import NoAnswers, from_sums
-    from reports.periods import key_label
-
     names = _active(disabled)
     out: list[SummaryRow] = []
     for key, (respondents, sums, counts) in groups.items():
