@@ -230,7 +230,12 @@ class Pacer:
         if self._paused_until > until:
             return 0
         base = max(self._bucket_base(now), self._paused_until)
-        bucket = math.floor((until - base) / self._interval) + 1 if base <= until else 0
+        if base > until:
+            bucket = 0
+        elif self._interval <= 0:  # no spacing at all (tests that switch the bucket off)
+            bucket = self._window_limit
+        else:
+            bucket = math.floor((until - base) / self._interval) + 1
         self._window_wait(now)  # drops the releases that are due
         later = sum(1 for at in self._releases if at > until)
         window = self._window_limit - self._in_flight - later
