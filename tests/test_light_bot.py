@@ -38,3 +38,45 @@ def test_bot_and_its_live_tally_do_not_load_pandas_or_report_libraries() -> None
     assert seen["ikm"] == [93.75, 93.75, 93.75]
     assert "2026-Q3" in seen["labels"]
     assert seen["loaded"] == []
+
+
+STORED_ANSWER_COUNTED = """
+import json, sys, tempfile
+from datetime import datetime, UTC
+from pathlib import Path
+import bot.telegram.app
+from bot.base.clock import Clock
+from bot.dev.sandbox import sandbox_settings
+from bot.domain import report_counts
+from bot.domain.runtime import Runtime
+from bot.store.surveys import Response
+
+rt = Runtime(sandbox_settings(Path(tempfile.mkdtemp())), None, Clock())
+answer = Response(
+    id="R1", session_id=3, respondent="x", definition_id="ikm", definition_version=1, channel="telegram",
+    answers={"persyaratan": "4", "prosedur": "3", "saran": "Parkir diperluas"}, followups={},
+    started_at=None, finished_at=datetime(2026, 7, 31, 18, 0, tzinfo=UTC), replaced_by=None,
+)
+groups, answers, texts = report_counts._count_one(rt, answer)
+print(json.dumps({
+    "groups": [[list(k), v] for k, v in groups.items()],
+    "answers": sorted([k[1], k[2], n] for k, n in answers.items()),
+    "texts": [t[3:] for t in texts],
+    "loaded": sorted(name for name in sys.modules if name.split(".")[0] in %r),
+}))
+"""
+
+
+def test_an_answer_is_counted_for_the_report_without_loading_pandas() -> None:
+    """The report's kept counts grow with every stored answer; counting one must not load pandas (0.5 s on
+    the event loop at the first answer after a start, and some 40 MB kept for good)."""
+    out = subprocess.run(
+        [sys.executable, "-c", STORED_ANSWER_COUNTED % (HEAVY,)], check=True, capture_output=True, text=True
+    ).stdout
+    seen = json.loads(out)
+    # 18.00 UTC on 31 July is 1 August in Magelang: the answer counts in August's group.
+    assert seen["groups"][0][0] == [3, 202608, "telegram"]
+    assert seen["groups"][0][1][:3] == [1, 1, 0]
+    assert ["persyaratan", 4, 1] in seen["answers"] and ["prosedur", 3, 1] in seen["answers"]
+    assert seen["texts"][0][0] == "saran" and seen["texts"][0][1] == "Parkir diperluas"
+    assert seen["loaded"] == []

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot.domain import reporting
 from bot.domain.survey.definition import load_definition
+from reports.count_one import OneAnswer
 from reports.counts import CountsBuilder
 from reports.frame import responses_frame
 from reports.grouping import summarise
@@ -143,3 +144,55 @@ def test_counting_stored_answers_gives_the_report_of_one_row_per_answer(answers,
         reporting.Scope(section="Bimas Islam", period="2025-S2"),
     ):
         assert _figures(counted, scope) == _figures(rows, scope), scope
+
+
+def test_one_answer_counted_in_plain_python_equals_the_builders_count():
+    """The running bot counts each stored answer without pandas (reports.count_one); for every kind of
+    answer it must give exactly what the builder gives for a chunk of one: missing, NaN and unknown values,
+    a switched-off unsur and its follow-up, no channel, a time without a zone, a month edge in Magelang."""
+
+    def score(value):
+        return {"1": 1, "2": 2, "3": 3, "4": 4, 4: 4}.get(value)
+
+    rules = {
+        "translate": {"persyaratan": score, "prosedur": score, "waktu": score, "pak1": score},
+        "scored": ["persyaratan", "prosedur", "waktu", "pak1"],
+        "profile": ["jenis_kelamin", "usia"],
+        "tz": ZoneInfo("Asia/Jakarta"),
+        "drop": ["waktu"],
+    }
+    cases = [
+        (
+            {"persyaratan": "4", "prosedur": "9", "waktu": "2", "jenis_kelamin": "P", "saran": "Lebih awal"},
+            {},
+        ),
+        (
+            {"persyaratan": None, "prosedur": float("nan"), "usia": 41, "saran": "-"},
+            {"waktu": "Kursi kurang"},
+        ),
+        ({"pak1": 4, "jenis_kelamin": float("nan")}, {"prosedur": "tidak ada", "lain": "x"}),
+        ({}, {}),
+    ]
+    times = [datetime(2026, 9, 30, 17, 30, tzinfo=UTC), datetime(2026, 9, 30, 16, 59), datetime(2026, 1, 1)]
+    for i, (answers, followups) in enumerate(cases):
+        for when in times:
+            for channel in ("telegram", None, "kertas"):
+                builder = CountsBuilder(titles={}, **rules)
+                builder.add(
+                    response_id=[f"R{i}"],
+                    session_id=[7],
+                    finished_at=[when],
+                    channel=[channel],
+                    answers=[answers],
+                    followups=[followups or None],
+                )
+                one = OneAnswer(**rules).count(
+                    response_id=f"R{i}",
+                    session_id=7,
+                    finished_at=when,
+                    channel=channel,
+                    answers=answers,
+                    followups=followups or None,
+                )
+                groups, counted, texts = builder.state()
+                assert one == (groups, counted, texts), (answers, followups, when, channel)

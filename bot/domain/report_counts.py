@@ -27,6 +27,7 @@ from bot.domain.survey.definition import SurveyDefinition, definition_for
 from bot.store import Connection, meta, surveys
 from bot.store import report_counts as store
 from bot.store.surveys import Response
+from reports.count_one import OneAnswer
 from reports.instrument import PROFILE_KEYS
 
 BASIS_KEY = "report_counts_basis"
@@ -46,24 +47,28 @@ def _label(question: Any, value: Any) -> str | None:
     return question.label(value, "id") if value else None
 
 
-def builder(rt: Runtime, titles: dict[int, tuple[str, str]] | None = None) -> Any:
-    """A `reports.counts.CountsBuilder` for this office's survey: stored values translated as the report
-    shows them, the switched-off unsur left out, months in the office's zone."""
-    from reports.counts import CountsBuilder
-
+def _rules(rt: Runtime) -> dict[str, Any]:
+    """How this office's stored answers are counted: values translated as the report shows them, the
+    switched-off unsur left out, months in the office's zone."""
     defn = definition_for(rt)
     scored = _scored(defn)
     translate: dict[str, Callable[[Any], Any]] = {key: partial(defn.numeric_value, key) for key in scored}
     for key in PROFILE_KEYS:
         translate[key] = partial(_label, defn.question(key))
-    return CountsBuilder(
-        translate=translate,
-        scored=scored,
-        profile=PROFILE_KEYS,
-        titles=titles or {},
-        tz=rt.tz,
-        drop=defn.disabled_unsur,
-    )
+    return {
+        "translate": translate,
+        "scored": scored,
+        "profile": PROFILE_KEYS,
+        "tz": rt.tz,
+        "drop": defn.disabled_unsur,
+    }
+
+
+def builder(rt: Runtime, titles: dict[int, tuple[str, str]] | None = None) -> Any:
+    """A `reports.counts.CountsBuilder` for this office's survey (pandas: only for recounts and reports)."""
+    from reports.counts import CountsBuilder
+
+    return CountsBuilder(titles=titles or {}, **_rules(rt))
 
 
 def _stamp(nanos: int) -> datetime:
@@ -77,9 +82,9 @@ def _nanos(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
-def _tables(counted: Any, ids: dict[str, str] | None = None) -> tuple[list[Any], list[Any], list[Any]]:
-    """A builder's counts as the store's rows (values as text; texts with their answer's time)."""
-    groups, answers, texts = counted.state()
+def _tables(state: tuple[Any, Any, Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """Counts (`CountsBuilder.state()`) as the store's rows (values as text; texts with their answer's time)."""
+    groups, answers, texts = state
     return (
         [(key, e[0], e[1], e[2], _stamp(e[3]), _stamp(e[4])) for key, e in groups.items()],
         [(key, name, str(value), n) for (key, name, value), n in answers.items()],
@@ -87,17 +92,16 @@ def _tables(counted: Any, ids: dict[str, str] | None = None) -> tuple[list[Any],
     )
 
 
-def _count_one(rt: Runtime, response: Response) -> Any:
-    counted = builder(rt)
-    counted.add(
-        response_id=[response.id],
-        session_id=[response.session_id],
-        finished_at=[response.finished_at],
-        channel=[response.channel],
-        answers=[response.answers],
-        followups=[response.followups or None],
+def _count_one(rt: Runtime, response: Response) -> tuple[Any, Any, Any]:
+    """One answer's counts in plain Python (no pandas in the running bot; the same counts as a recount)."""
+    return OneAnswer(**_rules(rt)).count(
+        response_id=response.id,
+        session_id=response.session_id,
+        finished_at=response.finished_at,
+        channel=response.channel,
+        answers=response.answers,
+        followups=response.followups or None,
     )
-    return counted
 
 
 def _month_span(month: int, rt: Runtime) -> tuple[datetime, datetime]:
@@ -133,7 +137,7 @@ async def recount(rt: Runtime) -> int:
         async for chunk in surveys.counted_raw(conn):
             read += len(chunk.answers)
             counted.add(**chunk._asdict())
-        await store.add(conn, *_tables(counted))
+        await store.add(conn, *_tables(counted.state()))
         await meta.put(conn, BASIS_KEY, basis(rt))
     return read
 
