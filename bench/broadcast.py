@@ -328,6 +328,7 @@ async def main(
     postgres: bool = False,
     groups: int = 0,
     per_group: int = 25,
+    rate_goal: bool = True,
 ) -> list[Result]:
     results = []
     with ExitStack() as stack:
@@ -351,7 +352,7 @@ async def main(
                 announcements=per_group if groups else 1,
                 groups_only=bool(groups),
             )
-            report(r, rate_goal=not groups)
+            report(r, rate_goal=rate_goal and not groups)
             if groups:
                 print(
                     f"  whole run                {r.span:>8.1f} s  (at least 61.2 s: a group's 21st message waits for"
@@ -376,8 +377,13 @@ def _postgres(stack: ExitStack):  # noqa: ANN202 - returns the server's new_data
 async def scaling(n: int, ceiling: float, rtt: float, jitter: float) -> None:
     """One worker, then two, on PostgreSQL at a raised (paid) ceiling: the second should nearly double it."""
     print(f"-- two workers on PostgreSQL vs one, {n} chats, ceiling {ceiling:g} msg/s per worker")
-    one = await main(n, rtts=(rtt,), jitter=jitter, ceiling=ceiling, workers=1, postgres=True)
-    two = await main(n, rtts=(rtt,), jitter=jitter, ceiling=2 * ceiling, workers=2, postgres=True)
+    # Each run's rate is compared with the other's, not with the one-process goal of 300 msg/s.
+    one = await main(
+        n, rtts=(rtt,), jitter=jitter, ceiling=ceiling, workers=1, postgres=True, rate_goal=False
+    )
+    two = await main(
+        n, rtts=(rtt,), jitter=jitter, ceiling=2 * ceiling, workers=2, postgres=True, rate_goal=False
+    )
     ratio = two[0].rate / one[0].rate
     print(
         f"  two workers / one        {ratio:>8.2f} x  ({two[0].rate:.0f} vs {one[0].rate:.0f} msg/s;"
