@@ -48,6 +48,7 @@ from bot.store import sessions as store_sessions
 from bot.store.chats import ALL_SECTIONS
 
 from .broadcast import spawn, uptime
+from .survey_session import insert_open_survey
 
 CHATS = 50_000
 RESPONDENTS = 200
@@ -270,19 +271,7 @@ async def main(
                 # Survey: a session that ended an hour ago, `respondents` people answering at once.
                 now = rt.clock.now()
                 async with rt.store.begin() as conn:
-                    session = await store_sessions.insert_session(
-                        conn,
-                        {
-                            "title": "Dialog Selesai",
-                            "section": "PHU",
-                            "venue": "Aula",
-                            "starts_at": now - timedelta(hours=2),
-                            "ends_at": now - timedelta(hours=1),
-                            "survey_closes_at": now + timedelta(days=7),
-                            "source": "bench",
-                        },
-                        now,
-                    )
+                    session = await insert_open_survey(conn, now, "Dialog Selesai")
                 users = list(range(900_000, 900_000 + respondents))
                 for u in users:
                     tg.add_user(u, "Responden")

@@ -52,11 +52,11 @@ from bot.domain.survey.engine import Action
 from bot.domain.survey.flow import respondent_of
 from bot.domain.worksheets import RINGKASAN
 from bot.store import Store, schema, surveys
-from bot.store import sessions as store_sessions
 from bot.store.sessions import Session
 from sheets.local_xlsx import LocalWorkbook
 
 from .broadcast import spawn, uptime
+from .survey_session import insert_open_survey
 
 USERS = 200
 ROUNDS = 10
@@ -267,19 +267,7 @@ async def ngopas(plan: Plan, rate: float | None) -> Result:
         rt = Runtime(settings, store, Clock())
         now = rt.clock.now()
         async with store.begin() as conn:  # a dialogue that ended an hour ago: its survey is open
-            session = await store_sessions.insert_session(
-                conn,
-                {
-                    "title": "Dialog NGOPAS",
-                    "section": "PHU",
-                    "venue": "Aula",
-                    "starts_at": now - timedelta(hours=2),
-                    "ends_at": now - timedelta(hours=1),
-                    "survey_closes_at": now + timedelta(days=7),
-                    "source": "bench",
-                },
-                now,
-            )
+            session = await insert_open_survey(conn, now, "Dialog NGOPAS")
         async with FakeTelegram(token=SANDBOX_TOKEN) as tg:
             driver = Driver(tg)
             proc = spawn(workdir, tg, rt)  # the workbook: workdir/wb.xlsx
