@@ -3,12 +3,13 @@
 Runs on SQLite and PostgreSQL.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from bot.store import DatabaseTooNew, Store, chats, head_revision, outbox
+from bot.store import DatabaseTooNew, Store, chats, head_revision, meta, outbox
 from bot.store.outbox import NewMessage
 
 from .conftest import BOTH_DATABASES
@@ -74,3 +75,64 @@ async def test_outbox_enqueue_is_idempotent_and_claim_exclusive(store):
         assert await outbox.due_items(conn, NOW + timedelta(hours=1)) == []
         stats = await outbox.stats(conn)
     assert stats.by_state == {"uncertain": 1}
+
+
+# --- Store.transaction: a whole write transaction in one hop to SQLite's writer thread ----------------------
+
+
+async def _count_up(conn) -> int:
+    """A read then a write that depends on it: lost updates show if two transactions ever interleave."""
+    value = int(await meta.get(conn, "counter", 0)) + 1
+    await meta.put(conn, "counter", value)
+    return value
+
+
+async def test_a_transaction_commits_all_of_its_work_or_none(store):
+    async def two_chats(conn) -> str:
+        await chats.upsert_chat(conn, chat_id=-7, type="group", title="Majelis", now=NOW)
+        await chats.upsert_chat(conn, chat_id=8, type="private", title=None, now=NOW)
+        return "done"
+
+    assert await store.transaction(two_chats) == "done"
+
+    async def half_then_fail(conn) -> None:
+        await chats.upsert_chat(conn, chat_id=-9, type="group", title="Taklim", now=NOW)
+        raise ValueError("the second half failed")
+
+    with pytest.raises(ValueError, match="second half"):
+        await store.transaction(half_then_fail)
+    async with store.connect() as conn:
+        assert await chats.get_chat(conn, -7) is not None and await chats.get_chat(conn, 8) is not None
+        assert await chats.get_chat(conn, -9) is None  # rolled back with its transaction
+    assert await store.transaction(two_chats) == "done"  # and the store goes on
+
+
+async def test_transactions_and_other_writers_never_interleave(store, backend):
+    """Transactions, `begin()` blocks and single writes at once: each read-then-write sees the last one's."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's one writer is queued by the store; PostgreSQL isolates with its own locks")
+
+    async def in_begin() -> int:
+        async with store.begin() as conn:
+            return await _count_up(conn)
+
+    results = await asyncio.gather(
+        *(store.transaction(_count_up) if i % 2 else in_begin() for i in range(30)),
+        *(store.write_one(text("UPDATE chat SET title = 'x' WHERE id = -1")) for _ in range(10)),
+    )
+    assert sorted(results[:30]) == list(range(1, 31))
+
+
+async def test_a_transaction_that_awaits_anything_else_is_refused_and_rolled_back(store, backend):
+    if backend != "sqlite":
+        pytest.skip("on PostgreSQL a transaction is an ordinary begin(), where awaiting is allowed")
+
+    async def waits_for_a_timer(conn) -> None:
+        await chats.upsert_chat(conn, chat_id=-11, type="group", title="Masjid", now=NOW)
+        await asyncio.sleep(0)  # not the database: the writer thread has no event loop to wait on
+
+    with pytest.raises(RuntimeError, match="awaited something other than the database"):
+        await store.transaction(waits_for_a_timer)
+    async with store.connect() as conn:
+        assert await chats.get_chat(conn, -11) is None
+    assert await store.transaction(_count_up) == 1

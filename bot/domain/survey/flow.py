@@ -331,11 +331,14 @@ async def finish(rt: Runtime, draft: Draft) -> Response | None:
         finished_at=rt.clock.now(),
         replaced_by=None,
     )
-    async with rt.store.begin() as conn:
+
+    async def store(conn: Connection) -> Response | None:
         if not await drop_draft(conn, draft, step=draft.step):
             return None
         await replace_response(conn, rt, response)
-    return response
+        return response
+
+    return await rt.store.transaction(store)
 
 
 async def replace_response(conn: Connection, rt: Runtime, response: Response) -> None:
