@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from bot.delivery.departures import DepartureJournal, journal_path, read_departed
 from bot.delivery.pacing import BURST_SECONDS, Pacer, Ticket
 from bot.domain.runtime import Runtime
-from bot.store import chats, outbox
+from bot.store import Connection, chats, outbox
 from bot.store.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -322,14 +322,19 @@ class OutboxSender:
         return started
 
     async def _record_and_claim(self, ids: list[int]) -> set[int]:
-        """One write transaction: the rows answered since the last one become 'sent', `ids` are claimed."""
+        """One write transaction: the rows answered since the last one become 'sent', `ids` are claimed.
+        It runs in one hop to SQLite's writer thread (`Store.transaction`): through aiosqlite each of its
+        statements cost a round trip to the driver's thread, the larger part of a broadcast's CPU."""
         async with self._write:
             marks, self._marks = self._marks, []
             now = self.rt.clock.now()
+
+            async def record_and_claim(conn: Connection) -> set[int]:
+                await outbox.mark_sent_many(conn, marks, now)
+                return await outbox.claim_many(conn, ids, self.worker, now, LEASE) if ids else set()
+
             try:
-                async with self.rt.store.begin() as conn:
-                    await outbox.mark_sent_many(conn, marks, now)
-                    got = await outbox.claim_many(conn, ids, self.worker, now, LEASE) if ids else set()
+                got = await self.rt.store.transaction(record_and_claim)
             except BaseException:
                 self._marks[:0] = marks  # not recorded: keep them for the next transaction
                 raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -203,8 +204,8 @@ class _HotWriter:
             raise
 
     async def run(self, statement: Any, params: dict[str, Any] | None = None) -> int:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self._execute, statement, params
+        return await _to_the_end(
+            asyncio.get_running_loop().run_in_executor(self._thread, self._execute, statement, params)
         )
 
     def _transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
@@ -227,8 +228,8 @@ class _HotWriter:
 
     async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, context.run, self._transaction, work
+        return await _to_the_end(
+            asyncio.get_running_loop().run_in_executor(self._thread, context.run, self._transaction, work)
         )
 
     def _close(self) -> None:
@@ -240,6 +241,17 @@ class _HotWriter:
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
         self._thread.shutdown(wait=False)
+
+
+async def _to_the_end(future: asyncio.Future[T]) -> T:
+    """Await the writer thread's work; a caller cancelled meanwhile still waits for it to end (then gets its
+    cancellation), so the write lock it holds is never handed on while its statement is still running."""
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
 
 
 class _InThread:
