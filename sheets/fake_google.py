@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -408,3 +409,21 @@ def _trim(row: list[str]) -> list[str]:
 
 def _error(code: int, status: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "status": status}}
+
+
+def serve_until_stdin_closes() -> None:
+    """`python -m sheets.fake_google`: the fake in a process of its own, as Google is to the bot.
+
+    Prints one line, "<endpoint> <spreadsheet id>", then serves until its standard input closes.  A benchmark
+    that times the bot's event loop runs it this way, so the fake's own request handling (JSON parsing in a
+    thread of the same interpreter, under the same lock) is not counted as the bot's."""
+    fake = FakeGoogleSheets().start()
+    print(fake.endpoint, fake.spreadsheet_id, flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    serve_until_stdin_closes()
