@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     broadcast_per_second: float = Field(default=30.0, gt=0, le=PAID_BROADCAST_MAX, allow_inf_nan=False)
     survey_window_days: int = Field(default=7, ge=1, le=366)
     survey_reminder_hours: float = Field(default=3.0, gt=0, le=720, allow_inf_nan=False)
+    # The staff group hears of a session's IKM below B once this many people answered its survey.
+    ikm_alert_min_respondents: int = Field(default=10, ge=1, le=10000)
     # Attendance check-in is open from this many minutes before a session's start to as many after its end.
     attendance_grace_minutes: int = Field(default=30, ge=0, le=1440)
     survey_ipak: bool = False

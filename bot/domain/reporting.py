@@ -19,7 +19,7 @@ from typing import Any
 from bot.base.files import atomic_output
 from bot.base.i18n import format_when, t
 from bot.base.settings import Settings
-from bot.domain import deadlines, followup
+from bot.domain import deadlines, followup, tally
 from bot.domain import report_counts as report_counts_store
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
@@ -402,7 +402,11 @@ def headline(built: Built, lang: str = "id") -> str:
 
 
 async def watch_ikm(rt: Runtime) -> int:
-    """Alert the staff group when a session's IKM falls below B (once per session and grade)."""
+    """Alert the staff group when a session's IKM falls below B (once per session and grade), once it has
+    `ikm_alert_min_respondents` respondents: one unhappy first answer is not yet a session's verdict.
+
+    Judged from the running tallies (`tally.session_results`), so a live survey's alert never reads every
+    answer of the session again nor loads pandas into the bot."""
     chat_id = rt.settings.staff_chat_id
     if chat_id is None:
         return 0
@@ -413,17 +417,13 @@ async def watch_ikm(rt: Runtime) -> int:
         )
     if upto is None:
         return 0
-    from reports.ikm import NoAnswers, compute_ikm
-
     queued = 0
     lang = rt.settings.language
-    defn = definition_for(rt)
+    results = await tally.session_results(rt, answered)
     for session_id in answered:
-        frame = await responses_frame(rt, session_id=session_id)
-        try:
-            result = compute_ikm(frame, disabled_unsur=tuple(defn.disabled_unsur))
-        except NoAnswers:
-            continue
+        result = results.get(session_id)
+        if result is None or result.respondents < rt.settings.ikm_alert_min_respondents:
+            continue  # judged again when its next answer comes
         grade = result.grade
         if grade.mutu in ("A", "B"):
             continue
@@ -470,13 +470,9 @@ async def post_result(conn: Connection, rt: Runtime, session: Session, row: Sche
     if the office enabled it."""
     if not rt.settings.survey_result_to_groups:
         return 0
-    from reports.report import build_report
-
-    frame = await responses_frame(rt, session_id=session.id)
-    if frame.empty:
+    r = (await tally.session_results(rt, [session.id], conn)).get(session.id)
+    if r is None:
         return 0
-    report = build_report(frame, title=session.title, office_name=rt.settings.office_name, period_label="")
-    r = report.ikm
 
     def payload(lang: str) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ upgrade that added them) they are rebuilt once from the stored answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from bot.store import Connection, meta, surveys
 from bot.store import tally as store_tally
 from bot.store.surveys import Response
 from bot.store.tally import UNSUR, Tally, TallyRow
-from reports.ikm_sums import NoAnswers, from_sums
+from reports.ikm_sums import IkmResult, NoAnswers, from_sums
 from reports.instrument import UNSUR as NAMES
 from reports.period_keys import key_label
 
@@ -84,31 +85,68 @@ async def record(conn: Connection, rt: Runtime, response: Response, sign: int = 
     await store_tally.add(conn, contribution(definition_for(rt), response, rt.tz, sign))
 
 
-async def rows(rt: Runtime) -> list[TallyRow]:
-    """Every tally with its session's title and section, rebuilt first if its basis changed."""
+async def rows(rt: Runtime, session_ids: Iterable[int] | None = None) -> list[TallyRow]:
+    """Every tally (of `session_ids`, when given) with its session's title and section, rebuilt first if
+    its basis changed."""
     wanted = basis(rt)
     async with rt.store.connect() as conn:
         if await meta.get(conn, BASIS_KEY) == wanted:
-            return await store_tally.every(conn)
+            return await store_tally.every(conn, session_ids=session_ids)
     await rebuild(rt)
     async with rt.store.connect() as conn:
-        return await store_tally.every(conn)
+        return await store_tally.every(conn, session_ids=session_ids)
+
+
+async def session_results(
+    rt: Runtime, session_ids: Iterable[int], conn: Connection | None = None
+) -> dict[int, IkmResult]:
+    """The IKM of each of these sessions (those with an answer to an active unsur), from its tallies over
+    all its quarters: the figures `reports.ikm.compute_ikm` gives over the session's counted answers, for the
+    bot's live alert and its closing post, which so never read the answers nor load pandas.
+
+    `conn`: the caller's write transaction (a scheduled job), read through and, if the tallies' basis
+    changed, rebuilt in; otherwise a connection of its own."""
+    ids = list(session_ids)
+    if conn is None:
+        tallies = await rows(rt, ids)
+    else:
+        if await meta.get(conn, BASIS_KEY) != basis(rt):
+            await _rebuild(conn, rt)
+        tallies = await store_tally.every(conn, session_ids=ids)
+    names = _active(definition_for(rt).disabled_unsur)
+    grouped: dict[int, list[Any]] = {}
+    for row in tallies:
+        t = row.tally
+        entry = grouped.setdefault(t.session_id, [0, defaultdict(int), defaultdict(int)])
+        entry[0] += t.respondents
+        for unsur in names:
+            entry[1][unsur] += t.sums.get(unsur, 0)
+            entry[2][unsur] += t.counts.get(unsur, 0)
+    out: dict[int, IkmResult] = {}
+    for session_id, (respondents, sums, counts) in grouped.items():
+        with contextlib.suppress(NoAnswers):
+            out[session_id] = from_sums(sums, counts, respondents, names)
+    return out
 
 
 async def rebuild(rt: Runtime) -> int:
     """Recount every tally from the stored answers (once after the upgrade, or when the basis changed), in
     one write transaction so no answer stored meanwhile is missed or counted twice.  Returns answers read."""
+    async with rt.store.begin() as conn:
+        return await _rebuild(conn, rt)
+
+
+async def _rebuild(conn: Connection, rt: Runtime) -> int:
     defn = definition_for(rt)
     totals: dict[tuple[int, int], list[Any]] = {}
     read = 0
-    async with rt.store.begin() as conn:
-        await store_tally.clear(conn)
-        async for chunk in surveys.counted_columns(conn, answer_keys=list(UNSUR), followup_keys=[]):
-            read += len(chunk["session_id"])
-            await asyncio.to_thread(_accumulate, totals, chunk, defn, rt.tz)
-        for (session_id, period), (respondents, sums, counts) in totals.items():
-            await store_tally.add(conn, Tally(session_id, period, respondents, dict(sums), dict(counts)))
-        await meta.put(conn, BASIS_KEY, basis(rt))
+    await store_tally.clear(conn)
+    async for chunk in surveys.counted_columns(conn, answer_keys=list(UNSUR), followup_keys=[]):
+        read += len(chunk["session_id"])
+        await asyncio.to_thread(_accumulate, totals, chunk, defn, rt.tz)
+    for (session_id, period), (respondents, sums, counts) in totals.items():
+        await store_tally.add(conn, Tally(session_id, period, respondents, dict(sums), dict(counts)))
+    await meta.put(conn, BASIS_KEY, basis(rt))
     return read
 
 

@@ -7,6 +7,7 @@ PostgreSQL never lose one another's answer."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -54,8 +55,11 @@ async def add(conn: AsyncConnection, delta: Tally) -> None:
     await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "period"], set_=added))
 
 
-async def every(conn: AsyncConnection, batch: int = 200) -> list[TallyRow]:
-    """Every tally with its session's title and section, read in batches so the event loop gets its turn."""
+async def every(
+    conn: AsyncConnection, batch: int = 200, *, session_ids: Iterable[int] | None = None
+) -> list[TallyRow]:
+    """Every tally (of `session_ids`, when given) with its session's title and section, read in batches so
+    the event loop gets its turn."""
     t = s.response_tally.c
     q = select(
         t.session_id,
@@ -66,6 +70,8 @@ async def every(conn: AsyncConnection, batch: int = 200) -> list[TallyRow]:
         *[t[f"{key}_sum"] for key in UNSUR],
         *[t[f"{key}_n"] for key in UNSUR],
     ).join(s.session, s.session.c.id == t.session_id)
+    if session_ids is not None:
+        q = q.where(t.session_id.in_(list(session_ids)))
     out: list[TallyRow] = []
     n = len(UNSUR)
     result = await conn.stream(q)
