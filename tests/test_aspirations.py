@@ -233,7 +233,9 @@ async def _survey_with_low_scores(sb, clock, user, saran, section="Bimas Islam")
     return session
 
 
-async def test_survey_suggestions_become_anonymous_tickets_and_low_ikm_alerts_staff(sb, clock):
+async def test_survey_suggestions_become_anonymous_tickets_and_low_ikm_alerts_staff(sb, clock, monkeypatch):
+    # The alert waits for 10 respondents by default (tests/test_live_ikm.py); one is enough to see it here.
+    monkeypatch.setattr(sb.rt, "settings", sb.rt.settings.model_copy(update={"ikm_alert_min_respondents": 1}))
     session = await _survey_with_low_scores(sb, clock, SITI, "Tolong sediakan kursi untuk lansia")
     await sb.advance(timedelta(seconds=1))  # the sweep runs the IKM watch
     await _sync(sb)

@@ -14,6 +14,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import publish_if_changed
 from bot.delivery.scheduler import sweep
 from bot.delivery.sheets_sync import SheetsSync, open_sheets_sync
+from bot.domain import report_counts
 from bot.domain.runtime import Runtime
 from sheets.errors import SheetsError
 
@@ -32,6 +33,7 @@ class Delivery:
         self.published = asyncio.Event()  # set after each rewrite of the public page (tests wait on it)
 
     async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
+        await report_counts.stamp_when_empty(self.rt)
         self.sheets = open_sheets_sync(self.rt)
         self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
         self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))

@@ -11,16 +11,13 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from babel.dates import format_date
 
 from bot.base.i18n import t
-from bot.domain import deadlines, followup, texts
+from bot.domain import deadlines, followup, report_counts, tally, texts
 from bot.domain.kinds import MessageKind
-from bot.domain.reporting import responses_frame
 from bot.domain.runtime import Runtime
-from bot.domain.survey.definition import definition_for
 from bot.store import aspirations as store
 from bot.store import chats, meta, outbox
 from bot.store import sessions as store_sessions
@@ -38,6 +35,11 @@ class Month:
     @property
     def key(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def number(self) -> int:
+        """The month as the report's counts key it (202603)."""
+        return self.year * 100 + self.month
 
     def previous(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
@@ -60,21 +62,6 @@ class Month:
         if not 1 <= value.month <= 12:
             raise ValueError(text)
         return value
-
-
-async def _month_ikm(rt: Runtime, start: datetime, end: datetime, session_id: int | None = None) -> Any:
-    """IKM of the responses finished in [start, end) (or of one session), or None without answers."""
-    from reports.ikm import NoAnswers, compute_ikm
-
-    frame = await responses_frame(rt, session_id=session_id)
-    if frame.empty:
-        return None
-    if session_id is None:
-        frame = frame[(frame["finished_at"] >= start) & (frame["finished_at"] < end)]
-    try:
-        return compute_ikm(frame, disabled_unsur=tuple(definition_for(rt).disabled_unsur))
-    except NoAnswers:
-        return None
 
 
 def _short(text: str, limit: int) -> str:
@@ -147,8 +134,10 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
         )
     if sessions:
         lines = []
+        # From the running tallies and the report's kept counts: the post never reads a year of answers.
+        results = await tally.session_results(rt, [row.id for row in sessions[:MAX_ITEMS]])
         for row in sessions[:MAX_ITEMS]:
-            result = await _month_ikm(rt, start, end, session_id=row.id)
+            result = results.get(row.id)
             score = (
                 t("monthly.session_ikm", lang, ikm=number(result.ikm_rounded, lang), mutu=result.grade.mutu)
                 if result
@@ -165,10 +154,10 @@ async def render(rt: Runtime, month: Month, lang: str) -> str | None:
                 )
             )
         parts.append(t("monthly.sessions", lang, count=len(sessions), lines="\n".join(lines)))
-        this = await _month_ikm(rt, start, end)
+        months = await report_counts.month_results(rt, [month.number, month.previous().number])
+        this = months.get(month.number)
         if this is not None:
-            before_start, before_end = month.previous().bounds(rt)
-            before = await _month_ikm(rt, before_start, before_end)
+            before = months.get(month.previous().number)
             ikm = number(this.ikm_rounded, lang)
             if before is None:
                 parts.append(t("monthly.trend_first", lang, ikm=ikm, mutu=this.grade.mutu))

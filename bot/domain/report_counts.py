@@ -17,17 +17,21 @@ stored answers before a report uses them.  `ngopas report --recount` does the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from bot.domain import tally
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import SurveyDefinition, definition_for
 from bot.store import Connection, meta, surveys
 from bot.store import report_counts as store
 from bot.store.surveys import Response
 from reports.count_one import OneAnswer
+from reports.ikm_sums import IkmResult, NoAnswers, from_sums
 from reports.instrument import PROFILE_KEYS
 
 BASIS_KEY = "report_counts_basis"
@@ -142,6 +146,14 @@ async def recount(rt: Runtime) -> int:
     return read
 
 
+async def stamp_when_empty(rt: Runtime) -> None:
+    """At the bot's start: with no answer stored yet, the (empty) counts are on today's basis.  Without the
+    stamp the first use (the monthly post) would count every answer again inside the running bot."""
+    async with rt.store.begin() as conn:
+        if await meta.get(conn, BASIS_KEY) is None and (await store.totals(conn))[1] == 0:
+            await meta.put(conn, BASIS_KEY, basis(rt))
+
+
 async def fresh(rt: Runtime) -> bool:
     """Whether the kept counts can be used: taken on today's basis and holding every counted answer."""
     async with rt.store.connect() as conn:
@@ -169,6 +181,28 @@ async def counts(rt: Runtime, *, session_id: int | None = None, section: str | N
         [(_nanos(at), rid, key, column, text) for rid, column, key, at, text in kept.texts],
     )
     return out.counts()
+
+
+async def month_results(rt: Runtime, months: Iterable[int]) -> dict[int, IkmResult]:
+    """The IKM of each local month (202603) with an answer to an active unsur, from the kept counts: the
+    figures of the report over that month's answers, for the bot's monthly post, which so never reads a
+    year of answers on its event loop nor loads pandas (counted again first when they cannot be used)."""
+    if not await fresh(rt):
+        await recount(rt)
+    async with rt.store.connect() as conn:
+        respondents, answers = await store.month_sums(conn, list(months))
+    names = tally.active_unsur(definition_for(rt).disabled_unsur)
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, key, value, n in answers:
+        if key in names:
+            sums[month][key] += int(value) * n
+            counts[month][key] += n
+    out: dict[int, IkmResult] = {}
+    for month, people in respondents.items():
+        with contextlib.suppress(NoAnswers):
+            out[month] = from_sums(sums[month], counts[month], people, names)
+    return out
 
 
 def _value(key: str, value: str, scored: list[str]) -> Any:

@@ -113,7 +113,7 @@ async def session_results(
         if await meta.get(conn, BASIS_KEY) != basis(rt):
             await _rebuild(conn, rt)
         tallies = await store_tally.every(conn, session_ids=ids)
-    names = _active(definition_for(rt).disabled_unsur)
+    names = active_unsur(definition_for(rt).disabled_unsur)
     grouped: dict[int, list[Any]] = {}
     for row in tallies:
         t = row.tally
@@ -201,14 +201,15 @@ def summary(tallies: Iterable[TallyRow], disabled: Iterable[str] = ()) -> list[S
     return out
 
 
-def _active(disabled: Iterable[str]) -> dict[str, str]:
+def active_unsur(disabled: Iterable[str]) -> dict[str, str]:
+    """The unsur the survey counts (key: name), in the regulation's order."""
     return {key: name for key, name in NAMES.items() if key not in set(disabled)}
 
 
 def _group(
     tallies: Iterable[TallyRow], disabled: Iterable[str], groups: dict[str, dict[Any, list[Any]]]
 ) -> None:
-    names = _active(disabled)
+    names = active_unsur(disabled)
     for row in tallies:
         t = row.tally
         for by, key in (
@@ -226,7 +227,7 @@ def _group(
 def _results(
     level: str, by: str, groups: Mapping[Any, list[Any]], disabled: Iterable[str]
 ) -> list[SummaryRow]:
-    names = _active(disabled)
+    names = active_unsur(disabled)
     out: list[SummaryRow] = []
     for key, (respondents, sums, counts) in groups.items():
         try:

@@ -190,6 +190,23 @@ async def read(conn: AsyncConnection, *, session_id: int | None = None, section:
     )
 
 
+async def month_sums(
+    conn: AsyncConnection, months: Sequence[int]
+) -> tuple[dict[int, int], list[tuple[int, str, str, int]]]:
+    """Per local month (202603) of `months`: respondents, and (month, question key, value, count) summed
+    over every session and channel."""
+    g, a = s.report_group, s.report_answer
+    respondents = await conn.execute(
+        select(g.c.month, func.sum(g.c.respondents)).where(g.c.month.in_(list(months))).group_by(g.c.month)
+    )
+    answers = await conn.execute(
+        select(a.c.month, a.c.key, a.c.value, func.sum(a.c.n))
+        .where(a.c.month.in_(list(months)))
+        .group_by(a.c.month, a.c.key, a.c.value)
+    )
+    return {r[0]: int(r[1]) for r in respondents}, [(r[0], r[1], r[2], int(r[3])) for r in answers]
+
+
 async def totals(conn: AsyncConnection) -> tuple[int, int]:
     """(answers the counts hold, answers the store counts): a cheap check that nothing wrote answers
     without counting them (an older program on a restored or shared database)."""

@@ -1,10 +1,13 @@
-"""The staff group hears when a session's IKM falls below B.
+"""IKM figures the running bot tells by itself: the staff alert when a session's IKM falls below B, the
+result post when a survey closes, and the monthly "Kami mendengar" post with each session's IKM and the
+month's trend.
 
-Found by trying it as an office runs it (a staff group configured, a live survey): the alert read every
-answer of each newly answered session into pandas on the bot's event loop, which loaded pandas and numpy
-into the running bot for good; and it fired on the first unhappy answer, one person's mood reported as the
-session's IKM.  Now it is judged from the running tallies, with the figures the report gives, once
-`ikm_alert_min_respondents` people answered."""
+Found by trying them as an office runs them (a staff group configured, a live survey, a year of answers):
+each read answers into pandas on the bot's event loop (the monthly post read every answer ever stored,
+twice per language), which loaded pandas and numpy into the running bot for good; and the alert fired on
+the first unhappy answer, one person's mood reported as the session's IKM.  Now the figures come from the
+running tallies and the report's kept counts, equal to the report's, and the alert waits for
+`ikm_alert_min_respondents` people."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import pytest
 
 from bot.base.clock import FakeClock
 from bot.base.settings import Settings
-from bot.domain import reporting
+from bot.domain import community, report_counts, reporting
 from bot.domain.kinds import MessageKind
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
@@ -48,15 +51,15 @@ async def rt(database_url):
     await store.close()
 
 
-async def _session(rt: Runtime, title: str) -> int:
+async def _session(rt: Runtime, title: str, starts: datetime = NOW - timedelta(hours=2)) -> int:
     async with rt.store.begin() as conn:
         session = await insert_session(
             conn,
             {
                 "title": title,
                 "section": "Bimas Islam",
-                "starts_at": NOW - timedelta(hours=2),
-                "ends_at": NOW - timedelta(hours=1),
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=1),
                 "survey_closes_at": NOW + timedelta(days=7),
                 "source": "test",
             },
@@ -65,10 +68,13 @@ async def _session(rt: Runtime, title: str) -> int:
     return session.id
 
 
-async def _answer(rt: Runtime, session_id: int, person: int, scores: list[str]) -> None:
+async def _answer(
+    rt: Runtime, session_id: int, person: int, scores: list[str], at: datetime | None = None
+) -> None:
     """One person's answers to the nine unsur (cycled from `scores`), stored as the chat stores them."""
     defn = definition_for(rt)
     rt.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined] - a FakeClock
+    finished = at or rt.clock.now()
     answers = {key: scores[i % len(scores)] for i, key in enumerate(UNSUR_KEYS)}
     async with rt.store.begin() as conn:
         await replace_response(
@@ -84,7 +90,7 @@ async def _answer(rt: Runtime, session_id: int, person: int, scores: list[str]) 
                 answers,
                 {},
                 None,
-                rt.clock.now(),
+                finished,
                 None,
             ),
         )
@@ -131,6 +137,41 @@ async def test_a_session_at_b_or_above_is_not_alerted_and_a_replaced_answer_coun
     assert await _alerts(rt) == []
 
 
+@BOTH_DATABASES
+async def test_the_monthly_post_gives_each_sessions_ikm_and_the_months_trend_as_the_report_does(rt):
+    march = [
+        await _session(rt, "Dialog Kerukunan", datetime(2026, 3, 10, 2, 0, tzinfo=UTC)),
+        await _session(rt, "Dialog Manasik", datetime(2026, 3, 31, 2, 0, tzinfo=UTC)),
+    ]
+    february = await _session(rt, "Dialog Madrasah", datetime(2026, 2, 20, 2, 0, tzinfo=UTC))
+    for person in range(5):
+        await _answer(rt, february, person, ["4", "3", "4"], at=datetime(2026, 2, 21, 3, 0, tzinfo=UTC))
+        await _answer(rt, march[0], person, ["3", "2"], at=datetime(2026, 3, 11, 3, person, tzinfo=UTC))
+    # 31 March 18.00 UTC is 1 April in Magelang: these count in April's trend, not March's.
+    for person in range(5, 8):
+        await _answer(rt, march[1], person, ["1"], at=datetime(2026, 3, 31, 18, person, tzinfo=UTC))
+    await _answer(rt, march[1], 8, ["4"], at=datetime(2026, 3, 31, 9, 0, tzinfo=UTC))
+
+    post = await community.render(rt, community.Month(2026, 3), "id")
+
+    frame = await reporting.responses_frame(rt)
+    local = frame["finished_at"].dt.tz_convert("Asia/Jakarta")
+
+    def month(m: int):
+        return compute_ikm(frame[(local.dt.year == 2026) & (local.dt.month == m)])
+
+    for session_id in march:  # a session's IKM is over all its answers
+        result = compute_ikm(frame[frame["session_id"] == session_id])
+        assert f"IKM {number(result.ikm_rounded)} ({result.grade.mutu})" in post
+    this, before = month(3), month(2)
+    assert this.respondents == 6 and before.respondents == 5
+    delta = number(abs(this.ikm_rounded - before.ikm_rounded))
+    assert (
+        f"IKM bulan ini: {number(this.ikm_rounded)} ({this.grade.mutu}), turun {delta} dari bulan sebelumnya"
+        f" ({number(before.ikm_rounded)})." in post
+    )
+
+
 SCRIPT = """
 import asyncio, json, sys, tempfile
 from datetime import UTC, datetime, timedelta
@@ -138,7 +179,7 @@ from pathlib import Path
 import bot.telegram.app  # every handler, job and sweep of `ngopas run`
 from bot.base.clock import FakeClock
 from bot.dev.sandbox import sandbox_settings
-from bot.domain import reporting
+from bot.domain import community, report_counts, reporting
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.domain.survey.flow import replace_response
@@ -153,6 +194,7 @@ async def main():
     store = await Store.open(settings.database_url)
     now = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
     rt = Runtime(settings, store, FakeClock(now))
+    await report_counts.stamp_when_empty(rt)  # what `ngopas run` does at its start (Delivery.start)
     defn = definition_for(rt)
     async with store.begin() as conn:
         session = await insert_session(conn, {"title": "Dialog", "section": "PHU",
@@ -162,9 +204,11 @@ async def main():
             await replace_response(conn, rt, Response(f"R{i}", session.id, f"p{i}", defn.id, defn.version,
                 "telegram", {"persyaratan": "1", "prosedur": "2"}, {}, None, now, None))
     queued = await reporting.watch_ikm(rt)
+    post = await community.render(rt, community.Month(2026, 6), "id")
     await store.close()
     print(json.dumps({
         "queued": queued,
+        "post": post,
         "loaded": sorted(name for name in sys.modules if name.split(".")[0] in %r),
     }))
 
@@ -172,10 +216,17 @@ asyncio.run(main())
 """
 
 
-def test_the_alert_is_judged_without_loading_pandas_into_the_bot() -> None:
+def test_the_alert_and_the_monthly_post_are_judged_without_loading_pandas_into_the_bot() -> None:
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT % (HEAVY,)], check=True, capture_output=True, text=True
     ).stdout
     seen = json.loads(out)
     assert seen["queued"] == 1  # the alert was really judged (IKM 37,50, D)
+    assert "Dialog — IKM 37,50 (D)" in seen["post"] and "IKM bulan ini: 37,50 (D)." in seen["post"]
     assert seen["loaded"] == []
+
+
+async def test_a_new_office_database_keeps_its_report_counts_usable_from_the_start(sb):
+    """The bot's start stamps an empty database's counts with today's basis, so its first answers are
+    used as kept (not counted again inside the bot at the first monthly post)."""
+    assert await report_counts.fresh(sb.rt)
