@@ -8,12 +8,10 @@ filled once, see `DatabaseTemplates` in conftest.py).
 
 from __future__ import annotations
 
-import functools
 import glob
 import itertools
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
@@ -48,16 +46,6 @@ class PostgresServer:
             entry = pwd.getpwnam("postgres")
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
             self.as_user = ["runuser", "-u", "postgres", "--"]
-
-    @functools.cached_property
-    def _copy_strategy(self) -> list[str]:
-        """From PostgreSQL 15 on, copy a template's files at a checkpoint (cheap with fsync off) rather than
-        write every page through the WAL (15's default): measured 0.2-0.6 s a copy against 0.4-0.9 s."""
-        version = subprocess.run(
-            [str(self.bindir / "createdb"), "--version"], check=True, capture_output=True, text=True
-        ).stdout
-        found = re.search(r"PostgreSQL\) (\d+)", version)  # "createdb (PostgreSQL) 15.18 (Debian ...)"
-        return ["-S", "file_copy"] if found and int(found.group(1)) >= 15 else []
 
     def _run(self, *args: str) -> None:
         subprocess.run([*self.as_user, *args], check=True, capture_output=True)
@@ -102,7 +90,7 @@ class PostgresServer:
         """A fresh, empty database, or a copy of the database named `template` (which nobody may be
         connected to: PostgreSQL copies it file by file); returns its SQLAlchemy URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
-        copy = ["-T", template, *self._copy_strategy] if template else []
+        copy = ["-T", template] if template else []
         subprocess.run(
             [
                 str(self.bindir / "createdb"),
