@@ -1,23 +1,34 @@
-"""Shared fixtures: the real bot against the local Telegram emulator, a controllable clock, temp stores."""
+"""Shared fixtures: the real bot against the local Telegram emulator, a controllable clock, temp stores, and
+databases filled once per test process and copied for each test (`DatabaseTemplates`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import random
+import shutil
 import socket
 import sys
 import threading
 import traceback
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.base.clock import FakeClock
+from bot.base.settings import Settings
 from bot.dev.emulator import FakeTelegram
 from bot.dev.sandbox import SANDBOX_TOKEN, running_sandbox
+from bot.domain.runtime import Runtime
 from bot.domain.sessions import create_session, validate_fields
+from bot.domain.survey.definition import SurveyDefinition
+from bot.store import Store
+from bot.store.sessions import Session, insert_session
 
 from .postgres import PostgresServer, find_bin
 
@@ -167,8 +178,20 @@ async def tg():
 
 
 @pytest.fixture
-async def sb(tmp_path, tg, clock, database_url):
-    async with running_sandbox(tmp_path, clock=clock, tg=tg, database_url=database_url) as sandbox:
+async def migrated_database_url(backend, tmp_path, request, database_templates) -> str:
+    """Like `database_url`, but already migrated to the head: a copy of a database migrated once per test
+    process.  For tests about the bot, not about migrations (tests/test_migrations.py migrates fresh ones):
+    running every Alembic revision costs a few hundred milliseconds per test."""
+    return await database_templates.copy(request, backend, "migrated", _migrate_only, tmp_path)
+
+
+async def _migrate_only(url: str) -> None:
+    await (await Store.open(url)).close()
+
+
+@pytest.fixture
+async def sb(tmp_path, tg, clock, migrated_database_url):
+    async with running_sandbox(tmp_path, clock=clock, tg=tg, database_url=migrated_database_url) as sandbox:
         yield sandbox
 
 
@@ -184,3 +207,135 @@ async def ended_session(sb, clock, *, title: str = "Dialog", section: str = "Bim
     session = (await create_session(sb.rt, values, by=None, source="test")).session
     clock.set(datetime(2026, 3, 20, 10, 5, tzinfo=TZ))
     return session
+
+
+class DatabaseTemplates:
+    """Databases that take seconds to fill, filled once per test process and copied for each test.
+
+    A test gets its own copy, so it may change it freely and never sees what another test did, yet pays
+    milliseconds instead of the seconds of the fill (hundreds of answers through the product's write path).
+    SQLite: the closed file is copied; PostgreSQL: `createdb -T`, a file-level copy inside the server.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._made: dict[tuple[str, str], str] = {}  # (backend, name) -> SQLite file or PostgreSQL database
+
+    async def copy(
+        self,
+        request: pytest.FixtureRequest,
+        backend: str,
+        name: str,
+        fill: Callable[[str], Awaitable[None]],
+        folder: Path,
+    ) -> str:
+        """The URL of a new copy of template `name` on `backend` (SQLite: a file in `folder`), made first by
+        `fill(url)` (which must close every connection it opened) when this process has not made it yet."""
+        key = (backend, name)
+        server = request.getfixturevalue("postgres_server") if backend == "postgresql" else None
+        if key not in self._made:
+            if server is not None:
+                url = server.new_database()
+                await fill(url)
+                self._made[key] = url.rsplit("/", 1)[1]
+            else:
+                path = self._folder / f"{name}.db"
+                path.unlink(missing_ok=True)  # a fill that failed half-way is never copied
+                await fill(f"sqlite+aiosqlite:///{path}")
+                # closed cleanly, WAL checkpointed: the one file holds everything
+                assert not path.with_name(path.name + "-wal").exists(), "template still open"
+                self._made[key] = str(path)
+        if server is not None:
+            return server.new_database(template=self._made[key])
+        target = folder / "ngopas.db"
+        shutil.copyfile(self._made[key], target)
+        return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> DatabaseTemplates:
+    return DatabaseTemplates(tmp_path_factory.mktemp("templates"))
+
+
+# The clock of `generated_answers`: 1 June 2026, 10.00 WIB (surveys closed, answers stored before).
+ANSWERS_NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+AnswersFill = Callable[[Runtime], Awaitable[None]]
+
+
+@pytest.fixture
+async def generated_answers(
+    request, backend, tmp_path, database_templates
+) -> AsyncIterator[Callable[[str, AnswersFill], Awaitable[Runtime]]]:
+    """`await generated_answers(name, fill)`: a runtime on this test's own copy of a database that
+    `fill(runtime)` filled once per test process (clock at ANSWERS_NOW); closed after the test.
+
+    For the report tests that need hundreds of generated answers (tests/test_report_from_store.py,
+    tests/test_report_counts_kept.py): storing them through the real write path costs seconds per backend,
+    and every test of a module starts from the same answers."""
+    opened: list[Runtime] = []
+
+    async def open_copy(name: str, fill: AnswersFill) -> Runtime:
+        async def build(url: str) -> None:
+            runtime = await answers_runtime(url)
+            try:
+                await fill(runtime)
+            finally:
+                await runtime.store.close()
+
+        url = await database_templates.copy(request, backend, name, build, tmp_path)
+        runtime = await answers_runtime(url)
+        opened.append(runtime)
+        return runtime
+
+    yield open_copy
+    for runtime in opened:
+        await runtime.store.close()
+
+
+async def answers_runtime(url: str) -> Runtime:
+    return Runtime(Settings(database_url=url), await Store.open(url), FakeClock(ANSWERS_NOW))
+
+
+async def insert_sessions(rt: Runtime, sessions: list[tuple[str, str, datetime]]) -> list[Session]:
+    """Sessions (title, section, start) of an hour each, their surveys closed at the clock's now."""
+    now = rt.clock.now()
+    async with rt.store.begin() as conn:
+        return [
+            await insert_session(
+                conn,
+                {
+                    "title": title,
+                    "section": section,
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + timedelta(hours=1),
+                    "survey_closes_at": now,
+                    "source": "test",
+                },
+                now,
+            )
+            for title, section, starts_at in sessions
+        ]
+
+
+def generated_answer(
+    rng: random.Random, defn: SurveyDefinition, i: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """One respondent's answers and follow-ups with every kind of gap: questions never asked, skipped,
+    blank or not an option, blank and whitespace suggestions, follow-ups on low marks."""
+    answers: dict[str, Any] = {}
+    followups: dict[str, str] = {}
+    for q in defn.questions:
+        roll = rng.random()
+        if roll < 0.08:
+            continue  # never asked (an older definition, a skipped block)
+        if roll < 0.12:
+            answers[q.key] = None  # skipped
+        elif roll < 0.14:
+            answers[q.key] = rng.choice(["", "5", "tidak tahu", "0"])  # blank or not an option
+        elif q.options:
+            answers[q.key] = rng.choice(q.options).value
+        else:
+            answers[q.key] = rng.choice(["", "   ", f"Saran nomor {i}", "Lebih baik, ya!\nTerima kasih"])
+        if q.kind == "ikm" and answers.get(q.key) in ("1", "2") and rng.random() < 0.7:
+            followups[q.key] = rng.choice(["", f"Perbaiki {q.key} {i}", "  "])
+    return answers, followups

@@ -2,7 +2,8 @@
 
 Started once per test run from the machine's PostgreSQL binaries (Debian's postgresql-15; `make test`
 installs them when missing), with trust authentication, fsync off and its data in a temporary folder that
-is removed afterwards.  Each test gets its own fresh database.
+is removed afterwards.  Each test gets its own fresh database (or its own copy of a template the suite
+filled once, see `DatabaseTemplates` in conftest.py).
 """
 
 from __future__ import annotations
@@ -85,11 +86,23 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def new_database(self) -> str:
-        """A fresh, empty database; returns its SQLAlchemy URL."""
+    def new_database(self, template: str | None = None) -> str:
+        """A fresh, empty database, or a copy of the database named `template` (which nobody may be
+        connected to: PostgreSQL copies it file by file); returns its SQLAlchemy URL."""
         name = f"t{os.getpid()}_{next(self._names)}"
+        copy = ["-T", template] if template else []
         subprocess.run(
-            [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "ngopas", name],
+            [
+                str(self.bindir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "ngopas",
+                *copy,
+                name,
+            ],
             check=True,
             capture_output=True,
         )

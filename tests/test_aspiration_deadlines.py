@@ -24,8 +24,8 @@ RECEIVED = datetime(2026, 3, 17, 10, 0, tzinfo=TZ)
 CUTI_BERSAMA = "2026-03-18,2026-03-20,2026-03-23,2026-03-24"
 
 
-def _settings(tmp_path):
-    return sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP, cuti_bersama=CUTI_BERSAMA)
+def _settings(tmp_path, **extra):
+    return sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP, cuti_bersama=CUTI_BERSAMA, **extra)
 
 
 def _deadline_messages(sb) -> list[str]:
@@ -108,12 +108,14 @@ async def test_reminder_breach_notice_once_across_restart_and_the_share_publishe
 
 
 @pytest.fixture
-async def sb(tmp_path, tg):
+async def sb(tmp_path, tg, migrated_database_url):
     tg.add_user(SITI, "Siti", last_name="Aminah")
     tg.add_user(BUDI, "Budi", language_code="en")
     tg.add_group(STAFF_GROUP, "Petugas NGOPAS", supergroup=True, admins=[STAFF_ID])
     clock = FakeClock(RECEIVED)
-    async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=_settings(tmp_path)) as sandbox:
+    async with running_sandbox(
+        tmp_path, clock=clock, tg=tg, settings=_settings(tmp_path, database_url=migrated_database_url)
+    ) as sandbox:
         yield sandbox
 
 

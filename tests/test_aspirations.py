@@ -67,11 +67,16 @@ def clock():
 
 
 @pytest.fixture
-async def sb(tmp_path, tg, clock):
+async def sb(tmp_path, tg, clock, migrated_database_url):
     tg.add_user(SITI, "Siti", last_name="Aminah", username="sitiaminah")
     tg.add_user(BUDI, "Budi", language_code="en")
     tg.add_group(STAFF_GROUP, "Petugas NGOPAS", supergroup=True, admins=[STAFF_ID])
-    settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP, whatsapp_number="0811-2809-999")
+    settings = sandbox_settings(
+        tmp_path,
+        staff_chat_id=STAFF_GROUP,
+        whatsapp_number="0811-2809-999",
+        database_url=migrated_database_url,
+    )
     async with running_sandbox(tmp_path, clock=clock, tg=tg, settings=settings) as sandbox:
         yield sandbox
 

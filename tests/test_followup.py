@@ -206,8 +206,8 @@ def test_periods_of_the_plan():
 
 
 @pytest.fixture
-async def rt(tmp_path):
-    settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP)
+async def rt(tmp_path, migrated_database_url):
+    settings = sandbox_settings(tmp_path, staff_chat_id=STAFF_GROUP, database_url=migrated_database_url)
     store = await Store.open(settings.database_url)
     runtime = Runtime(settings, store, FakeClock(NOW))
     await followup.watch_sessions(runtime)  # as the bot's first sweep: the session watch starts now

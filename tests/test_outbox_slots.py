@@ -41,8 +41,8 @@ class Instant:
 
 
 @pytest.fixture
-async def rt(tmp_path):
-    settings = sandbox_settings(tmp_path)
+async def rt(tmp_path, migrated_database_url):
+    settings = sandbox_settings(tmp_path, database_url=migrated_database_url)
     store = await Store.open(settings.database_url)
     clock = FakeClock(datetime(2026, 3, 20, 1, 0, tzinfo=UTC))
     runtime = Runtime(settings, store, clock)

@@ -13,22 +13,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.base.clock import FakeClock
-from bot.base.settings import Settings
 from bot.domain import report_counts, reporting
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import definition_for
 from bot.domain.survey.flow import replace_response
-from bot.store import Store, surveys
 from bot.store import report_counts as store_counts
-from bot.store.sessions import insert_session
+from bot.store import surveys
 from bot.store.surveys import Response
 
-from .conftest import BOTH_DATABASES
-from .test_report_from_store import _answer, _figures, reference_frame
+from .conftest import BOTH_DATABASES, generated_answer, insert_sessions
+from .test_report_from_store import _figures, reference_frame
 
 pytestmark = BOTH_DATABASES
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 # 23.59.59 WIB on 31 March and 00.00.00 WIB on 1 April: two months, two quarters in the office's zone.
 EDGE = datetime(2026, 3, 31, 16, 59, 59, tzinfo=UTC)
 
@@ -38,36 +34,22 @@ async def _store(rt: Runtime, response: Response) -> None:
         await replace_response(conn, rt, response)
 
 
-@pytest.fixture
-async def rt(database_url):
-    store = await Store.open(database_url)
-    runtime = Runtime(Settings(database_url=database_url), store, FakeClock(NOW))
-    defn = definition_for(runtime)
+async def _fill(rt: Runtime) -> None:
+    """240 answers to two sessions on both sides of a month's edge through the real write path, the last
+    40 replacing an earlier answer; the counts kept from an empty store on."""
+    defn = definition_for(rt)
     rng = random.Random(3)
-    async with store.begin() as conn:
-        sessions = [
-            await insert_session(
-                conn,
-                {
-                    "title": title,
-                    "section": section,
-                    "starts_at": EDGE - timedelta(days=days),
-                    "ends_at": EDGE - timedelta(days=days, hours=-1),
-                    "survey_closes_at": NOW,
-                    "source": "test",
-                },
-                NOW,
-            )
-            for title, section, days in [("Dialog Moderasi", "Bimas Islam", 0), ("Haji Ramah", "PHU", 40)]
-        ]
-    await report_counts.recount(runtime)  # the counts of an empty store: from here on only kept
+    sessions = await insert_sessions(
+        rt, [("Dialog Moderasi", "Bimas Islam", EDGE), ("Haji Ramah", "PHU", EDGE - timedelta(days=40))]
+    )
+    await report_counts.recount(rt)  # the counts of an empty store: from here on only kept
     for i in range(240):
-        answers, followups = _answer(rng, defn, i)
+        answers, followups = generated_answer(rng, defn, i)
         session = sessions[i % 2]
         # around the month's edge: some a second before local midnight, some at it, some days later
         finished = session.starts_at + timedelta(seconds=(i % 3) - 1, days=(i // 60) * 9, microseconds=i)
         await _store(
-            runtime,
+            rt,
             Response(
                 id=f"R{i:05d}",
                 session_id=session.id,
@@ -82,8 +64,12 @@ async def rt(database_url):
                 replaced_by=None,
             ),
         )
-    yield runtime
-    await store.close()
+
+
+@pytest.fixture
+async def rt(generated_answers) -> Runtime:
+    """Each test its own copy of the filled database (several change it)."""
+    return await generated_answers("report_counts_kept", _fill)
 
 
 PERIODS = (None, "2026", "2026-Q1", "2026-Q2", "2026-03", "2026-04", "2026-02")

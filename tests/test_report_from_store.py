@@ -9,28 +9,25 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from bot.base.clock import FakeClock
-from bot.base.settings import Settings
 from bot.domain import reporting
 from bot.domain.runtime import Runtime
 from bot.domain.survey.definition import SurveyDefinition, definition_for
-from bot.store import Store, surveys
-from bot.store.sessions import insert_session
+from bot.store import surveys
 from bot.store.surveys import Response
 from reports.frame import responses_frame as to_frame
 from reports.grouping import summarise
 from reports.instrument import PROFILE_KEYS
 
-from .conftest import BOTH_DATABASES
+from .conftest import ANSWERS_NOW as NOW
+from .conftest import BOTH_DATABASES, generated_answer, insert_sessions
 
 pytestmark = BOTH_DATABASES
-NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
 
 def reference_records(rows: list[surveys.CountedResponse], defn: SurveyDefinition) -> list[dict[str, Any]]:
@@ -70,52 +67,18 @@ async def reference_frame(rt: Runtime, **scope: Any) -> pd.DataFrame:
     )
 
 
-def _answer(rng: random.Random, defn: SurveyDefinition, i: int) -> tuple[dict[str, Any], dict[str, str]]:
-    answers: dict[str, Any] = {}
-    followups: dict[str, str] = {}
-    for q in defn.questions:
-        roll = rng.random()
-        if roll < 0.08:
-            continue  # never asked (an older definition, a skipped block)
-        if roll < 0.12:
-            answers[q.key] = None  # skipped
-        elif roll < 0.14:
-            answers[q.key] = rng.choice(["", "5", "tidak tahu", "0"])  # blank or not an option
-        elif q.options:
-            answers[q.key] = rng.choice(q.options).value
-        else:
-            answers[q.key] = rng.choice(["", "   ", f"Saran nomor {i}", "Lebih baik, ya!\nTerima kasih"])
-        if q.kind == "ikm" and answers.get(q.key) in ("1", "2") and rng.random() < 0.7:
-            followups[q.key] = rng.choice(["", f"Perbaiki {q.key} {i}", "  "])
-    return answers, followups
-
-
-@pytest.fixture
-async def rt(database_url):
-    store = await Store.open(database_url)
-    runtime = Runtime(Settings(database_url=database_url), store, FakeClock(NOW))
-    defn = definition_for(runtime)
+async def _fill(rt: Runtime) -> None:
+    """400 answers to three sessions over a year, some replaced, written row by row (no counts kept)."""
+    defn = definition_for(rt)
     rng = random.Random(17)
-    async with store.begin() as conn:
-        sessions = [
-            await insert_session(
-                conn,
-                {
-                    "title": title,
-                    "section": section,
-                    "starts_at": NOW - timedelta(days=400 - 90 * n),
-                    "ends_at": NOW - timedelta(days=400 - 90 * n, hours=-1),
-                    "survey_closes_at": NOW,
-                    "source": "test",
-                },
-                NOW,
-            )
-            for n, (title, section) in enumerate(
-                [("Dialog Moderasi", "Bimas Islam"), ("Haji Ramah", "PHU"), ("Dialog Moderasi", "PHU")]
-            )
-        ]
+    titles = [("Dialog Moderasi", "Bimas Islam"), ("Haji Ramah", "PHU"), ("Dialog Moderasi", "PHU")]
+    sessions = await insert_sessions(
+        rt,
+        [(title, section, NOW - timedelta(days=400 - 90 * n)) for n, (title, section) in enumerate(titles)],
+    )
+    async with rt.store.begin() as conn:
         for i in range(400):
-            answers, followups = _answer(rng, defn, i)
+            answers, followups = generated_answer(rng, defn, i)
             session = sessions[i % 3]
             response_id = f"R{i:05d}"
             await surveys.insert_response(
@@ -136,8 +99,11 @@ async def rt(database_url):
             )
             if i >= 350:
                 await surveys.mark_replaced(conn, f"R{i - 350 - (i - 350) % 3 + i % 3:05d}", response_id)
-    yield runtime
-    await store.close()
+
+
+@pytest.fixture
+async def rt(generated_answers) -> Runtime:
+    return await generated_answers("report_from_store", _fill)
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,7 @@ from reports.grouping import summarise
 from reports.instrument import UNSUR_KEYS
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info
 from sheets.google import GoogleWorkbook
-from tests.conftest import BOTH_DATABASES
-from tests.test_report_from_store import _answer
+from tests.conftest import BOTH_DATABASES, generated_answer
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
@@ -109,7 +108,7 @@ async def test_ringkasan_from_tallies_equals_every_answer_counted_with_gaps_and_
         rng = random.Random(4)
         # Answers around the quarter's turn in Jakarta (17.00 UTC on the last day is already the next quarter).
         for i in range(300):
-            answers, followups = _answer(rng, defn, i)
+            answers, followups = generated_answer(rng, defn, i)
             session = ids[i % 3]
             finished = datetime(2025, 12, 31, 16, 30, tzinfo=UTC) + timedelta(minutes=7 * (i % 20))
             async with rt.store.begin() as conn:

@@ -30,11 +30,11 @@ def clock():
 
 
 @pytest.fixture
-async def sb(tmp_path, tg, clock):
+async def sb(tmp_path, tg, clock, migrated_database_url):
     tg.add_group(GROUP, "Masjid Agung", supergroup=True)
     tg.add_group(OTHER_GROUP, "KBIHU", supergroup=True)
     tg.add_user(SITI, "Siti")
-    async with running_sandbox(tmp_path, clock=clock, tg=tg) as sandbox:
+    async with running_sandbox(tmp_path, clock=clock, tg=tg, database_url=migrated_database_url) as sandbox:
         for chat_id in (GROUP, OTHER_GROUP):
             async with sandbox.rt.store.begin() as conn:
                 await chats.upsert_chat(conn, chat_id=chat_id, type="supergroup", title="t", now=NOW)
