@@ -70,3 +70,43 @@ def test_a_start_at_the_head_loads_no_alembic_and_an_older_database_is_still_upg
     upgraded = start(database)
     assert upgraded["revision"] == HEAD_REVISION and upgraded["applied"] == [HEAD_REVISION]
     assert "alembic" in upgraded["alembic"]
+
+
+HOLIDAYS = """
+import json, sys
+from datetime import date, timedelta
+import bot.telegram.app
+from bot.domain.working_days import WorkingCalendar
+
+office = WorkingCalendar()
+due = office.add(date(2026, 3, 17), 3)  # a ticket's first deadline, as the first aspiration computes it
+loaded = sorted(name for name in sys.modules if name.startswith("holidays.countries"))
+
+# What a user sees afterwards is what holidays.country_holidays("ID") says (which loads every country).
+import holidays
+from holidays.countries import ID, Germany  # the whole package still imports afterwards
+reference = holidays.country_holidays("ID", language="id")
+days = [date(2000, 1, 1) + timedelta(days=n) for n in range(46 * 366)]
+ours = [office.closed_because(day) for day in days]
+theirs = [
+    "Sabtu" if day.weekday() == 5 else "Minggu" if day.weekday() == 6 else reference.get(day) for day in days
+]
+print(json.dumps({
+    "due": due.isoformat(),
+    "loaded": loaded,
+    "holidays": sum(1 for name in ours if name not in (None, "Sabtu", "Minggu")),
+    "differ": [(day.isoformat(), a, b) for day, a, b in zip(days, ours, theirs) if a != b][:5],
+    "same_class": type(reference) is ID and type(office._national) is ID,
+    "germany": holidays.country_holidays("DE").get(date(2026, 10, 3)),
+}))
+"""
+
+
+def test_the_working_calendar_loads_indonesia_alone_and_names_every_holiday_as_before() -> None:
+    out = subprocess.run([sys.executable, "-c", HOLIDAYS], check=True, capture_output=True, text=True).stdout
+    seen = json.loads(out)
+    assert seen["due"] == "2026-03-23"  # Nyepi on Thursday 19 March, the weekend of Idul Fitri
+    assert seen["loaded"] == ["holidays.countries.indonesia"]  # not the other 278 countries
+    assert seen["holidays"] > 46 * 10  # Islamic, Christian, Buddhist, Hindu and national days, 2000-2045
+    assert seen["differ"] == [] and seen["same_class"]
+    assert seen["germany"] == "German Unity Day"  # other countries still load, for whoever asks
