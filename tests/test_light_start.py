@@ -110,3 +110,51 @@ def test_the_working_calendar_loads_indonesia_alone_and_names_every_holiday_as_b
     assert seen["holidays"] > 46 * 10  # Islamic, Christian, Buddhist, Hindu and national days, 2000-2045
     assert seen["differ"] == [] and seen["same_class"]
     assert seen["germany"] == "German Unity Day"  # other countries still load, for whoever asks
+
+
+LOCAL_WORKBOOK_THEN_REPORT = """
+import json, sys
+from pathlib import Path
+import bot.telegram.app
+from bot.domain.worksheets import JADWAL
+from sheets.workbook import open_workbook
+
+folder = Path(sys.argv[1])
+book = open_workbook(service_account_file=None, spreadsheet_id=None, local_path=folder / "ngopas.xlsx")
+book.ensure([JADWAL])
+book.append_rows(JADWAL, [{"ID": "7", "Judul": "Dialog", "Kehadiran": 12}])
+rows = [row.values for row in book.read_rows(JADWAL)]
+numpy_with_workbook = "numpy" in sys.modules
+
+# Later in the same process, as /ekspor does: a report made with pandas, written by the same openpyxl.
+from openpyxl import load_workbook
+from reports import summarise
+from reports.xlsx_export import render_xlsx
+from tests.skm_sample import answers, quarter_report
+
+frame = answers()
+path = render_xlsx(quarter_report(folder), folder / "ikm.xlsx", groups={"Per Bidang": summarise(frame, "section")})
+figures = [c.value for row in load_workbook(path)["Per Bidang"].iter_rows(min_row=2) for c in row]
+print(json.dumps({
+    "numpy_with_workbook": numpy_with_workbook,
+    "openpyxl": "openpyxl" in sys.modules,
+    "row": rows[0],
+    "numbers": sum(isinstance(v, (int, float)) for v in figures),
+    "figures": figures,
+}))
+"""
+
+
+def test_the_local_workbook_loads_no_numpy_and_a_later_report_still_writes_its_figures(tmp_path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", LOCAL_WORKBOOK_THEN_REPORT, str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    ).stdout
+    seen = json.loads(out)
+    assert seen["openpyxl"] and not seen["numpy_with_workbook"]
+    assert seen["row"]["ID"] == "7" and seen["row"]["Judul"] == "Dialog" and seen["row"]["Kehadiran"] == "12"
+    # Two sections, each with its IKM and its number of respondents (pandas' values), written as numbers.
+    assert seen["numbers"] == 4, seen["figures"]
