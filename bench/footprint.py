@@ -12,9 +12,13 @@ buttons (not the intro or a reminder below it), types a sentence where the quest
 "Kirim", "Lewati" or the best rating otherwise, and waits for the bot before answering again.  Every 10 s it
 prints buttons pressed, texts typed, surveys finished and responses stored, and what a waiting person sees.
 
-Where the bot's memory goes (RSS added on top of its ~114 MB of imports, Dec 2026): openpyxl for the local
-workbook 12 MB plus the numpy it imports when installed 10 MB; alembic for the start-up migration 10 MB;
-`holidays` loading all 279 country modules for Indonesia's 8 MB.  pandas (43 MB) loads only for reports.
+Where the bot's memory goes (Dec 2026): openpyxl for the local workbook 8.5 MB plus Pillow 2.4 MB (numpy,
+10.5 MB, is kept out: sheets/local_xlsx.py); Alembic loads only for a database below the head revision;
+`holidays` loads Indonesia alone (all 279 countries were 8 MB, from the first survey suggestion's ticket on).
+The survey phase still adds ~18 MB over idle: the SQLite pool grows from 4 to 16 connections (a thread, a
+page cache and a malloc arena each; capping it at 5 saved 5 MB but doubled the survey's time), malloc keeps
+freed memory, and the pacer keeps per-chat windows (bot/delivery/pacing.py, up to 10,000 chats).
+pandas (43 MB) loads only for reports.
 
 Run: .venv/bin/python -m bench.footprint [--chats 50000] [--broadcast-seconds 60] [--respondents 200] [--keep]
 Prints RSS per phase and the peak in MB (goal <= 150 MB), and `ngopas --help` best of 5 (goal < 0.5 s).

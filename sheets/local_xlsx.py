@@ -24,11 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook as XlsxBook
-from openpyxl import load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import IllegalCharacterError
-
 from .errors import RowRejected, WorkbookBusy, WorkbookCorrupt, WorkbookNotAFile, WorkbookUnwritable
 from .workbook import (
     AppendResult,
@@ -38,6 +33,22 @@ from .workbook import (
     WorksheetSpec,
     merged_headers,
 )
+
+# openpyxl imports numpy, when it is installed, only to accept numpy's scalar types as cell values: 10 MB of
+# the running bot's memory for good (bench.footprint).  This workbook writes Python values only, so numpy is
+# hidden while openpyxl loads, unless something loaded it already (a report did: openpyxl then knows its
+# types as it always did).  Every openpyxl writer in ngopas passes Python values (tests/test_light_start.py).
+_HIDE_NUMPY = "numpy" not in sys.modules
+if _HIDE_NUMPY:
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` raises ImportError meanwhile
+try:
+    from openpyxl import Workbook as XlsxBook
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils.exceptions import IllegalCharacterError
+finally:
+    if _HIDE_NUMPY:
+        del sys.modules["numpy"]
 
 if sys.platform == "win32":
     import msvcrt

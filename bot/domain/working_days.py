@@ -10,20 +10,54 @@ Pure: dates in, dates out; the caller turns a received time into its local date.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterable
 from datetime import date, timedelta
+from pathlib import Path
 
 import holidays
+from holidays.registry import IMPORT_LOCK
 
 # Far enough for any deadline (60 working days is about three months) and still a few years of counting.
 _MAX_STEPS = 3660
+
+
+_INDONESIA = "holidays.countries.indonesia"
+
+
+def indonesia() -> type[holidays.HolidayBase]:
+    """Indonesia's holidays (the class `holidays.country_holidays("ID")` makes), loaded from its own module.
+
+    The package offers every country lazily by name (`holidays.ID`), but the first one asked for imports
+    `holidays.countries`, whose __init__ imports all 279 countries: 8 MB of the running bot's memory for good
+    (bench.footprint), from the first aspiration's deadline on.  Its module is loaded here under its own name,
+    without that package; a later `holidays.countries` import (another country, in a test) runs the package
+    as usual and finds this module already loaded, so both name the same class.
+    """
+    with IMPORT_LOCK:  # the lock the package's own lazy loader takes
+        module = sys.modules.get(_INDONESIA)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(
+                _INDONESIA, Path(holidays.__file__).with_name("countries") / "indonesia.py"
+            )
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[_INDONESIA] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[_INDONESIA]
+                raise
+    return module.ID  # type: ignore[no-any-return]  # the class holidays.ID names (a subclass of Indonesia)
 
 
 class WorkingCalendar:
     """Which days the office works, and counting working days forward and back."""
 
     def __init__(self, joint_leave: Iterable[date] = ()) -> None:
-        self._national = holidays.country_holidays("ID", language="id")  # years filled in as asked
+        # as holidays.country_holidays("ID", language="id") makes it; years filled in as asked
+        self._national = indonesia()(language="id")
         self._joint_leave = frozenset(joint_leave)
 
     def closed_because(self, day: date) -> str | None:

@@ -12,30 +12,34 @@ Databases from before Alembic (0.1.0) have a `schema_migrations` table naming th
 ways, a database newer than this code is refused rather than guessed at: an `alembic_version` naming a
 revision this code does not have raises `DatabaseTooNew`, and revision 0005 writes `0005_alembic` into
 `schema_migrations`, a name the older releases do not know, so they refuse a database upgraded here.
+
+This module does not import Alembic: a database already at `HEAD_REVISION` (every start but the first after an
+upgrade) is recognised by reading its `alembic_version`, and the running bot never loads Alembic and Mako
+(some 10 MB of its memory for good, bench.footprint).  Everything else runs in `alembic_runner`, imported only
+when there is something to do or to read from the revision files.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
-import threading
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager, closing
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SCRIPT_LOCATION = Path(__file__).with_name("migrations")
+# The newest revision in `migrations/versions`, so a start at the head needs no Alembic.  A new revision
+# changes it too: tests/test_migrations.py fails until it equals the head Alembic reads from the files.
+HEAD_REVISION = "0016"
 MIGRATION_LOCK = 0x6E676F706173  # "ngopas": the PostgreSQL advisory lock held while migrating
+
 VERSION_TABLE = "alembic_version"
 LEGACY_TABLE = "schema_migrations"
 # The migrations of the releases before Alembic, in order, and the revision that reproduces each.
@@ -80,42 +84,26 @@ class MigrationReport:
         return " ".join(parts)
 
 
-def _location(script_location: ScriptLocation) -> str:
-    return str(Path(script_location or SCRIPT_LOCATION).resolve())
-
-
 def alembic_config(script_location: ScriptLocation = None, connection: Connection | None = None) -> Config:
-    """Alembic's configuration, built in code (no alembic.ini): the folder by absolute path, the connection
-    for env.py in `attributes`.  Also what a developer passes to `alembic.command.revision` to start a new
-    revision file (name it with `rev_id="0006"`)."""
-    config = Config()
-    config.set_main_option("script_location", _location(script_location).replace("%", "%%"))
-    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")  # 0006_session_note.py
-    config.attributes["connection"] = connection
-    return config
+    """Alembic's configuration, built in code (no alembic.ini): see `alembic_runner.alembic_config`.  Also what
+    a developer passes to `alembic.command.revision` to start a new revision file (`rev_id="0017"`)."""
+    from bot.store.alembic_runner import alembic_config as config
 
-
-@lru_cache(maxsize=8)
-def _script(location: str) -> ScriptDirectory:
-    # Reading the revision files costs a few milliseconds; the store opens many times in one test run.
-    return ScriptDirectory.from_config(alembic_config(location))
+    return config(script_location, connection)
 
 
 def head_revision(script_location: ScriptLocation = None) -> str:
-    """The newest revision this code has (what `migrate` brings a database to)."""
-    head = _script(_location(script_location)).get_current_head()
-    assert head is not None, "no revisions in the migrations folder"
-    return head
+    """The newest revision this code has (what `migrate` brings a database to), read from the revision files."""
+    from bot.store.alembic_runner import head_revision as head
 
-
-def known_revisions(script_location: ScriptLocation = None) -> set[str]:
-    return {script.revision for script in _script(_location(script_location)).walk_revisions()}
+    return head(script_location)
 
 
 def check_revision(revision: str, script_location: ScriptLocation = None) -> None:
     """Raise `DatabaseTooNew` for a revision this code does not have (written by a newer release)."""
-    if revision not in known_revisions(script_location):
-        raise DatabaseTooNew(f"revisi {revision}")
+    from bot.store.alembic_runner import check_revision as check
+
+    check(revision, script_location)
 
 
 def legacy_revision(names: Iterable[str]) -> str | None:
@@ -152,14 +140,14 @@ def sqlite_file_revision(path: Path, script_location: ScriptLocation = None) -> 
     return legacy_revision(names)
 
 
-def _read_revisions(conn: Connection) -> list[str] | None:
+def read_revisions(conn: Connection) -> list[str] | None:
     """The revisions in `alembic_version`, or None where the table is missing (a fresh or legacy database)."""
     if not inspect(conn).has_table(VERSION_TABLE):
         return None
     return [row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]
 
 
-def _read_legacy(conn: Connection) -> list[str] | None:
+def read_legacy(conn: Connection) -> list[str] | None:
     if not inspect(conn).has_table(LEGACY_TABLE):
         return None
     return [row[0] for row in conn.execute(text(f"SELECT name FROM {LEGACY_TABLE}"))]
@@ -168,104 +156,20 @@ def _read_legacy(conn: Connection) -> list[str] | None:
 async def schema_revision(engine: AsyncEngine) -> str | None:
     """The database's schema revision (None before its first migration, or for a pre-Alembic database)."""
     async with engine.connect() as conn:
-        revisions = await conn.run_sync(_read_revisions)
+        revisions = await conn.run_sync(read_revisions)
     return revisions[0] if revisions else None
 
 
 async def migrate(engine: AsyncEngine, script_location: ScriptLocation = None) -> MigrationReport:
     """Adopt a pre-Alembic database if needed, then upgrade to the head, in one transaction.
 
-    `script_location` is another migrations folder (tests point it at a copy with one more revision).
+    A database already at `HEAD_REVISION` is left as it is without loading Alembic.  `script_location` is
+    another migrations folder (tests point it at a copy with one more revision): always through Alembic.
     """
-    location = _location(script_location)
-    async with _one_alembic_at_a_time(), engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            # BEGIN IMMEDIATE (see engine._sqlite_begin): a second process starting at the same moment waits
-            # for this one's commit, then finds nothing to do, instead of failing on a stale read.
-            await conn.execution_options(ngopas_write=True)
-        report = await conn.run_sync(_migrate_sync, location)
-    if report.adopted or report.upgraded:
-        log.info(report.summary())  # an existing database changed: worth a line in the operator's log
-    return report
+    if script_location is None:
+        async with engine.connect() as conn:
+            if await conn.run_sync(read_revisions) == [HEAD_REVISION]:
+                return MigrationReport(HEAD_REVISION)
+    from bot.store.alembic_runner import upgrade
 
-
-_ALEMBIC = threading.Lock()
-
-
-@asynccontextmanager
-async def _one_alembic_at_a_time() -> AsyncIterator[None]:
-    """Alembic's `op` and `context` are module-level proxies: two migrations interleaved in one process (two
-    stores opened at once, even on different databases) would run each other's operations.  The database
-    locks order processes; this orders the migrations inside one process, across tasks, loops and threads.
-    Polled rather than awaited in a thread, so a cancelled waiter never leaves the lock taken."""
-    while not _ALEMBIC.acquire(blocking=False):  # noqa: ASYNC110 - an Event cannot span loops and threads
-        await asyncio.sleep(0.01)
-    try:
-        yield
-    finally:
-        _ALEMBIC.release()
-
-
-def _migrate_sync(conn: Connection, location: str) -> MigrationReport:
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        # Only outside a transaction does this pragma take effect; foreign keys are checked before COMMIT.
-        _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
-    try:
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            report = _upgrade(conn, location)
-            if sqlite:
-                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(
-                        f"Migrasi membatalkan diri: kunci asing rusak di tabel {broken[0][0]}."
-                    )
-        return report
-    finally:
-        if sqlite:
-            try:
-                _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
-            except Exception:
-                conn.invalidate()  # never back into the pool with foreign keys off; keeps the first error
-
-
-def _sqlite_pragma(conn: Connection, statement: str) -> None:
-    """Run a pragma on the driver's connection itself: through SQLAlchemy it would open a transaction first."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(statement)
-    finally:
-        cursor.close()
-
-
-def _upgrade(conn: Connection, location: str) -> MigrationReport:
-    script = _script(location)
-    head = script.get_current_head()
-    assert head is not None, "no revisions in the migrations folder"
-    config = alembic_config(location, conn)
-    adopted = None
-    revisions = _read_revisions(conn)
-    if revisions:
-        for revision in revisions:
-            check_revision(revision, location)
-        current: str | None = revisions[0]
-    else:
-        legacy = _read_legacy(conn) if revisions is None else None
-        current = adopted = legacy_revision(legacy) if legacy is not None else None
-        if adopted is not None:
-            command.stamp(config, adopted)
-        elif legacy is not None:
-            # An interrupted first start of 0.1.0: the empty marker table and nothing else; 0001 makes it anew.
-            conn.execute(text(f"DROP TABLE {LEGACY_TABLE}"))
-    if current == head:
-        return MigrationReport(head, adopted=adopted)
-    pending = [s.revision for s in script.iterate_revisions(head, current or "base")]
-    command.upgrade(config, head)
-    return MigrationReport(head, tuple(reversed(pending)), adopted, upgraded=current is not None)
-
-
-if logging.getLogger("alembic").level == logging.NOTSET:
-    # Alembic narrates every step at INFO, in English; `migrate` logs one Indonesian summary instead.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return await upgrade(engine, script_location)
