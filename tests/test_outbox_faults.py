@@ -1,7 +1,12 @@
 """Telegram's answers handled by type: 429 waits, 403 deactivates, migration re-targets and resends."""
 
+import asyncio
+import sqlite3
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
+
+from bot.dev.sandbox import running_sandbox
 from bot.domain.sessions import create_session, validate_fields
 from bot.store import chats, outbox
 
@@ -97,3 +102,31 @@ async def test_timeouts_and_5xx_retried(sb, tg):
     assert stats.by_state == {"sent": 3}
     for chat in (GROUP, OK_USER, BLOCKER):
         assert len(sb.tg.messages(chat)) == 1
+
+
+async def test_a_database_locked_past_its_timeout_never_stops_the_sender(
+    tmp_path, tg, database_url, monkeypatch
+):
+    """Found by bench.footprint on a busy machine: another program held SQLite's write lock longer than its
+    busy timeout (there, the 50,000-chat announcement being stored; in an office, `ngopas report --recount`
+    or an import), the sender's recovery of dead workers' claims failed outside its retry, and the sender
+    stopped for good without a word in the log until the bot was stopped: 0 of 50,000 sent."""
+    real = outbox.expire_claims
+    refused = []
+
+    async def locked(conn, now):
+        if len(refused) < 2:
+            refused.append(now)
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        return await real(conn, now)
+
+    monkeypatch.setattr(outbox, "expire_claims", locked)
+    async with running_sandbox(tmp_path, tg=tg, database_url=database_url) as sb:
+        sender = next(task for task in asyncio.all_tasks() if task.get_name() == "outbox-sender")
+        await _setup(sb)
+        await _announce(sb)
+        await sb.tg.wait_for(lambda: bool(sb.tg.messages(OK_USER)) or sender.done())
+        assert not sender.done(), sender.exception()
+        await sb.outbox_idle()
+        assert len(sb.tg.messages(OK_USER)) == 1 and len(sb.tg.messages(GROUP)) == 1
+    assert len(refused) == 2  # it was refused, and tried again

@@ -179,20 +179,21 @@ class OutboxSender:
         return count
 
     async def run(self) -> None:
-        """Drain until cancelled."""
-        await self.recover()
+        """Drain until cancelled.  Nothing the database does stops it: a transaction that fails (another
+        program holding SQLite's write lock past its busy timeout, a PostgreSQL restart) is logged and tried
+        again, the recovery of dead workers' claims included (it runs first, then every third of a lease)."""
         loop = asyncio.get_running_loop()
-        last_expiry = loop.time()
+        recovered_at: float | None = None
         while not self._stopping:
             try:
+                if recovered_at is None or loop.time() - recovered_at > LEASE.total_seconds() / 3:
+                    await self.recover()
+                    recovered_at = loop.time()
                 started = await self.drain_once()
             except Exception:  # a database hiccup must not kill the sender; log and try again
                 log.exception("outbox drain failed; retrying")
                 started = 0
                 await asyncio.sleep(POLL_SECONDS)
-            if loop.time() - last_expiry > LEASE.total_seconds() / 3:
-                await self.recover()
-                last_expiry = loop.time()
             await self._nap(started)
 
     async def _nap(self, started: int) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.delivery.outbox import OutboxSender, Transport
 from bot.delivery.pacing import Pacer
@@ -33,14 +35,24 @@ class Delivery:
         self.published = asyncio.Event()  # set after each rewrite of the public page (tests wait on it)
 
     async def start(self, *, sweep_seconds: float = SWEEP_SECONDS, sheets_loop: bool = True) -> None:
-        await report_counts.stamp_when_empty(self.rt)
+        try:
+            await report_counts.stamp_when_empty(self.rt)
+        except Exception:  # only spares a recount later: never a reason not to start
+            log.warning("report counts not stamped at start", exc_info=True)
         self.sheets = open_sheets_sync(self.rt)
-        self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
-        self._tasks.append(asyncio.create_task(self._sweep_loop(sweep_seconds), name="schedule-sweep"))
+        self._spawn(self.sender.run(), "outbox-sender")
+        self._spawn(self._sweep_loop(sweep_seconds), "schedule-sweep")
         if sheets_loop:
-            self._tasks.append(asyncio.create_task(self._sheets_loop(), name="sheets-sync"))
+            self._spawn(self._sheets_loop(), "sheets-sync")
         if self.rt.settings.publish_dir is not None:
-            self._tasks.append(asyncio.create_task(self._publish_loop(sweep_seconds), name="publish"))
+            self._spawn(self._publish_loop(sweep_seconds), "publish")
+
+    def _spawn(self, loop: Coroutine[Any, Any, None], name: str) -> None:
+        """Each loop retries its own failures; should one end anyway, the log says so at once (not when the
+        bot is stopped, the first time anyone would await it)."""
+        task = asyncio.create_task(loop, name=name)
+        task.add_done_callback(_report_end)
+        self._tasks.append(task)
 
     async def _sheets_loop(self) -> None:
         """Flush queued rows every few seconds; every few minutes read staff edits in Jadwal, Aspirasi and
@@ -93,10 +105,18 @@ class Delivery:
             await asyncio.sleep(every)
 
     async def stop(self) -> None:
-        await self.sender.stop()
+        try:
+            await self.sender.stop()
+        except Exception:  # the answers not recorded leave their rows 'uncertain': never sent twice
+            log.exception("outbox: answers received before the stop not recorded")
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("the bot's %s loop stopped", task.get_name(), exc_info=task.exception())
