@@ -103,3 +103,15 @@ def test_the_running_bots_start_up_heap_is_left_out_of_every_full_garbage_collec
     assert seen["tracked"] > 100_000  # the imports' objects
     assert seen["frozen"] >= seen["tracked"] * 0.95
     assert seen["left"] < 1_000  # what a full collection still scans
+
+
+def test_the_running_bot_keeps_few_malloc_arenas_on_linux() -> None:
+    """`ngopas run` limits glibc's malloc to two arenas before its threads start (bot.base.heap): each of
+    the many SQLite and worker threads otherwise kept freed memory of its own (bench.footprint)."""
+    out = subprocess.run(
+        [sys.executable, "-c", "from bot.base import heap; print(heap.limit_malloc_arenas())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert out.strip() == ("True" if sys.platform.startswith("linux") else "False")

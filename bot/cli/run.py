@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bot.base import heap
 from bot.base.files import FileProblem
 from bot.cli.common import EnvFile, PersonalLog, Verbose, fail, load, run_async, setup_logging
 
@@ -42,6 +43,7 @@ def run(
     Example: ngopas run --verbose
     Example: ngopas run --webhook https://bot.kemenag-magelang.example/ngopas
     """
+    heap.limit_malloc_arenas()  # before any thread starts (bot.base.heap)
     setup_logging(verbose, personal)
     settings = load(env_file)
     if settings.offline:
