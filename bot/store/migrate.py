@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = Path(__file__).with_name("migrations")
 # The newest revision in `migrations/versions`, so a start at the head needs no Alembic.  A new revision
-# changes it too: tests/test_migrations.py fails until it equals the head Alembic reads from the files.
+# changes it too: tests/test_light_start.py fails until it equals the head Alembic reads from the files.
 HEAD_REVISION = "0016"
 MIGRATION_LOCK = 0x6E676F706173  # "ngopas": the PostgreSQL advisory lock held while migrating
 
