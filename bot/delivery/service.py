@@ -112,7 +112,8 @@ class Delivery:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            # A loop that ended with an error was logged when it ended (`_report_end`): the stop goes on.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
 
