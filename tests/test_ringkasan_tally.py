@@ -24,13 +24,12 @@ from bot.domain.survey.definition import definition_for
 from bot.domain.survey.flow import replace_response
 from bot.store import Store, meta
 from bot.store import schema as s
-from bot.store.sessions import insert_session
 from bot.store.surveys import Response
 from reports.grouping import summarise
 from reports.instrument import UNSUR_KEYS
 from sheets.fake_google import FakeGoogleSheets, make_service_account_info
 from sheets.google import GoogleWorkbook
-from tests.conftest import BOTH_DATABASES, generated_answer
+from tests.conftest import BOTH_DATABASES, generated_answer, insert_sessions
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
@@ -45,24 +44,7 @@ async def _runtime(database_url: str, clock: FakeClock) -> Runtime:
 
 
 async def _sessions(rt: Runtime, specs: list[tuple[str, str, datetime]]) -> list[int]:
-    async with rt.store.begin() as conn:
-        return [
-            (
-                await insert_session(
-                    conn,
-                    {
-                        "title": title,
-                        "section": section,
-                        "starts_at": when,
-                        "ends_at": when + timedelta(hours=1),
-                        "survey_closes_at": when + timedelta(days=7),
-                        "source": "test",
-                    },
-                    NOW,
-                )
-            ).id
-            for title, section, when in specs
-        ]
+    return [session.id for session in await insert_sessions(rt, specs)]
 
 
 def expected_rows(frame) -> list[tuple]:
