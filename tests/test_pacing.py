@@ -3,7 +3,16 @@
 import asyncio
 import random
 
-from bot.delivery.pacing import BASE_MARGIN, MARGIN_DECAY_SECONDS, Pacer, SlidingWindow
+import pytest
+
+from bot.delivery.pacing import (
+    BASE_MARGIN,
+    MARGIN_DECAY_SECONDS,
+    Pacer,
+    RoundTrips,
+    SlidingWindow,
+    request_left,
+)
 
 
 class Tick:
@@ -224,3 +233,56 @@ async def test_a_reply_waiting_for_its_chat_holds_up_no_one_else():
     other = await pacer.acquire(10, private=False)  # another person's reply goes now
     assert other is not None and not waiting.done()
     waiting.cancel()
+
+
+async def test_a_busy_stretch_on_telegrams_side_does_not_shorten_the_slots_after_it(monkeypatch):
+    """For a while every request waits 0.1 s at Telegram's side before it is counted (a burst keeps the
+    path busy: the bench's paid broadcast saw it at the start), then the path is quick again.  The quickest
+    round trip of that stretch is not the network's: counted as the floor, it let each slow send's slot go
+    back 0.1 s early, and the quick sends after the stretch landed in the slow ones' second (more than 30)."""
+
+    def legs(i):
+        return (0.15, 0.05) if 100 <= i < 400 else (0.05, 0.05)
+
+    arrivals, _ = await _broadcast(monkeypatch, 700, legs)
+    assert _most_in_one_second(arrivals) <= 30
+
+
+def test_the_round_trip_floor_is_the_quickest_of_the_last_minutes_not_of_the_last_samples():
+    clock = Tick()
+    trips = RoundTrips(clock=clock)
+    for _ in range(10):
+        trips.add(0.1)
+    for _ in range(500):  # a busy stretch: far more samples than the recent ones kept for the median
+        clock.now += 0.01
+        trips.add(0.25)
+    assert trips.floor == 0.1
+    assert trips.median == 0.25
+    clock.now += 11 * 60  # ten minutes later the path may really have become slower
+    trips.add(0.3)
+    assert trips.floor == 0.3
+
+
+def test_a_ticket_departs_when_its_request_leaves_not_when_its_slot_was_granted():
+    """The HTTP layer calls `request_left()` as the request's bytes are written; before that the request may
+    wait for a connection.  The round trip is counted from there, once, and only for the request made
+    inside `departing` (a later request of the same task is not this ticket's)."""
+    clock = Tick()
+    pacer = Pacer(overall_per_second=30, clock=clock)
+    ticket = pacer.try_acquire(5)
+    assert ticket is not None
+    request_left()  # outside `departing`: nothing to stamp
+    assert ticket.departed == 0.0
+    clock.now = 0.4  # waited for a connection
+    with pacer.departing(ticket):
+        request_left()
+        clock.now = 0.45
+        request_left()  # a retry inside the same request: it departed the first time
+    assert ticket.departed == 0.4
+    clock.now = 0.5
+    pacer.done(ticket)
+    assert pacer.round_trips.floor == pytest.approx(0.1)
+    clock.now = 0.6
+    with pacer.departing(ticket):
+        request_left()  # already answered: its departure stays
+    assert ticket.departed == 0.4

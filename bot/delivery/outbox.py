@@ -371,15 +371,17 @@ class OutboxSender:
 
     async def _send(self, item: OutboxItem, ticket: Ticket) -> None:
         settled = True
-        # The slot was counted from its grant; the round trip is timed from here, after the claim's commit,
-        # so a slow transaction does not make every send look slow on the network.
+        # The slot was counted from its grant; the round trip is timed from when the request's bytes leave
+        # (`Pacer.departing`), or from here if the transport does not say, so neither a slow transaction nor
+        # a queue for a connection makes a send look slow on the network.
         ticket.departed = self.pacer.clock()
         try:
             if self._journal is None:
                 self._journal = DepartureJournal(journal_path(self.rt.settings.data_dir, self.worker))
             self._journal.departing(item.id)  # before it leaves: a crash from here on leaves it 'uncertain'
             try:
-                outcome = await self.transport.send(item.chat_id, item.payload)
+                with self.pacer.departing(ticket):
+                    outcome = await self.transport.send(item.chat_id, item.payload)
             finally:
                 self.pacer.done(ticket)
                 self._busy.discard(item.chat_id)

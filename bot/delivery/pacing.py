@@ -15,6 +15,12 @@ much longer (its excess bounds how late it can have arrived), and a send still u
 until it is answered.  The base margin starts at clock granularity and doubles after each 429 (Telegram
 saying our margin was too thin), decaying back while none come: the 429 rate sets the margin.
 
+A send "departs" when its first bytes are written to the socket, not when its slot is granted: the HTTP layer
+calls `request_left()` at that moment (bot/telegram/http.py).  Between the two, a burst of hundreds of
+requests waits for connections to open and for the event loop (0.3-0.5 s at the start of a paid broadcast):
+timed from the grant, those waits made the quickest round trip look 0.2-0.5 s slower than the network is,
+the discount it buys let a slot go back early, and Telegram counted more than 1,000 in a second.
+
 The overall budget is spread as a token bucket refilling at the rate with a small burst, so the outbox can
 take a few slots at once and claim their rows in one transaction (bot/delivery/outbox.py).
 """
@@ -26,14 +32,18 @@ import heapq
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 MARGIN = 1.02  # per-chat windows (1 s, 60 s) are stretched by this much: they have room to spare
 BASE_MARGIN = 0.005  # seconds added to the overall window: clock granularity between two processes
 MAX_MARGIN = 1.0
 MARGIN_DECAY_SECONDS = 60.0  # without a 429 for this long, the base margin halves back towards BASE_MARGIN
-RTT_SAMPLES = 64  # round trips remembered for the floor (quickest) and the in-flight estimate (slowest)
+RTT_SAMPLES = 64  # recent round trips remembered for their median and the in-flight estimate (slowest)
+FLOOR_HORIZON_SECONDS = 600.0  # the floor is the quickest round trip of the last ten minutes
+FLOOR_BUCKET_SECONDS = 60.0
 TRUSTED_SAMPLES = 32  # round trips seen before their floor is trusted
 BURST_SECONDS = 0.1  # the token bucket holds this much of a second's budget (at least one slot)
 PRIVATE_SUSTAINED_SECONDS = 10.0  # a private chat's 1/s is also kept over this long, replies included
@@ -46,6 +56,22 @@ class Ticket:
     departed: float
     overall: bool = True
     answered: bool = False
+    written: bool = False  # its request's first bytes have left (`departed` is then that moment)
+
+
+# The ticket whose request the current task is about to make, and the pacer's clock to stamp it with.
+_departing: ContextVar[tuple[Ticket, Callable[[], float]] | None] = ContextVar("departing", default=None)
+
+
+def request_left() -> None:
+    """The HTTP layer wrote the current request's first bytes: its ticket departs now (once)."""
+    current = _departing.get()
+    if current is None:
+        return
+    ticket, clock = current
+    if not ticket.answered and not ticket.written:
+        ticket.departed = clock()
+        ticket.written = True
 
 
 class SlidingWindow:
@@ -115,17 +141,33 @@ class ChatWindows:
 
 
 class RoundTrips:
-    """The recent round trips: their floor (quickest) and a high estimate (slowest), sliding over samples."""
+    """The round trips: their floor (quickest of the last minutes) and the recent ones' median and high.
 
-    def __init__(self, size: int = RTT_SAMPLES) -> None:
+    The floor is what the network itself takes, so it is kept over minutes, not over the last samples: while
+    a burst keeps Telegram's side (or the path) busy, every recent round trip is slow, and their minimum would
+    credit each send with a quick network it did not have (the bench's paid broadcast: a floor of 0.2 s on
+    a 0.1 s path, and a slot given back 0.1 s early).  Queueing only ever adds to a round trip."""
+
+    def __init__(self, size: int = RTT_SAMPLES, clock: Callable[[], float] = time.monotonic) -> None:
         self._samples: deque[float] = deque(maxlen=size)
+        self.clock = clock
+        self._minima: deque[tuple[float, float]] = deque()  # (bucket start, quickest in it), oldest first
 
     def add(self, seconds: float) -> None:
         self._samples.append(seconds)
+        now = self.clock()
+        if self._minima and now - self._minima[-1][0] < FLOOR_BUCKET_SECONDS:
+            start, quickest = self._minima[-1]
+            if seconds < quickest:
+                self._minima[-1] = (start, seconds)
+        else:
+            self._minima.append((now, seconds))
+            while now - self._minima[0][0] > FLOOR_HORIZON_SECONDS:
+                self._minima.popleft()
 
     @property
     def floor(self) -> float:
-        return min(self._samples, default=0.0)
+        return min((quickest for _, quickest in self._minima), default=0.0)
 
     @property
     def high(self) -> float:
@@ -167,7 +209,7 @@ class Pacer:
         self._last_429 = -math.inf
         self._in_flight = 0  # overall-window tickets not yet answered
         self._releases: list[float] = []  # heap: when answered tickets leave the overall window
-        self.round_trips = RoundTrips()
+        self.round_trips = RoundTrips(clock=clock)
         self._floor = self._spread = 0.0
         self._spread_due = 0  # sends until the floor and spread are computed again (a sort of 64 numbers)
         self.rate_limited = 0
@@ -292,6 +334,15 @@ class Pacer:
                         await asyncio.sleep(max(self.overall_wait(), 0.001))
             finally:
                 self.waiting -= 1
+
+    @contextmanager
+    def departing(self, ticket: Ticket) -> Iterator[Ticket]:
+        """The request made inside this block is the ticket's: `request_left()` stamps its departure."""
+        token = _departing.set((ticket, self.clock))
+        try:
+            yield ticket
+        finally:
+            _departing.reset(token)
 
     def done(self, ticket: Ticket) -> None:
         """The request got its answer (or failed): it leaves the overall window one period plus the margin

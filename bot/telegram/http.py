@@ -9,6 +9,8 @@ moves bytes, as `telegram.request.BaseRequest` asks of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -19,7 +21,11 @@ from telegram.request import BaseRequest, RequestData
 
 
 class AiohttpRequest(BaseRequest):
-    """One aiohttp session with up to `connection_pool_size` connections to the Bot API."""
+    """One aiohttp session with up to `connection_pool_size` connections to the Bot API.
+
+    `on_sent` is called (in the request's task) once the request's headers are written: the pacer counts a
+    send's round trip from there (`bot.delivery.pacing.request_left`), not from before a wait for a
+    connection."""
 
     def __init__(
         self,
@@ -28,8 +34,10 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        on_sent: Callable[[], None] | None = None,
     ) -> None:
         self._pool_size = connection_pool_size
+        self._on_sent = on_sent
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._media_write_timeout = media_write_timeout
@@ -41,10 +49,20 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            traces = []
+            if self._on_sent is not None:
+                trace = aiohttp.TraceConfig()
+                trace.on_request_headers_sent.append(self._headers_sent)
+                traces.append(trace)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                trace_configs=traces,
             )
+
+    async def _headers_sent(self, _session: object, _context: SimpleNamespace, _params: object) -> None:
+        if self._on_sent is not None:
+            self._on_sent()
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:

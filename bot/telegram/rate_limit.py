@@ -98,7 +98,8 @@ class SendRateLimiter(BaseRateLimiter[int]):
             # may go together); group and overall windows always apply.
             ticket = await self.pacer.acquire(chat, private=False)
             try:
-                return await callback(*args, **kwargs)
+                with self.pacer.departing(ticket):
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_seconds(exc)
                 self.pacer.pause(wait)

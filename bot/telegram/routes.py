@@ -25,7 +25,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.base.i18n import t
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Pacer, request_left
 from bot.domain.callbacks import Cb, pattern
 from bot.domain.runtime import Runtime
 from bot.telegram.handlers import (
@@ -103,7 +103,8 @@ def build_application(rt: Runtime, *, token: str, base_url: str, base_file_url: 
         .base_url(base_url)
         .base_file_url(base_file_url)
         # aiohttp moves the bytes of every call but the long poll: a tenth of httpx's CPU per request.
-        .request(AiohttpRequest())
+        # Its `on_sent` stamps when a send's bytes leave: the pacer's round trips start there.
+        .request(AiohttpRequest(on_sent=request_left))
         # Sends (replies and outbox alike) share one pacer under Telegram's limits and are retried on 429;
         # edits and callback answers are not throttled (see bot/telegram/rate_limit.py).
         .rate_limiter(SendRateLimiter(pacer))
