@@ -212,9 +212,6 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
     They carry the session and section but no route: a survey answer is anonymous by construction, so
     nobody (staff or bot) can link the ticket back to a person.
     """
-    session = await store_sessions.get_session(conn, response.session_id)
-    if session is None:
-        return
     defn = definition_for(rt)
     texts: list[tuple[str, str]] = []
     saran = (response.answers.get("saran") or "").strip()
@@ -225,6 +222,11 @@ async def tickets_from_survey(conn: Connection, rt: Runtime, response: Response)
         if not says_nothing(followup):
             label = (getattr(defn, "column_names", None) or {}).get(key, key)
             texts.append((key, f"[{label}] {followup}"))
+    if not texts:  # most answers: nothing to read
+        return
+    session = await store_sessions.get_session(conn, response.session_id)
+    if session is None:
+        return
     now = rt.clock.now()
     for key, text in texts:
         a = await store.create(

@@ -267,12 +267,17 @@ async def anonymize(conn: AsyncConnection, keys: Sequence[str]) -> int:
     the retention purge gets it later."""
     if not keys:
         return 0
-    result = await conn.execute(
-        update(s.outbox)
-        .where(s.outbox.c.key.in_(list(keys)), s.outbox.c.state != "sending")
-        .values(**_anonymized())
-    )
+    result = await conn.execute(_ANONYMIZE, {"keys": list(keys)})
     return max(result.rowcount, 0)
+
+
+# Built once: every stored survey answer forgets its reminder this way, and building the statement cost
+# more than running it.
+_ANONYMIZE = (
+    update(s.outbox)
+    .where(s.outbox.c.key.in_(bindparam("keys", expanding=True)), s.outbox.c.state != "sending")
+    .values(**_anonymized())
+)
 
 
 async def purge_delivered(conn: AsyncConnection, before: datetime) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import schema as s
@@ -86,8 +86,13 @@ async def update_session(
     return got
 
 
+# Built once: every stored survey answer reads its session, and building the statement (and its cache key)
+# each time cost more than running it.
+_SESSION_BY_ID = select(s.session).where(s.session.c.id == bindparam("session_id"))
+
+
 async def get_session(conn: AsyncConnection, session_id: int) -> Session | None:
-    row = (await conn.execute(select(s.session).where(s.session.c.id == session_id))).first()
+    row = (await conn.execute(_SESSION_BY_ID, {"session_id": session_id})).first()
     return session_from_row(row) if row else None
 
 

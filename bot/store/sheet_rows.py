@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Insert, Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -76,17 +77,23 @@ async def queue(
         ).first()
         if waiting is not None:
             values = {**waiting.values, **values}
-    stmt = insert(s.sheet_outbox).values(
-        worksheet=worksheet, row_key=row_key, op=op, values=values, created_at=now, attempts=0
-    )
+    row = {"worksheet": worksheet, "row_key": row_key, "op": op, "values": values, "created_at": now}
     if op == "update":
+        stmt = insert(s.sheet_outbox).values(**row, attempts=0)
         stmt = stmt.on_conflict_do_update(
             index_elements=["worksheet", "row_key", "op"],
             set_={"values": values, "flushed_at": None, "parked_at": None, "created_at": now},
         )
+        await conn.execute(stmt)
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["worksheet", "row_key", "op"])
-    await conn.execute(stmt)
+        await conn.execute(_appending(conn.dialect.name), {**row, "attempts": 0})
+
+
+@functools.cache
+def _appending(dialect: str) -> Insert:
+    """A new row's append, built once per dialect (every stored survey answer queues its Jawaban row)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(s.sheet_outbox).on_conflict_do_nothing(index_elements=["worksheet", "row_key", "op"])
 
 
 async def requeue(

@@ -154,12 +154,18 @@ async def delete_draft(
     conn: AsyncConnection, session_id: int, respondent: str, *, step: int | None = None
 ) -> bool:
     """Drop a draft (only at `step`, when given); True if one was dropped."""
-    q = delete(s.survey_draft).where(
-        s.survey_draft.c.session_id == session_id, s.survey_draft.c.respondent == respondent
-    )
-    if step is not None:
-        q = q.where(s.survey_draft.c.step == step)
-    return (await conn.execute(q)).rowcount == 1
+    key = {"session_id": session_id, "respondent": respondent}
+    if step is None:
+        return (await conn.execute(_DELETE_DRAFT, key)).rowcount == 1
+    return (await conn.execute(_DELETE_DRAFT_AT_STEP, {**key, "step": step})).rowcount == 1
+
+
+# Built once (each survey answer sent runs one): building a statement cost more than running it.
+_DELETE_DRAFT = delete(s.survey_draft).where(
+    s.survey_draft.c.session_id == bindparam("session_id"),
+    s.survey_draft.c.respondent == bindparam("respondent"),
+)
+_DELETE_DRAFT_AT_STEP = _DELETE_DRAFT.where(s.survey_draft.c.step == bindparam("step"))
 
 
 async def get_draft_and_session(
@@ -210,17 +216,21 @@ async def mark_reminded(conn: AsyncConnection, session_id: int, respondent: str,
 
 
 async def current_response(conn: AsyncConnection, session_id: int, respondent: str) -> Response | None:
-    q = select(s.response).where(
-        s.response.c.session_id == session_id,
-        s.response.c.respondent == respondent,
-        s.response.c.replaced_by.is_(None),
-    )
-    row = (await conn.execute(q)).first()
+    row = (
+        await conn.execute(_CURRENT_RESPONSE, {"session_id": session_id, "respondent": respondent})
+    ).first()
     return _response(row) if row else None
 
 
+_CURRENT_RESPONSE = select(s.response).where(  # built once: every answer sent looks for an earlier one
+    s.response.c.session_id == bindparam("session_id"),
+    s.response.c.respondent == bindparam("respondent"),
+    s.response.c.replaced_by.is_(None),
+)
+
+
 async def insert_response(conn: AsyncConnection, response: Response) -> None:
-    await conn.execute(s.response.insert().values(**{f: getattr(response, f) for f in _RESPONSE_FIELDS}))
+    await conn.execute(s.response.insert(), {f: getattr(response, f) for f in _RESPONSE_FIELDS})
 
 
 async def imported_fingerprints(conn: AsyncConnection, fingerprints: Iterable[str]) -> set[str]:

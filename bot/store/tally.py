@@ -7,10 +7,11 @@ PostgreSQL never lose one another's answer."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,13 +47,21 @@ async def add(conn: AsyncConnection, delta: Tally) -> None:
     for key in UNSUR:
         values[f"{key}_sum"] = delta.sums.get(key, 0)
         values[f"{key}_n"] = delta.counts.get(key, 0)
+    await conn.execute(_adding(conn.dialect.name), values)
+
+
+@functools.cache
+def _adding(dialect: str) -> Insert:
+    """The upsert that adds a delta, built once per dialect: building it (its `excluded` columns) and its
+    cache key took a fifth of the CPU of storing a survey answer."""
     table = s.response_tally
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values)
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     added = {
-        name: table.c[name] + stmt.excluded[name] for name in values if name not in ("session_id", "period")
+        column.name: column + stmt.excluded[column.name]
+        for column in table.c
+        if column.name not in ("session_id", "period")
     }
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["session_id", "period"], set_=added))
+    return stmt.on_conflict_do_update(index_elements=["session_id", "period"], set_=added)
 
 
 async def every(
