@@ -35,10 +35,6 @@ class Stored:
     texts: list[tuple[str, str, GroupKey, datetime, str]]
 
 
-def _insert(conn: AsyncConnection) -> Any:
-    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-
-
 def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
     for start in range(0, len(rows), WRITE_CHUNK):
         yield rows[start : start + WRITE_CHUNK]
