@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from bot.base.files import FileProblem
@@ -84,6 +85,29 @@ async def test_published_pages_hold_no_typed_text_no_name_and_no_small_profile(r
     profile = big.split('id="profile"', 1)[1].split('id="channels"', 1)[0]
     counts = [int(n) for n in re.findall(r"</th><td>(\d+)</td>", profile)]
     assert counts and min(counts) >= site_data.MIN_CELL
+
+
+async def test_a_rebuild_reads_the_kept_counts_never_every_answer(rt, tmp_path):
+    """A year of answers must not make each rebuild of the page (in the running bot, after every change) read
+    them all: the figures come from the counts kept with every answer, as `ngopas report` takes them.  (The
+    fixture stores its answers without their counts, as a database from before the counts: the first rebuild
+    counts them once.)"""
+    first = await gather(rt)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(rt.store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        data = await gather(rt)
+    finally:
+        event.remove(rt.store.engine.sync_engine, "before_cursor_execute", seen)
+    assert data.overview is not None and data.sessions  # the figures are there ...
+    assert [p.report.ikm for p in data.sessions] == [p.report.ikm for p in first.sessions]
+    assert statements
+    # ... without reading an answer (the kept counts are checked against how many answers there are)
+    assert not [q for q in statements if "response.answers" in q or "response.followups" in q]
 
 
 async def test_sample_short_and_aspiration_shares_are_on_the_page(rt, tmp_path):

@@ -203,12 +203,11 @@ def plan_rows(rows: list[Any]) -> list[PlanRow]:
 # --- gathering -------------------------------------------------------------------------------------------
 
 
-def quarters_in(frame: Any) -> list[str]:
-    """The quarters ("2026-Q1") the answers of `frame` fall in, oldest first."""
-    if frame.empty or "finished_at" not in frame.columns:
-        return []
-    times = frame["finished_at"].dropna()
-    codes = sorted(int(c) for c in (times.dt.year * 10 + times.dt.quarter).unique())
+def quarters_in(counts: Any) -> list[str]:
+    """The quarters ("2026-Q1") the counted answers (`reports.counts.Counts`) fall in, oldest first."""
+    groups = counts.groups
+    months = {int(m) for m, rows in zip(groups["month"], groups["rows"], strict=True) if rows and m == m}
+    codes = sorted({m // 100 * 10 + (m % 100 - 1) // 3 + 1 for m in months})
     return [f"{c // 10}-Q{c % 10}" for c in codes]
 
 
@@ -221,22 +220,22 @@ def session_slug(session_id: int) -> str:
 
 
 class _Builder:
-    """Builds the report of each scope once over one read of the store's answers."""
+    """Builds the report of each scope from one read of the counts the store keeps with every answer."""
 
-    def __init__(self, rt: Runtime, frame: Any, sessions: dict[int, Session]) -> None:
+    def __init__(self, rt: Runtime, counts: Any, sessions: dict[int, Session]) -> None:
         self.rt = rt
-        self.frame = frame
+        self.counts = counts
         self.sessions = sessions
         self.labels = {lang: option_labels(rt, lang) for lang in ("id", "en")}
         self.now = rt.clock.now().astimezone(rt.tz)
 
     def page(self, slug: str, scope: reporting.Scope) -> Page | None:
-        frame = self.frame
+        counts = self.counts
         if scope.session_id is not None:
-            frame = frame[frame["session_id"] == scope.session_id]
+            counts = counts.where(counts.groups["session_id"].to_numpy() == scope.session_id)
         try:
             built = reporting.build(
-                frame,
+                counts,
                 scope,
                 office_name=self.rt.settings.office_name,
                 office=reporting.office_of(self.rt.settings),
@@ -254,10 +253,12 @@ class _Builder:
 async def gather(rt: Runtime) -> SiteData:
     """Everything the public page shows, from the store, as of the clock's now.
 
-    The store is read here; the reports of every scope (pandas, the CPU part) are built in a worker thread,
-    so a running bot keeps answering citizens while its page is rebuilt."""
-    frame = await reporting.responses_frame(rt)
-    sessions = await reporting.sessions_of(rt, frame)
+    The store's kept counts are read here (a few thousand rows however many answers there are, as
+    `ngopas report` reads them: reading every answer cost seconds per rebuild with a year of them); the
+    reports of every scope (pandas, the CPU part) are built in a worker thread, so a running bot keeps
+    answering citizens while its page is rebuilt."""
+    counts = await reporting.report_counts(rt)
+    sessions = await reporting.sessions_of(rt, counts)
     cfg = rt.settings
     data = SiteData(
         office_name=cfg.office_name,
@@ -275,25 +276,25 @@ async def gather(rt: Runtime) -> SiteData:
     await _aspirations(rt, data)
     async with rt.store.connect() as conn:
         data.upcoming = await store_sessions.list_sessions(conn, starts_from=rt.clock.now(), limit=UPCOMING)
-    await asyncio.to_thread(_scores, _Builder(rt, frame, sessions), data)
+    await asyncio.to_thread(_scores, _Builder(rt, counts, sessions), data)
     return data
 
 
 def _scores(b: _Builder, data: SiteData) -> None:
     """The pages of every quarter and session, and each section's latest quarter, into `data`."""
-    frame, sessions = b.frame, b.sessions
-    for period in quarters_in(frame):
+    counts, sessions = b.counts, b.sessions
+    for period in quarters_in(counts):
         page = b.page(period_slug(period), reporting.Scope(period=period))
         if page is not None:
             data.periods.append(page)
     if data.periods:
         data.overview = data.periods[-1]
         data.trend = b.page("", reporting.Scope())
-    if not frame.empty and "section" in frame.columns:
+    if not counts.empty:
         for section in sorted(
-            {str(s) for s in frame["section"].dropna().unique() if str(s) not in ("", "-")}
+            {str(s) for s in counts.groups["section"].dropna().unique() if str(s) not in ("", "-")}
         ):
-            own = quarters_in(frame[frame["section"] == section])
+            own = quarters_in(counts.section(section))
             if not own:
                 continue
             page = b.page(period_slug(own[-1]), reporting.Scope(section=section, period=own[-1]))
