@@ -151,25 +151,6 @@ def test_429_widens_the_margin_and_quiet_narrows_it():
     assert pacer.margin == BASE_MARGIN
 
 
-def test_a_slot_given_back_is_whole():
-    """A row another worker claimed first: its slot (overall and the chat's) goes to the next message."""
-    clock = Tick()
-    pacer = Pacer(overall_per_second=30, clock=clock)
-    tickets = []
-    for _ in range(25):
-        clock.now += 0.05
-        tickets.append(pacer.try_acquire(-5))
-        if tickets[-1] is not None:
-            pacer.done(tickets[-1])
-    assert all(tickets[:20]) and not any(tickets[20:])  # 20 a minute to one group
-    clock.now += 0.05
-    granted = pacer.try_acquire(-6)
-    assert granted is not None
-    pacer.cancel(granted, -6)
-    pacer.cancel(granted, -6)  # twice changes nothing
-    assert pacer.try_acquire(-6) is not None
-
-
 def test_a_reply_to_a_person_holds_back_the_outboxs_next_message_to_them():
     """A reply goes at once (a person is waiting), but it counts: the outbox's message to the same person
     waits its second, so the two together never exceed Telegram's 1 per second to one chat."""

@@ -99,11 +99,6 @@ class SlidingWindow:
     def record(self) -> None:
         self._stamps.append(self.clock())
 
-    def unrecord(self) -> None:
-        """Give back the last event (a slot granted but not used)."""
-        if self._stamps:
-            self._stamps.pop()
-
     @property
     def idle(self) -> bool:
         self._trim(self.clock())
@@ -130,10 +125,6 @@ class ChatWindows:
     def record(self) -> None:
         for window in self._windows():
             window.record()
-
-    def unrecord(self) -> None:
-        for window in self._windows():
-            window.unrecord()
 
     @property
     def idle(self) -> bool:
@@ -297,16 +288,6 @@ class Pacer:
         if len(self._chats) > 10_000:
             self._chats = {k: w for k, w in self._chats.items() if not w.idle}
         return Ticket(now)
-
-    def cancel(self, ticket: Ticket, chat_id: int) -> None:
-        """A granted slot that was not used (the row was taken by another worker): give it back whole."""
-        if ticket.answered:
-            return
-        ticket.answered = True
-        self._in_flight = max(0, self._in_flight - 1)
-        self._next_slot = max(self.clock(), self._next_slot - self._interval)
-        if chat_id:
-            self._chat_window(chat_id).unrecord()
 
     async def acquire(self, chat_id: int, *, private: bool = True) -> Ticket:
         """Wait for this chat's windows, then for the overall budget, then count the send.  Call
