@@ -116,12 +116,7 @@ async def session_results(
     names = active_unsur(definition_for(rt).disabled_unsur)
     grouped: dict[int, list[Any]] = {}
     for row in tallies:
-        t = row.tally
-        entry = grouped.setdefault(t.session_id, [0, defaultdict(int), defaultdict(int)])
-        entry[0] += t.respondents
-        for unsur in names:
-            entry[1][unsur] += t.sums.get(unsur, 0)
-            entry[2][unsur] += t.counts.get(unsur, 0)
+        _add(grouped, row.tally.session_id, row.tally, names)
     out: dict[int, IkmResult] = {}
     for session_id, (respondents, sums, counts) in grouped.items():
         with contextlib.suppress(NoAnswers):
@@ -217,11 +212,16 @@ def _group(
             ("section", row.section),
             ("quarter", t.period),
         ):
-            entry = groups[by].setdefault(key, [0, defaultdict(int), defaultdict(int)])
-            entry[0] += t.respondents
-            for unsur in names:
-                entry[1][unsur] += t.sums.get(unsur, 0)
-                entry[2][unsur] += t.counts.get(unsur, 0)
+            _add(groups[by], key, t, names)
+
+
+def _add(groups: dict[Any, list[Any]], key: Any, t: Tally, names: Iterable[str]) -> None:
+    """Add one tally row to the group `key`: [respondents, sums per unsur, answers per unsur]."""
+    entry = groups.setdefault(key, [0, defaultdict(int), defaultdict(int)])
+    entry[0] += t.respondents
+    for unsur in names:
+        entry[1][unsur] += t.sums.get(unsur, 0)
+        entry[2][unsur] += t.counts.get(unsur, 0)
 
 
 def _results(
