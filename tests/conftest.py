@@ -29,6 +29,7 @@ from bot.domain.sessions import create_session, validate_fields
 from bot.domain.survey.definition import SurveyDefinition
 from bot.store import Store
 from bot.store.sessions import Session, insert_session
+from bot.store.surveys import Response
 
 from .postgres import PostgresServer, find_bin
 
@@ -294,6 +295,30 @@ async def generated_answers(
 
 async def answers_runtime(url: str) -> Runtime:
     return Runtime(Settings(database_url=url), await Store.open(url), FakeClock(ANSWERS_NOW))
+
+
+def chat_response(
+    defn: SurveyDefinition,
+    ident: str,
+    session_id: int,
+    respondent: str,
+    answers: dict[str, Any],
+    finished_at: datetime,
+) -> Response:
+    """A finished answer as the chat stores it: no follow-ups, start not known, not replaced."""
+    return Response(
+        id=ident,
+        session_id=session_id,
+        respondent=respondent,
+        definition_id=defn.id,
+        definition_version=defn.version,
+        channel="telegram",
+        answers=answers,
+        followups={},
+        started_at=None,
+        finished_at=finished_at,
+        replaced_by=None,
+    )
 
 
 async def insert_sessions(rt: Runtime, sessions: list[tuple[str, str, datetime]]) -> list[Session]:

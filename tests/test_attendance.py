@@ -22,9 +22,8 @@ from bot.store import aspirations as store_aspirations
 from bot.store import attendance as store_attendance
 from bot.store.attendance import Attendance
 from bot.store.sessions import insert_session
-from bot.store.surveys import Response
 
-from .conftest import BOTH_DATABASES, TZ
+from .conftest import BOTH_DATABASES, TZ, chat_response
 
 GROUP = -100901
 ALICE = 901
@@ -65,22 +64,8 @@ async def _answer(sb, session_id: int, n: int) -> None:
     answers = {q.key: q.options[-1].value for q in defn.questions if q.kind == "ikm"}
     async with sb.rt.store.begin() as conn:
         for i in range(n):
-            await surveys.insert_response(
-                conn,
-                Response(
-                    id=f"R{session_id}-{i}",
-                    session_id=session_id,
-                    respondent=f"p{i}",
-                    definition_id=defn.id,
-                    definition_version=defn.version,
-                    channel="telegram",
-                    answers=answers,
-                    followups={},
-                    started_at=None,
-                    finished_at=sb.clock.now(),
-                    replaced_by=None,
-                ),
-            )
+            response = chat_response(defn, f"R{session_id}-{i}", session_id, f"p{i}", answers, sb.clock.now())
+            await surveys.insert_response(conn, response)
 
 
 async def test_check_in_inside_the_window_once_per_person_feeds_population_and_invites(sb):

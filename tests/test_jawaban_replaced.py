@@ -25,13 +25,15 @@ from bot.store.surveys import Response
 from reports.responses_input import read_responses, read_table, table_from_rows
 from sheets.local_xlsx import LocalWorkbook
 
+from .conftest import chat_response
+
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 FIRST = dict.fromkeys(("persyaratan", "prosedur", "waktu", "biaya", "produk"), "1")
 SECOND = dict.fromkeys(("persyaratan", "prosedur", "waktu", "biaya", "produk"), "4")
 
 
 def _response(ident: str, session: int, who: str, answers: dict[str, str], when: datetime, defn) -> Response:
-    return Response(ident, session, who, defn.id, defn.version, "telegram", answers, {}, None, when, None)
+    return chat_response(defn, ident, session, who, answers, when)
 
 
 async def test_a_replaced_answer_reads_diganti_and_the_sheet_counts_each_person_once(tmp_path):

@@ -27,11 +27,10 @@ from bot.domain.survey.definition import definition_for
 from bot.domain.survey.flow import replace_response
 from bot.store import Store, outbox
 from bot.store.sessions import insert_session
-from bot.store.surveys import Response
 from reports.ikm import compute_ikm
 from reports.instrument import UNSUR_KEYS
 from reports.numbers import number
-from tests.conftest import BOTH_DATABASES
+from tests.conftest import BOTH_DATABASES, chat_response
 
 from .test_light_bot import HEAVY
 
@@ -77,22 +76,9 @@ async def _answer(
     finished = at or rt.clock.now()
     answers = {key: scores[i % len(scores)] for i, key in enumerate(UNSUR_KEYS)}
     async with rt.store.begin() as conn:
+        ident = f"R{session_id}-{person}-{rt.clock.now():%H%M}"
         await replace_response(
-            conn,
-            rt,
-            Response(
-                f"R{session_id}-{person}-{rt.clock.now():%H%M}",
-                session_id,
-                f"p{person}",
-                defn.id,
-                defn.version,
-                "telegram",
-                answers,
-                {},
-                None,
-                finished,
-                None,
-            ),
+            conn, rt, chat_response(defn, ident, session_id, f"p{person}", answers, finished)
         )
 
 
