@@ -92,6 +92,16 @@ class Counts:
             keep &= (mon > 6) == (m[4] == "2")
         return self.where(keep)
 
+    def key_positions(self, keys: Sequence[str]) -> np.ndarray:
+        """For each row of `answers`, the position of its key in `keys` (-1: another key), read from the key
+        column's category codes: no string compared per counted pair."""
+        column = self.answers["key"]
+        wanted = pd.Index(list(keys), dtype=object)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            lookup = np.append(wanted.get_indexer(column.cat.categories.astype(object)), -1)  # -1: no key
+            return lookup[column.cat.codes.to_numpy()]
+        return wanted.get_indexer(column.to_numpy(dtype=object))
+
     def answer_counts(self, key: str) -> pd.Series:
         """How many gave each value of `key` (value → count, in order of value)."""
         rows = self.answers[self.answers["key"] == key]
@@ -116,80 +126,200 @@ def numeric(column: pd.Series) -> np.ndarray:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a grouping key (-1: missing) and the value of each code.  Only which rows share a value
+    matters (groups are numbered by first appearance later), so the cheapest coding is taken: a category's
+    own codes, small integers offset from their minimum, other values hashed (strings as plain objects:
+    hashing a pandas string array costs twice as much)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(dtype="int64"), np.asarray(dtype.categories, dtype=object)
+    if (
+        isinstance(dtype, np.dtype)
+        and (dtype.kind == "i" or dtype.kind == "u" and dtype.itemsize < 8)
+        and len(values)
+    ):
+        array = values.to_numpy().astype("int64")
+        low, high = int(array.min()), int(array.max())
+        if high - low <= 4 * len(array):
+            return array - low, np.arange(low, high + 1).astype(object)
+    if pd.api.types.is_string_dtype(dtype):
+        values = values.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
+    return codes.astype("int64", copy=False), np.asarray(uniques, dtype=object)
 
 
-def _first_codes(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group numbers for `combined` keys, in order of first appearance, and each group's first row."""
-    gid, uniques = pd.factorize(combined)
-    firsts = np.full(len(uniques), len(combined), dtype="int64")
-    np.minimum.at(firsts, gid, np.arange(len(combined)))
-    return gid.astype("int64"), firsts
+def _months(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The local month of each time as a code (-1: no time) and the month of each code as 202607: one
+    integer per answer from the wall-clock time in the times' own zone (Asia/Jakarta for the office), with
+    no calendar field taken per answer."""
+    local = times.dt.tz_localize(None) if getattr(times.dt, "tz", None) is not None else times
+    months = local.to_numpy().astype("datetime64[M]")  # floors to the month: 31 March 23.59 is March
+    missing = np.isnat(months)
+    index = months.view("int64")  # months since January 1970
+    if missing.all():
+        return np.full(len(index), -1, dtype="int64"), np.empty(0, dtype=object)
+    low = int(index[~missing].min()) if missing.any() else int(index.min())
+    high = int(index[~missing].max()) if missing.any() else int(index.max())
+    codes = index - low
+    codes[missing] = -1
+    span = np.arange(low, high + 1)
+    labels = (span // 12 + 1970) * 100 + span % 12 + 1
+    return codes, labels.astype(object)
 
 
-def _value_counts(groups: np.ndarray, values: np.ndarray, key: str) -> pd.DataFrame:
-    """(group, key, value, n) for each value given in each group: the values hashed once, then one
-    `bincount` over (group, value) pairs (a groupby of a million pairs costs ten times as much)."""
-    whole = values.astype("int64") if values.dtype.kind == "f" and len(values) else None
-    if whole is not None and whole.min() >= 0 and whole.max() < 64 and (whole == values).all():
-        codes, width = whole, int(whole.max()) + 1  # scores 1–4: the values are their own codes
-        uniques = np.arange(width, dtype="float64")
-    else:
+def _first_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group numbers for `combined` keys (each in 0..size-1), in order of first appearance, and each
+    group's first row.  Dense tables instead of a hash table when the keys are few (they are numbered
+    from small codes), else hashed."""
+    n = len(combined)
+    if size > 4 * n + 1024:
+        combined = pd.factorize(combined)[0].astype("int64")
+        size = int(combined.max()) + 1 if n else 0
+    first = np.full(size, n, dtype="int64")
+    np.minimum.at(first, combined, np.arange(n, dtype="int64"))
+    present = np.flatnonzero(first < n)
+    order = present[np.argsort(first[present], kind="stable")]
+    number = np.empty(size, dtype="int64")
+    number[order] = np.arange(len(order), dtype="int64")
+    return number[combined], first[order]
+
+
+def _value_counts(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, value, n) arrays for each value given in each group: the values hashed once (not at all
+    when they are small whole numbers, as scores are), then one `bincount` over (group, value) pairs (a
+    groupby of a million pairs costs ten times as much).  Numbers come back as floats, as a numeric column
+    holds them."""
+    codes = uniques = None
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if low >= 0 and high < 64:  # whole scores: their own codes
+            codes, uniques = values.astype("int64"), np.arange(high + 1, dtype="float64")
+    elif values.dtype.kind == "f" and len(values):
+        whole = values.astype("int64")
+        if whole.min() >= 0 and whole.max() < 64 and (whole == values).all():
+            codes, uniques = whole, np.arange(int(whole.max()) + 1, dtype="float64")
+    if codes is None:
+        if values.dtype.kind in "iu":
+            values = values.astype("float64")
         codes, uniques = pd.factorize(values)
-        width = max(len(uniques), 1)
+    width = max(len(uniques), 1)
     size = int(groups.max()) + 1 if len(groups) else 0
     if size * width > 50_000_000:  # very many distinct texts: counted by pairs instead
         table = pd.DataFrame({"group": groups, "value": values})
-        counted = table.groupby(["group", "value"], sort=False).size().reset_index(name="n")
-        counted.insert(1, "key", key)
-        return counted
+        counted = table.groupby(["group", "value"], sort=False).size()
+        pairs = counted.index
+        return (
+            pairs.get_level_values(0).to_numpy(dtype="int64"),
+            pairs.get_level_values(1).to_numpy(),
+            counted.to_numpy(dtype="int64"),
+        )
     counted = np.bincount(groups * width + codes, minlength=size * width)
     where = np.flatnonzero(counted)
     group, code = np.divmod(where, width)
-    return pd.DataFrame(
-        {"group": group.astype("int64"), "key": key, "value": np.asarray(uniques)[code], "n": counted[where]}
-    )
+    return group.astype("int64"), np.asarray(uniques)[code], counted[where]
+
+
+def _scores(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """A scored column's values and which were given (None: all of them, as in a column of whole numbers,
+    which has no gaps): no float copy, no NaN test of a column that cannot hold NaN."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        return column.to_numpy(), None
+    values = numeric(column)
+    return values, ~np.isnan(values)
+
+
+def _answers(
+    scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], profile: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """The answer counts as one table (group, key, value, n), key a category of the keys present (sorted,
+    as `astype("category")` makes it): the scored counts joined as arrays, keys named once per key rather
+    than per counted pair; the profile counts (few) appended as frames."""
+    if not scored and not profile:
+        answers = _empty_answers()
+        answers["key"] = answers["key"].astype("category")
+        return answers
+    names = sorted({k for k, *_ in scored} | {k for table in profile for k in table["key"].unique()})
+    numbered = {k: i for i, k in enumerate(names)}
+    frames = []
+    if scored:
+        sizes = [len(group) for _, group, _, _ in scored]
+        codes = np.repeat(np.array([numbered[k] for k, *_ in scored], dtype="int64"), sizes)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": np.concatenate([group for _, group, _, _ in scored]),
+                    "key": pd.Categorical.from_codes(codes, categories=pd.Index(names)),
+                    "value": np.concatenate([value for _, _, value, _ in scored]),
+                    "n": np.concatenate([number for _, _, _, number in scored]),
+                },
+                copy=False,  # fresh arrays: not copied again into a two-dimensional block
+            )
+        )
+    for table in profile:
+        keyed = table.copy()
+        keyed["key"] = pd.Categorical(table["key"].to_numpy(), categories=pd.Index(names))
+        frames.append(keyed)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def from_rows(df: pd.DataFrame) -> Counts:
     """A frame of answers (one row per respondent, as `reports.frame.responses_frame` or a file gives it)
-    reduced to counts."""
+    reduced to counts.
+
+    Each grouping key is coded once as small integers (`_codes`, `_months`), the codes are combined into one
+    integer per row, and every figure is a `bincount` over that integer; no value is converted per row
+    (tests/test_report_counts_recount.py counts the same frames the straightforward way)."""
     n = len(df)
     columns = frozenset(df.columns)
-    if "finished_at" in df.columns and n:
-        times = df["finished_at"]
-        month = period_key(times, "month") if pd.api.types.is_datetime64_any_dtype(times.dtype) else None
-    else:
-        times, month = None, None
+    times = df["finished_at"] if "finished_at" in df.columns and n else None
+    dated = times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype)
     absent = (np.full(n, -1, dtype="int64"), np.empty(0, dtype=object))  # a key the frame does not have
     coded = []
     for name in GROUP_KEYS:
-        key = month if name == "month" else df[name] if name in df.columns else None
-        coded.append(_codes(key) if key is not None else absent)
+        if name == "month":
+            coded.append(_months(times) if dated else absent)
+        else:
+            coded.append(_codes(df[name]) if name in df.columns else absent)
     combined = np.zeros(n, dtype="int64")
-    for codes, uniques in coded:  # one integer per combination of keys (mixed radix), factorised once
-        if len(uniques):
-            combined = pd.factorize(combined * (len(uniques) + 1) + (codes + 1))[0].astype("int64")
-    gid, firsts = _first_codes(combined)
+    span = 1
+    for codes, uniques in coded:  # one integer per combination of keys (mixed radix)
+        if not len(uniques):
+            continue
+        radix = len(uniques) + 1
+        if span * radix >= 2**62:  # would overflow: renumbered densely first
+            combined = pd.factorize(combined)[0].astype("int64")
+            span = int(combined.max()) + 1
+        combined = combined * radix + (codes + 1)
+        span *= radix
+    gid, firsts = _first_codes(combined, span)
     size = len(firsts)
     groups: dict[str, Any] = {}
     for name, (codes, uniques) in zip(GROUP_KEYS, coded, strict=True):
         labels = np.append(uniques, None)  # code -1 (missing) takes the last
         groups[name] = labels[codes[firsts]] if size else np.empty(0, dtype=object)
     groups["rows"] = np.bincount(gid, minlength=size).astype("int64")
-    answered = np.zeros(n, dtype=bool)
-    answer_tables = []
+    answered: np.ndarray | None = np.zeros(n, dtype=bool)  # None: every row answered
+    everyone = False
+    scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # key, group, value, n
+    profile: list[pd.DataFrame] = []
     for key in SCORED:
         if key not in df.columns:
             continue
-        values = numeric(df[key])
-        valid = ~np.isnan(values)
+        values, valid = _scores(df[key])
+        if valid is None:
+            if key in UNSUR:
+                everyone = True
+            if n:
+                scored.append((key, *_value_counts(gid, values)))
+            continue
         if key in UNSUR:
             answered |= valid
         if valid.any():
-            answer_tables.append(_value_counts(gid[valid], values[valid], key))
-    groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
+            scored.append((key, *_value_counts(gid[valid], values[valid])))
+    if everyone:
+        groups["respondents"] = groups["rows"].copy()
+    else:
+        groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
     ipak = [k for k in IPAK if k in df.columns]
     ipak_answered = df[ipak].notna().any(axis=1).to_numpy() if ipak else np.zeros(n, dtype=bool)
     groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
@@ -198,11 +328,10 @@ def from_rows(df: pd.DataFrame) -> Counts:
         if not column.notna().any():
             continue
         given = column.notna().to_numpy()
-        counted = _value_counts(gid[given], column[given].to_numpy(dtype=object), key)
+        group, value, number = _value_counts(gid[given], column[given].to_numpy(dtype=object))
+        counted = pd.DataFrame({"group": group, "key": key, "value": value, "n": number})
         counted["value"] = counted["value"].map(str)  # named after counting: not a string per answer
-        answer_tables.append(
-            counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum()
-        )
+        profile.append(counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum())
     texts = []
     for column in TEXTS:
         if column not in df.columns:
@@ -212,15 +341,19 @@ def from_rows(df: pd.DataFrame) -> Counts:
             if not says_nothing(values[i]):
                 texts.append((int(gid[i]), column, str(values[i]).strip()))
     out = pd.DataFrame(groups, columns=[*GROUP_KEYS, "rows", "respondents", "ipak_respondents"])
-    if times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype):
+    if dated:
         stamps = pd.DatetimeIndex(times)
         naive = stamps.tz_convert(None) if stamps.tz is not None else stamps  # no Timestamp per answer
         nanos = naive.as_unit("ns").asi8
-        given = ~naive.isna()
         top, bottom = np.iinfo("int64").max, np.iinfo("int64").min
         first, last = np.full(size, top, dtype="int64"), np.full(size, bottom, dtype="int64")
-        np.minimum.at(first, gid[given], nanos[given])
-        np.maximum.at(last, gid[given], nanos[given])
+        if naive.hasnans:
+            given = ~naive.isna()
+            np.minimum.at(first, gid[given], nanos[given])
+            np.maximum.at(last, gid[given], nanos[given])
+        else:
+            np.minimum.at(first, gid, nanos)
+            np.maximum.at(last, gid, nanos)
         none = first == top  # a group without a single date
         first[none], last[none] = bottom, bottom  # NaT
         out["first"] = first.view("datetime64[ns]")
@@ -231,8 +364,7 @@ def from_rows(df: pd.DataFrame) -> Counts:
     else:
         out["first"] = pd.NaT
         out["last"] = pd.NaT
-    answers = pd.concat(answer_tables, ignore_index=True) if answer_tables else _empty_answers()
-    answers["key"] = answers["key"].astype("category")  # looked up per key: codes compared, not strings
+    answers = _answers(scored, profile)
     text_frame = pd.DataFrame(texts, columns=["group", "column", "text"]) if texts else _empty_texts()
     return Counts(out, answers[["group", "key", "value", "n"]], text_frame, columns)
 
