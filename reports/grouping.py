@@ -60,14 +60,14 @@ def summarise(
     respondents = np.bincount(
         codes[codes >= 0], weights=counts.groups["respondents"].to_numpy()[codes >= 0], minlength=size
     )
-    answers = counts.answers[counts.answers["key"].isin(list(names))]
-    target = of_group.reindex(answers["group"]).to_numpy()
-    kept = target >= 0
-    weights = answers["n"].to_numpy(dtype="float64")[kept]
     keys = list(names)
-    key_codes = pd.Categorical(answers["key"].to_numpy()[kept], categories=keys).codes.astype("int64")
-    slot = target[kept] * len(keys) + key_codes  # (group, unsur) as one integer: one bincount, no groupby
-    values = answers["value"].to_numpy(dtype="float64")[kept]
+    answers = counts.answers
+    key_codes = counts.key_positions(keys)  # -1: not an unsur of this report
+    target = of_group.reindex(answers["group"]).to_numpy()
+    kept = (target >= 0) & (key_codes >= 0)
+    weights = answers["n"].to_numpy(dtype="float64")[kept]
+    slot = target[kept] * len(keys) + key_codes[kept]  # (group, unsur) as one integer: one bincount
+    values = answers["value"].to_numpy()[kept].astype("float64")
     sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
     n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
     sums = {(i, k): sum_table[i, j] for i in range(size) for j, k in enumerate(keys)}
