@@ -149,21 +149,36 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _months(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The local month of each time as a code (-1: no time) and the month of each code as 202607: one
-    integer per answer from the wall-clock time in the times' own zone (Asia/Jakarta for the office), with
-    no calendar field taken per answer."""
+    """The local month of each time as a code (-1: no time) and the month of each code as 202607, from the
+    wall-clock time in the times' own zone (Asia/Jakarta for the office: 31 March 18.00 UTC is April).
+
+    Per answer only its day is taken (one integer division of the local time); the calendar is read once
+    per day of the span covered, so no calendar field is computed per answer."""
     local = times.dt.tz_localize(None) if getattr(times.dt, "tz", None) is not None else times
-    months = local.to_numpy().astype("datetime64[M]")  # floors to the month: 31 March 23.59 is March
-    missing = np.isnat(months)
-    index = months.view("int64")  # months since January 1970
+    stamps = local.to_numpy()
+    missing = np.isnat(stamps)
     if missing.all():
-        return np.full(len(index), -1, dtype="int64"), np.empty(0, dtype=object)
-    low = int(index[~missing].min()) if missing.any() else int(index.min())
-    high = int(index[~missing].max()) if missing.any() else int(index.max())
-    codes = index - low
-    codes[missing] = -1
-    span = np.arange(low, high + 1)
-    labels = (span // 12 + 1970) * 100 + span % 12 + 1
+        return np.full(len(stamps), -1, dtype="int64"), np.empty(0, dtype=object)
+    ticks = stamps.view("int64")
+    per_day = np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(stamps.dtype)[0])
+    days = ticks // per_day  # floor: a time before 1970 stays in its own day
+    given = days[~missing] if missing.any() else days
+    first, last = int(given.min()), int(given.max())
+    if last - first > 4 * len(days) + 400:  # a few times spread over ages: the calendar per answer
+        months = stamps.astype("datetime64[M]").view("int64")
+        low = int(months[~missing].min())
+        codes = months - low
+        span = np.arange(low, int(months[~missing].max()) + 1)
+    else:
+        month_of_day = (
+            np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]").view("int64")
+        )
+        low = int(month_of_day[0])
+        codes = month_of_day[days - first if not missing.any() else np.where(missing, 0, days - first)] - low
+        span = np.arange(low, int(month_of_day[-1]) + 1)
+    if missing.any():
+        codes[missing] = -1
+    labels = (span // 12 + 1970) * 100 + span % 12 + 1  # months since January 1970 as 202607
     return codes, labels.astype(object)
 
 
@@ -184,26 +199,31 @@ def _first_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarra
     return number[combined], first[order]
 
 
-def _value_counts(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(group, value, n) arrays for each value given in each group: the values hashed once (not at all
-    when they are small whole numbers, as scores are), then one `bincount` over (group, value) pairs (a
-    groupby of a million pairs costs ten times as much).  Numbers come back as floats, as a numeric column
-    holds them."""
-    codes = uniques = None
-    if values.dtype.kind in "iu" and len(values):
-        low, high = int(values.min()), int(values.max())
-        if low >= 0 and high < 64:  # whole scores: their own codes
-            codes, uniques = values.astype("int64"), np.arange(high + 1, dtype="float64")
-    elif values.dtype.kind == "f" and len(values):
-        whole = values.astype("int64")
-        if whole.min() >= 0 and whole.max() < 64 and (whole == values).all():
-            codes, uniques = whole, np.arange(int(whole.max()) + 1, dtype="float64")
-    if codes is None:
-        if values.dtype.kind in "iu":
-            values = values.astype("float64")
-        codes, uniques = pd.factorize(values)
+def _value_counts(
+    groups: np.ndarray, values: np.ndarray, size: int, valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, value, n) arrays for each value given in each of `size` groups (`valid`: which values were
+    given, None for all): the values hashed once (not at all when they are small whole numbers, as scores
+    are: a missing one is then one more code, so nothing is copied to leave it out), then one `bincount`
+    over (group, value) pairs (a groupby of a million pairs costs ten times as much).  Numbers come back as
+    floats, as a numeric column holds them."""
+    if values.dtype.kind in "iuf" and len(values):
+        filled = values if valid is None else np.where(valid, values, 0)
+        whole = filled if values.dtype.kind in "iu" else filled.astype("int64")
+        low, high = int(whole.min()), int(whole.max())
+        small = low >= 0 and high < 64 and size * (high + 2) <= 50_000_000
+        if small and (values.dtype.kind in "iu" or (whole == filled).all()):
+            width = high + 2  # code 0: not given
+            codes = whole + 1 if valid is None else np.where(valid, whole + 1, 0)
+            table = np.bincount(groups * width + codes, minlength=size * width).reshape(size, width)[:, 1:]
+            group, code = np.nonzero(table)
+            return group.astype("int64"), np.arange(high + 1, dtype="float64")[code], table[group, code]
+    if valid is not None:
+        groups, values = groups[valid], values[valid]
+    if values.dtype.kind in "iu":
+        values = values.astype("float64")
+    codes, uniques = pd.factorize(values)
     width = max(len(uniques), 1)
-    size = int(groups.max()) + 1 if len(groups) else 0
     if size * width > 50_000_000:  # very many distinct texts: counted by pairs instead
         table = pd.DataFrame({"group": groups, "value": values})
         counted = table.groupby(["group", "value"], sort=False).size()
@@ -307,28 +327,27 @@ def from_rows(df: pd.DataFrame) -> Counts:
             continue
         values, valid = _scores(df[key])
         if valid is None:
-            if key in UNSUR:
-                everyone = True
-            if n:
-                scored.append((key, *_value_counts(gid, values)))
-            continue
-        if key in UNSUR:
+            everyone = everyone or key in UNSUR
+        elif key in UNSUR:
             answered |= valid
-        if valid.any():
-            scored.append((key, *_value_counts(gid[valid], values[valid])))
+        if n and (valid is None or valid.any()):
+            scored.append((key, *_value_counts(gid, values, size, valid)))
     if everyone:
         groups["respondents"] = groups["rows"].copy()
     else:
         groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
     ipak = [k for k in IPAK if k in df.columns]
-    ipak_answered = df[ipak].notna().any(axis=1).to_numpy() if ipak else np.zeros(n, dtype=bool)
-    groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
+    if ipak:
+        ipak_answered = df[ipak].notna().any(axis=1).to_numpy()
+        groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
+    else:
+        groups["ipak_respondents"] = np.zeros(size, dtype="int64")
     for key in (k for k in PROFILE_KEYS if k in df.columns):
         column = df[key]
         if not column.notna().any():
             continue
         given = column.notna().to_numpy()
-        group, value, number = _value_counts(gid[given], column[given].to_numpy(dtype=object))
+        group, value, number = _value_counts(gid, column.to_numpy(dtype=object), size, given)
         counted = pd.DataFrame({"group": group, "key": key, "value": value, "n": number})
         counted["value"] = counted["value"].map(str)  # named after counting: not a string per answer
         profile.append(counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum())

@@ -63,11 +63,20 @@ def summarise(
     keys = list(names)
     answers = counts.answers
     key_codes = counts.key_positions(keys)  # -1: not an unsur of this report
-    target = of_group.reindex(answers["group"]).to_numpy()
+    index = counts.groups.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        target = codes[answers["group"].to_numpy()]  # the counts as reduced: group numbers are positions
+    else:
+        target = of_group.reindex(answers["group"]).to_numpy()
     kept = (target >= 0) & (key_codes >= 0)
-    weights = answers["n"].to_numpy(dtype="float64")[kept]
-    slot = target[kept] * len(keys) + key_codes[kept]  # (group, unsur) as one integer: one bincount
-    values = answers["value"].to_numpy()[kept].astype("float64")
+    every = bool(kept.all())  # nothing to leave out (one report's unsur, every group in a row): no copies
+
+    def pick(column: np.ndarray) -> np.ndarray:
+        return column if every else column[kept]
+
+    weights = pick(answers["n"].to_numpy(dtype="float64"))
+    slot = pick(target) * len(keys) + pick(key_codes)  # (group, unsur) as one integer: one bincount
+    values = pick(answers["value"].to_numpy()).astype("float64")
     sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
     n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
     sums = {(i, k): sum_table[i, j] for i in range(size) for j, k in enumerate(keys)}

@@ -58,10 +58,13 @@ def counted_sums(counts: Counts, keys: Iterable[str]) -> tuple[dict[str, int], d
     kept = positions >= 0
     if not kept.any():
         return {}, {}
-    values = counts.answers["value"].to_numpy()[kept].astype("float64")
-    weights = counts.answers["n"].to_numpy(dtype="int64")[kept]
+    every = bool(kept.all())  # only these keys were counted: no copies
+    values = counts.answers["value"].to_numpy()
+    values = (values if every else values[kept]).astype("float64")
+    weights = counts.answers["n"].to_numpy(dtype="int64")
+    weights = weights if every else weights[kept]
     products = values * weights
-    codes = positions[kept]
+    codes = positions if every else positions[kept]
     if (products == np.round(products)).all() and np.abs(products).sum() < 2**53 and weights.sum() < 2**53:
         # whole numbers below 2**53: every sum is exact whatever the order, so one bincount per column
         # gives what the groupby below gives, keys in order of first appearance as there

@@ -204,3 +204,13 @@ def test_a_frame_in_another_order_gives_the_same_counts_per_group():
     shuffled = frame.sample(frac=1, random_state=2).reset_index(drop=True)
     assert sorted(_counted(shuffled)["groups"], key=repr) == sorted(_counted(frame)["groups"], key=repr)
     assert _counted(shuffled)["answers"] == _counted(frame)["answers"]
+
+
+def test_times_spread_over_decades_are_counted_in_their_months():
+    """Few answers over seventy years (an import of old paper forms, a mistyped year): the month is read per
+    answer instead of from a table of the days covered; before 1970 too."""
+    frame = _frame(13, "float", "text", n=60)
+    rng = np.random.default_rng(13)
+    seconds = rng.integers(-10 * 365 * 86400, 60 * 365 * 86400, len(frame))
+    frame["finished_at"] = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(TZ)
+    assert _counted(frame) == _recount(frame)
