@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -95,16 +96,57 @@ class Counts:
     def key_positions(self, keys: Sequence[str]) -> np.ndarray:
         """For each row of `answers`, the position of its key in `keys` (-1: another key), read from the key
         column's category codes: no string compared per counted pair."""
+        found: dict[tuple[str, ...], np.ndarray] = self.__dict__.setdefault("_positions", {})  # per Counts
+        wanted = tuple(keys)
+        if wanted not in found:
+            column = self.answers["key"]
+            index = pd.Index(list(wanted), dtype=object)
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                lookup = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)  # -1: no key
+                found[wanted] = lookup[column.cat.codes.to_numpy()]
+            else:
+                found[wanted] = index.get_indexer(column.to_numpy(dtype=object))
+            found[wanted].flags.writeable = False  # shared by every caller asking for the same keys
+        return found[wanted]
+
+    @cached_property
+    def _key_rows(self) -> dict[Any, np.ndarray | slice]:
+        """The rows of `answers` of each key, in table order: slices when each key's rows are together (as
+        `from_rows` writes them), else positions from one stable sort.  Found once, then every per-key
+        look-up reads its rows only, not the whole table."""
         column = self.answers["key"]
-        wanted = pd.Index(list(keys), dtype=object)
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            lookup = np.append(wanted.get_indexer(column.cat.categories.astype(object)), -1)  # -1: no key
-            return lookup[column.cat.codes.to_numpy()]
-        return wanted.get_indexer(column.to_numpy(dtype=object))
+        if not isinstance(column.dtype, pd.CategoricalDtype) or not len(column):
+            return {}
+        codes = column.cat.codes.to_numpy()
+        names = column.cat.categories
+        starts = np.flatnonzero(np.diff(codes)) + 1
+        bounds = [0, *starts.tolist(), len(codes)]
+        runs = codes[bounds[:-1]]
+        if len(set(runs.tolist())) == len(runs):  # one run per key
+            return {
+                names[c]: slice(a, b)
+                for c, a, b in zip(runs.tolist(), bounds[:-1], bounds[1:], strict=True)
+                if c >= 0
+            }
+        order = np.argsort(codes, kind="stable")
+        ends = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {name: order[ends[i] : ends[i + 1]] for i, name in enumerate(names)}
 
     def answer_counts(self, key: str) -> pd.Series:
         """How many gave each value of `key` (value → count, in order of value)."""
-        rows = self.answers[self.answers["key"] == key]
+        if isinstance(self.answers["key"].dtype, pd.CategoricalDtype):
+            where = self._key_rows.get(key, slice(0, 0))
+            rows = self.answers.iloc[where]
+        else:
+            rows = self.answers[self.answers["key"] == key]
+        values, numbers = rows["value"].to_numpy(), rows["n"].to_numpy()
+        if values.dtype.kind == "f" and len(values) and numbers.dtype.kind in "iu":
+            whole = values.astype("int64")
+            if whole.min() >= 0 and whole.max() < 64 and (whole == values).all() and numbers.sum() < 2**53:
+                # scores: the groupby below as two bincounts (whole counts below 2**53 add up exactly)
+                given = np.flatnonzero(np.bincount(whole))
+                sums = np.bincount(whole, weights=numbers)[given].astype(numbers.dtype)
+                return pd.Series(sums, index=pd.Index(given.astype(values.dtype), name="value"), name="n")
         return rows.groupby("value", sort=True)["n"].sum()
 
 
@@ -200,22 +242,33 @@ def _first_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _value_counts(
-    groups: np.ndarray, values: np.ndarray, size: int, valid: np.ndarray | None = None
+    groups: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    valid: np.ndarray | None = None,
+    bases: dict[int, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(group, value, n) arrays for each value given in each of `size` groups (`valid`: which values were
     given, None for all): the values hashed once (not at all when they are small whole numbers, as scores
     are: a missing one is then one more code, so nothing is copied to leave it out), then one `bincount`
     over (group, value) pairs (a groupby of a million pairs costs ten times as much).  Numbers come back as
-    floats, as a numeric column holds them."""
+    floats, as a numeric column holds them.  `bases` keeps `groups * width` for the next column of the
+    same groups (the nine unsur of a frame share it)."""
     if values.dtype.kind in "iuf" and len(values):
         filled = values if valid is None else np.where(valid, values, 0)
         whole = filled if values.dtype.kind in "iu" else filled.astype("int64")
         low, high = int(whole.min()), int(whole.max())
         small = low >= 0 and high < 64 and size * (high + 2) <= 50_000_000
         if small and (values.dtype.kind in "iu" or (whole == filled).all()):
-            width = high + 2  # code 0: not given
-            codes = whole + 1 if valid is None else np.where(valid, whole + 1, 0)
-            table = np.bincount(groups * width + codes, minlength=size * width).reshape(size, width)[:, 1:]
+            # every value given: the values are the codes; else code 0 is "not given"
+            width = high + 1 if valid is None else high + 2
+            base = bases.get(width) if bases is not None else None
+            if base is None:
+                base = groups * width
+                if bases is not None:
+                    bases[width] = base
+            slots = base + (whole if valid is None else np.where(valid, whole + 1, 0))
+            table = np.bincount(slots, minlength=size * width).reshape(size, width)[:, width - high - 1 :]
             group, code = np.nonzero(table)
             return group.astype("int64"), np.arange(high + 1, dtype="float64")[code], table[group, code]
     if valid is not None:
@@ -322,6 +375,7 @@ def from_rows(df: pd.DataFrame) -> Counts:
     everyone = False
     scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # key, group, value, n
     profile: list[pd.DataFrame] = []
+    bases: dict[int, np.ndarray] = {}
     for key in SCORED:
         if key not in df.columns:
             continue
@@ -331,7 +385,7 @@ def from_rows(df: pd.DataFrame) -> Counts:
         elif key in UNSUR:
             answered |= valid
         if n and (valid is None or valid.any()):
-            scored.append((key, *_value_counts(gid, values, size, valid)))
+            scored.append((key, *_value_counts(gid, values, size, valid, bases)))
     if everyone:
         groups["respondents"] = groups["rows"].copy()
     else:

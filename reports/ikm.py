@@ -70,7 +70,8 @@ def counted_sums(counts: Counts, keys: Iterable[str]) -> tuple[dict[str, int], d
         # gives what the groupby below gives, keys in order of first appearance as there
         sums = np.bincount(codes, weights=products, minlength=len(keys))
         numbers = np.bincount(codes, weights=weights, minlength=len(keys))
-        present = pd.unique(codes)
+        runs = codes[np.flatnonzero(np.diff(codes)) + 1] if len(codes) > 1 else codes[:0]
+        present = dict.fromkeys([*codes[:1].tolist(), *runs.tolist()])  # first appearance, as the groupby
         return (
             {keys[c]: int(round(sums[c])) for c in present},
             {keys[c]: int(numbers[c]) for c in present},

@@ -139,7 +139,16 @@ def _recount(frame: pd.DataFrame) -> dict[str, Any]:
         ],
         "answers": dict(answers),
         "texts": sorted(texts, key=repr),
+        "per_key": _per_key(answers),
     }
+
+
+def _per_key(answers: Counter[tuple[Any, ...]]) -> dict[str, dict[Any, int]]:
+    """How many gave each value of each key, over every group, in order of value."""
+    totals: dict[str, Counter[Any]] = {}
+    for (_, name, value), n in answers.items():
+        totals.setdefault(name, Counter())[value] += n
+    return {name: dict(sorted(values.items())) for name, values in sorted(totals.items())}
 
 
 def _counted(frame: pd.DataFrame) -> dict[str, Any]:
@@ -159,7 +168,17 @@ def _counted(frame: pd.DataFrame) -> dict[str, Any]:
     for group, name, value, n in counts.answers.itertuples(index=False):
         answers[(keys[group], name, value)] += n
     texts = [(keys[g], c, t) for g, c, t in counts.texts.itertuples(index=False)]
-    return {"groups": groups, "answers": dict(answers), "texts": sorted(texts, key=repr)}
+    per_key = {}  # as the report's distribution and profile read it (Counts.answer_counts)
+    for name in sorted([*UNSUR, *IPAK, *PROFILE_KEYS]):
+        counted = counts.answer_counts(name)
+        if len(counted):
+            per_key[name] = {value: int(n) for value, n in counted.items()}
+    return {
+        "groups": groups,
+        "answers": dict(answers),
+        "texts": sorted(texts, key=repr),
+        "per_key": per_key,
+    }
 
 
 @pytest.mark.parametrize("keys", ["text", "category", "str"])
