@@ -22,6 +22,7 @@ import pytest
 
 from reports.counts import TEXTS, from_rows
 from reports.grouping import summarise
+from reports.ikm_sums import from_sums
 from reports.instrument import IPAK, PROFILE_KEYS, UNSUR, says_nothing
 
 TZ = ZoneInfo("Asia/Jakarta")
@@ -233,3 +234,29 @@ def test_times_spread_over_decades_are_counted_in_their_months():
     seconds = rng.integers(-10 * 365 * 86400, 60 * 365 * 86400, len(frame))
     frame["finished_at"] = pd.to_datetime(seconds, unit="s", utc=True).tz_convert(TZ)
     assert _counted(frame) == _recount(frame)
+
+
+@pytest.mark.parametrize("scores", ["Int64", "text"])
+def test_the_ikm_per_month_and_section_is_that_of_the_recounted_sums(scores):
+    """The figures themselves: per month and per section, the IKM and respondents `summarise` gives equal
+    the regulation's computation (`from_sums`) over sums added up one answer at a time."""
+    frame = _frame(21, scores, "str", n=600)
+    recount = _recount(frame)
+    for by, part in (("month", 3), ("section", 2)):
+        sums: dict[Any, Counter[str]] = {}
+        given: dict[Any, Counter[str]] = {}
+        respondents: Counter[Any] = Counter()
+        for (key, name, value), n in recount["answers"].items():
+            if name in UNSUR and key[part] is not None:
+                sums.setdefault(key[part], Counter())[name] += int(value) * n
+                given.setdefault(key[part], Counter())[name] += n
+        for key, _, answered, *_ in recount["groups"]:
+            if key[part] is not None:
+                respondents[key[part]] += answered
+        expected = {}
+        for label in sums:
+            result = from_sums(sums[label], given[label], respondents[label], UNSUR)
+            name = f"{label // 100}-{label % 100:02d}" if by == "month" else label
+            expected[name] = (result.ikm_rounded, result.respondents)
+        table = summarise(from_rows(frame), by)
+        assert {row.kelompok: (row.ikm, row.responden) for row in table.itertuples()} == expected, by
