@@ -407,8 +407,8 @@ def from_rows(df: pd.DataFrame) -> Counts:
         labels = np.append(uniques, None)  # code -1 (missing) takes the last
         groups[name] = labels[codes[firsts]] if size else np.empty(0, dtype=object)
     groups["rows"] = np.bincount(gid, minlength=size).astype("int64")
-    answered: np.ndarray | None = np.zeros(n, dtype=bool)  # None: every row answered
-    everyone = False
+    answered = np.zeros(n, dtype=bool)  # gave at least one unsur
+    everyone = False  # an unsur column of whole numbers (no gaps): every row gave it
     scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # key, group, value, n
     profile: list[pd.DataFrame] = []
     bases: dict[int, np.ndarray] = {}
