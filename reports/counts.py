@@ -114,8 +114,9 @@ class Counts:
         gave one, as two (groups x keys) tables, computed once per set of keys and shared (read-only).
 
         None when a value x count is not a whole number or a sum could reach 2**53: only whole sums below
-        that are exact whatever the order of adding, which is what lets a grouping (`reports.grouping`) add
-        these per-group sums instead of every counted pair and still get the same figure to the digit."""
+        that are exact whatever the order of adding, which is what lets a grouping (`reports.grouping`) and
+        the IKM sums (`reports.ikm`) add these per-group sums instead of every counted pair and still get
+        the same figure to the digit.  None too when a counted pair names no group."""
         found: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_group_sums", {})
         wanted = tuple(keys)
         if wanted not in found:
@@ -129,7 +130,9 @@ class Counts:
         index = self.groups.index
         contiguous = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
         rows = numbers if contiguous else index.get_indexer(numbers)  # group numbers are positions, or not
-        kept = (positions >= 0) & (rows >= 0)
+        if not contiguous and (rows < 0).any():  # a counted pair of no group: the pairs are added instead
+            return None
+        kept = positions >= 0
         every = bool(kept.all())
         values = self.answers["value"].to_numpy()
         values = (values if every else values[kept]).astype("float64")

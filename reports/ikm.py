@@ -55,6 +55,13 @@ def counted_sums(counts: Counts, keys: Iterable[str]) -> tuple[dict[str, int], d
     """Per key the sum and number of valid answers, from the per-value counts."""
     keys = list(keys)
     positions = counts.key_positions(keys)
+    per_group = counts.group_sums(keys)
+    if per_group is not None:  # whole sums per group, exact in any order of adding: added up per key
+        starts = np.flatnonzero(np.diff(positions)) + 1
+        runs = [*positions[:1].tolist(), *positions[starts].tolist()]
+        present = dict.fromkeys(c for c in runs if c >= 0)  # keys in order of first appearance, as below
+        sums, given = (table.sum(axis=0) for table in per_group)
+        return {keys[c]: int(round(sums[c])) for c in present}, {keys[c]: int(given[c]) for c in present}
     kept = positions >= 0
     if not kept.any():
         return {}, {}
