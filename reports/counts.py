@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -92,9 +93,99 @@ class Counts:
             keep &= (mon > 6) == (m[4] == "2")
         return self.where(keep)
 
+    def key_positions(self, keys: Sequence[str]) -> np.ndarray:
+        """For each row of `answers`, the position of its key in `keys` (-1: another key), read from the key
+        column's category codes: no string compared per counted pair."""
+        found: dict[tuple[str, ...], np.ndarray] = self.__dict__.setdefault("_positions", {})  # per Counts
+        wanted = tuple(keys)
+        if wanted not in found:
+            column = self.answers["key"]
+            index = pd.Index(list(wanted), dtype=object)
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                lookup = np.append(index.get_indexer(column.cat.categories.astype(object)), -1)  # -1: no key
+                found[wanted] = lookup[column.cat.codes.to_numpy()]
+            else:
+                found[wanted] = index.get_indexer(column.to_numpy(dtype=object))
+            found[wanted].flags.writeable = False  # shared by every caller asking for the same keys
+        return found[wanted]
+
+    def group_sums(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per group (by position in `groups`) and key of `keys`: the sum of the values given and how many
+        gave one, as two (groups x keys) tables, computed once per set of keys and shared (read-only).
+
+        None when a value x count is not a whole number or a sum could reach 2**53: only whole sums below
+        that are exact whatever the order of adding, which is what lets a grouping (`reports.grouping`) and
+        the IKM sums (`reports.ikm`) add these per-group sums instead of every counted pair and still get
+        the same figure to the digit.  None too when a counted pair names no group."""
+        found: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_group_sums", {})
+        wanted = tuple(keys)
+        if wanted not in found:
+            found[wanted] = self._sum_groups(wanted)
+        return found[wanted]
+
+    def _sum_groups(self, keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        size, width = len(self.groups), len(keys)
+        positions = self.key_positions(keys)
+        numbers = self.answers["group"].to_numpy()
+        index = self.groups.index
+        contiguous = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        rows = numbers if contiguous else index.get_indexer(numbers)  # group numbers are positions, or not
+        if not contiguous and (rows < 0).any():  # a counted pair of no group: the pairs are added instead
+            return None
+        kept = positions >= 0
+        every = bool(kept.all())
+        values = self.answers["value"].to_numpy()
+        values = (values if every else values[kept]).astype("float64")
+        weights = self.answers["n"].to_numpy(dtype="float64")
+        weights = weights if every else weights[kept]
+        products = values * weights
+        whole = (products == np.round(products)).all()
+        if not (whole and np.abs(products).sum() < 2**53 and weights.sum() < 2**53):
+            return None
+        slot = (rows if every else rows[kept]) * width + (positions if every else positions[kept])
+        sums = np.bincount(slot, weights=products, minlength=size * width).reshape(size, width)
+        given = np.bincount(slot, weights=weights, minlength=size * width).reshape(size, width)
+        sums.flags.writeable = given.flags.writeable = False
+        return sums, given
+
+    @cached_property
+    def _key_rows(self) -> dict[Any, np.ndarray | slice]:
+        """The rows of `answers` of each key, in table order: slices when each key's rows are together (as
+        `from_rows` writes them), else positions from one stable sort.  Found once, then every per-key
+        look-up reads its rows only, not the whole table."""
+        column = self.answers["key"]
+        if not isinstance(column.dtype, pd.CategoricalDtype) or not len(column):
+            return {}
+        codes = column.cat.codes.to_numpy()
+        names = column.cat.categories
+        starts = np.flatnonzero(np.diff(codes)) + 1
+        bounds = [0, *starts.tolist(), len(codes)]
+        runs = codes[bounds[:-1]]
+        if len(set(runs.tolist())) == len(runs):  # one run per key
+            return {
+                names[c]: slice(a, b)
+                for c, a, b in zip(runs.tolist(), bounds[:-1], bounds[1:], strict=True)
+                if c >= 0
+            }
+        order = np.argsort(codes, kind="stable")
+        ends = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        return {name: order[ends[i] : ends[i + 1]] for i, name in enumerate(names)}
+
     def answer_counts(self, key: str) -> pd.Series:
         """How many gave each value of `key` (value → count, in order of value)."""
-        rows = self.answers[self.answers["key"] == key]
+        if isinstance(self.answers["key"].dtype, pd.CategoricalDtype):
+            where = self._key_rows.get(key, slice(0, 0))
+            rows = self.answers.iloc[where]
+        else:
+            rows = self.answers[self.answers["key"] == key]
+        values, numbers = rows["value"].to_numpy(), rows["n"].to_numpy()
+        if values.dtype.kind == "f" and len(values) and numbers.dtype.kind in "iu":
+            whole = values.astype("int64")
+            if whole.min() >= 0 and whole.max() < 64 and (whole == values).all() and numbers.sum() < 2**53:
+                # scores: the groupby below as two bincounts (whole counts below 2**53 add up exactly)
+                given = np.flatnonzero(np.bincount(whole))
+                sums = np.bincount(whole, weights=numbers)[given].astype(numbers.dtype)
+                return pd.Series(sums, index=pd.Index(given.astype(values.dtype), name="value"), name="n")
         return rows.groupby("value", sort=True)["n"].sum()
 
 
@@ -116,93 +207,243 @@ def numeric(column: pd.Series) -> np.ndarray:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a grouping key (-1: missing) and the value of each code.  Only which rows share a value
+    matters (groups are numbered by first appearance later), so the cheapest coding is taken: a category's
+    own codes, small integers offset from their minimum, other values hashed (strings as plain objects:
+    hashing a pandas string array costs twice as much)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(dtype="int64"), np.asarray(dtype.categories, dtype=object)
+    if (
+        isinstance(dtype, np.dtype)
+        and (dtype.kind == "i" or dtype.kind == "u" and dtype.itemsize < 8)
+        and len(values)
+    ):
+        array = values.to_numpy().astype("int64")
+        low, high = int(array.min()), int(array.max())
+        if high - low <= 4 * len(array):
+            return array - low, np.arange(low, high + 1).astype(object)
+    if pd.api.types.is_string_dtype(dtype):
+        values = values.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
+    return codes.astype("int64", copy=False), np.asarray(uniques, dtype=object)
 
 
-def _first_codes(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group numbers for `combined` keys, in order of first appearance, and each group's first row."""
-    gid, uniques = pd.factorize(combined)
-    firsts = np.full(len(uniques), len(combined), dtype="int64")
-    np.minimum.at(firsts, gid, np.arange(len(combined)))
-    return gid.astype("int64"), firsts
+def _months(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The local month of each time as a code (-1: no time) and the month of each code as 202607, from the
+    wall-clock time in the times' own zone (Asia/Jakarta for the office: 31 March 18.00 UTC is April).
 
-
-def _value_counts(groups: np.ndarray, values: np.ndarray, key: str) -> pd.DataFrame:
-    """(group, key, value, n) for each value given in each group: the values hashed once, then one
-    `bincount` over (group, value) pairs (a groupby of a million pairs costs ten times as much)."""
-    whole = values.astype("int64") if values.dtype.kind == "f" and len(values) else None
-    if whole is not None and whole.min() >= 0 and whole.max() < 64 and (whole == values).all():
-        codes, width = whole, int(whole.max()) + 1  # scores 1–4: the values are their own codes
-        uniques = np.arange(width, dtype="float64")
+    Per answer only its day is taken (one integer division of the local time); the calendar is read once
+    per day of the span covered, so no calendar field is computed per answer."""
+    local = times.dt.tz_localize(None) if getattr(times.dt, "tz", None) is not None else times
+    stamps = local.to_numpy()
+    missing = np.isnat(stamps)
+    if missing.all():
+        return np.full(len(stamps), -1, dtype="int64"), np.empty(0, dtype=object)
+    ticks = stamps.view("int64")
+    per_day = np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(stamps.dtype)[0])
+    days = ticks // per_day  # floor: a time before 1970 stays in its own day
+    given = days[~missing] if missing.any() else days
+    first, last = int(given.min()), int(given.max())
+    if last - first > 4 * len(days) + 400:  # a few times spread over ages: the calendar per answer
+        months = stamps.astype("datetime64[M]").view("int64")
+        low = int(months[~missing].min())
+        codes = months - low
+        span = np.arange(low, int(months[~missing].max()) + 1)
     else:
-        codes, uniques = pd.factorize(values)
-        width = max(len(uniques), 1)
-    size = int(groups.max()) + 1 if len(groups) else 0
+        month_of_day = (
+            np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]").view("int64")
+        )
+        low = int(month_of_day[0])
+        codes = month_of_day[days - first if not missing.any() else np.where(missing, 0, days - first)] - low
+        span = np.arange(low, int(month_of_day[-1]) + 1)
+    if missing.any():
+        codes[missing] = -1
+    labels = (span // 12 + 1970) * 100 + span % 12 + 1  # months since January 1970 as 202607
+    return codes, labels.astype(object)
+
+
+def _first_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group numbers for `combined` keys (each in 0..size-1), in order of first appearance, and each
+    group's first row.  Dense tables instead of a hash table when the keys are few (they are numbered
+    from small codes), else hashed."""
+    n = len(combined)
+    if size > 4 * n + 1024:
+        combined = pd.factorize(combined)[0].astype("int64")
+        size = int(combined.max()) + 1 if n else 0
+    first = np.full(size, n, dtype="int64")
+    np.minimum.at(first, combined, np.arange(n, dtype="int64"))
+    present = np.flatnonzero(first < n)
+    order = present[np.argsort(first[present], kind="stable")]
+    number = np.empty(size, dtype="int64")
+    number[order] = np.arange(len(order), dtype="int64")
+    return number[combined], first[order]
+
+
+def _value_counts(
+    groups: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    valid: np.ndarray | None = None,
+    bases: dict[int, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, value, n) arrays for each value given in each of `size` groups (`valid`: which values were
+    given, None for all): the values hashed once (not at all when they are small whole numbers, as scores
+    are: a missing one is then one more code, so nothing is copied to leave it out), then one `bincount`
+    over (group, value) pairs (a groupby of a million pairs costs ten times as much).  Numbers come back as
+    floats, as a numeric column holds them.  `bases` keeps `groups * width` for the next column of the
+    same groups (the nine unsur of a frame share it)."""
+    if values.dtype.kind in "iuf" and len(values):
+        filled = values if valid is None else np.where(valid, values, 0)
+        whole = filled if values.dtype.kind in "iu" else filled.astype("int64")
+        low, high = int(whole.min()), int(whole.max())
+        small = low >= 0 and high < 64 and size * (high + 2) <= 50_000_000
+        if small and (values.dtype.kind in "iu" or (whole == filled).all()):
+            # every value given: the values are the codes; else code 0 is "not given"
+            width = high + 1 if valid is None else high + 2
+            base = bases.get(width) if bases is not None else None
+            if base is None:
+                base = groups * width
+                if bases is not None:
+                    bases[width] = base
+            slots = base + (whole if valid is None else np.where(valid, whole + 1, 0))
+            table = np.bincount(slots, minlength=size * width).reshape(size, width)[:, width - high - 1 :]
+            group, code = np.nonzero(table)
+            return group.astype("int64"), np.arange(high + 1, dtype="float64")[code], table[group, code]
+    if valid is not None:
+        groups, values = groups[valid], values[valid]
+    if values.dtype.kind in "iu":
+        values = values.astype("float64")
+    codes, uniques = pd.factorize(values)
+    width = max(len(uniques), 1)
     if size * width > 50_000_000:  # very many distinct texts: counted by pairs instead
         table = pd.DataFrame({"group": groups, "value": values})
-        counted = table.groupby(["group", "value"], sort=False).size().reset_index(name="n")
-        counted.insert(1, "key", key)
-        return counted
+        counted = table.groupby(["group", "value"], sort=False).size()
+        pairs = counted.index
+        return (
+            pairs.get_level_values(0).to_numpy(dtype="int64"),
+            pairs.get_level_values(1).to_numpy(),
+            counted.to_numpy(dtype="int64"),
+        )
     counted = np.bincount(groups * width + codes, minlength=size * width)
     where = np.flatnonzero(counted)
     group, code = np.divmod(where, width)
-    return pd.DataFrame(
-        {"group": group.astype("int64"), "key": key, "value": np.asarray(uniques)[code], "n": counted[where]}
-    )
+    return group.astype("int64"), np.asarray(uniques)[code], counted[where]
+
+
+def _scores(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """A scored column's values and which were given (None: all of them, as in a column of whole numbers,
+    which has no gaps): no float copy, no NaN test of a column that cannot hold NaN."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        return column.to_numpy(), None
+    values = numeric(column)
+    return values, ~np.isnan(values)
+
+
+def _answers(
+    scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], profile: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """The answer counts as one table (group, key, value, n), key a category of the keys present (sorted,
+    as `astype("category")` makes it): the scored counts joined as arrays, keys named once per key rather
+    than per counted pair; the profile counts (few) appended as frames."""
+    if not scored and not profile:
+        answers = _empty_answers()
+        answers["key"] = answers["key"].astype("category")
+        return answers
+    names = sorted({k for k, *_ in scored} | {k for table in profile for k in table["key"].unique()})
+    numbered = {k: i for i, k in enumerate(names)}
+    frames = []
+    if scored:
+        sizes = [len(group) for _, group, _, _ in scored]
+        codes = np.repeat(np.array([numbered[k] for k, *_ in scored], dtype="int64"), sizes)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": np.concatenate([group for _, group, _, _ in scored]),
+                    "key": pd.Categorical.from_codes(codes, categories=pd.Index(names)),
+                    "value": np.concatenate([value for _, _, value, _ in scored]),
+                    "n": np.concatenate([number for _, _, _, number in scored]),
+                },
+                copy=False,  # fresh arrays: not copied again into a two-dimensional block
+            )
+        )
+    for table in profile:
+        keyed = table.copy()
+        keyed["key"] = pd.Categorical(table["key"].to_numpy(), categories=pd.Index(names))
+        frames.append(keyed)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def from_rows(df: pd.DataFrame) -> Counts:
     """A frame of answers (one row per respondent, as `reports.frame.responses_frame` or a file gives it)
-    reduced to counts."""
+    reduced to counts.
+
+    Each grouping key is coded once as small integers (`_codes`, `_months`), the codes are combined into one
+    integer per row, and every figure is a `bincount` over that integer; no value is converted per row
+    (tests/test_report_counts_recount.py counts the same frames the straightforward way)."""
     n = len(df)
     columns = frozenset(df.columns)
-    if "finished_at" in df.columns and n:
-        times = df["finished_at"]
-        month = period_key(times, "month") if pd.api.types.is_datetime64_any_dtype(times.dtype) else None
-    else:
-        times, month = None, None
+    times = df["finished_at"] if "finished_at" in df.columns and n else None
+    dated = times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype)
     absent = (np.full(n, -1, dtype="int64"), np.empty(0, dtype=object))  # a key the frame does not have
     coded = []
     for name in GROUP_KEYS:
-        key = month if name == "month" else df[name] if name in df.columns else None
-        coded.append(_codes(key) if key is not None else absent)
+        if name == "month":
+            coded.append(_months(times) if dated else absent)
+        else:
+            coded.append(_codes(df[name]) if name in df.columns else absent)
     combined = np.zeros(n, dtype="int64")
-    for codes, uniques in coded:  # one integer per combination of keys (mixed radix), factorised once
-        if len(uniques):
-            combined = pd.factorize(combined * (len(uniques) + 1) + (codes + 1))[0].astype("int64")
-    gid, firsts = _first_codes(combined)
+    span = 1
+    for codes, uniques in coded:  # one integer per combination of keys (mixed radix)
+        if not len(uniques):
+            continue
+        radix = len(uniques) + 1
+        if span * radix >= 2**62:  # would overflow: renumbered densely first
+            combined = pd.factorize(combined)[0].astype("int64")
+            span = int(combined.max()) + 1
+        combined = combined * radix + (codes + 1)
+        span *= radix
+    gid, firsts = _first_codes(combined, span)
     size = len(firsts)
     groups: dict[str, Any] = {}
     for name, (codes, uniques) in zip(GROUP_KEYS, coded, strict=True):
         labels = np.append(uniques, None)  # code -1 (missing) takes the last
         groups[name] = labels[codes[firsts]] if size else np.empty(0, dtype=object)
     groups["rows"] = np.bincount(gid, minlength=size).astype("int64")
-    answered = np.zeros(n, dtype=bool)
-    answer_tables = []
+    answered = np.zeros(n, dtype=bool)  # gave at least one unsur
+    everyone = False  # an unsur column of whole numbers (no gaps): every row gave it
+    scored: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # key, group, value, n
+    profile: list[pd.DataFrame] = []
+    bases: dict[int, np.ndarray] = {}
     for key in SCORED:
         if key not in df.columns:
             continue
-        values = numeric(df[key])
-        valid = ~np.isnan(values)
-        if key in UNSUR:
+        values, valid = _scores(df[key])
+        if valid is None:
+            everyone = everyone or key in UNSUR
+        elif key in UNSUR:
             answered |= valid
-        if valid.any():
-            answer_tables.append(_value_counts(gid[valid], values[valid], key))
-    groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
+        if n and (valid is None or valid.any()):
+            scored.append((key, *_value_counts(gid, values, size, valid, bases)))
+    if everyone:
+        groups["respondents"] = groups["rows"].copy()
+    else:
+        groups["respondents"] = np.bincount(gid, weights=answered, minlength=size).astype("int64")
     ipak = [k for k in IPAK if k in df.columns]
-    ipak_answered = df[ipak].notna().any(axis=1).to_numpy() if ipak else np.zeros(n, dtype=bool)
-    groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
+    if ipak:
+        ipak_answered = df[ipak].notna().any(axis=1).to_numpy()
+        groups["ipak_respondents"] = np.bincount(gid, weights=ipak_answered, minlength=size).astype("int64")
+    else:
+        groups["ipak_respondents"] = np.zeros(size, dtype="int64")
     for key in (k for k in PROFILE_KEYS if k in df.columns):
         column = df[key]
         if not column.notna().any():
             continue
         given = column.notna().to_numpy()
-        counted = _value_counts(gid[given], column[given].to_numpy(dtype=object), key)
+        group, value, number = _value_counts(gid, column.to_numpy(dtype=object), size, given)
+        counted = pd.DataFrame({"group": group, "key": key, "value": value, "n": number})
         counted["value"] = counted["value"].map(str)  # named after counting: not a string per answer
-        answer_tables.append(
-            counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum()
-        )
+        profile.append(counted.groupby(["group", "key", "value"], as_index=False, sort=False)["n"].sum())
     texts = []
     for column in TEXTS:
         if column not in df.columns:
@@ -212,15 +453,19 @@ def from_rows(df: pd.DataFrame) -> Counts:
             if not says_nothing(values[i]):
                 texts.append((int(gid[i]), column, str(values[i]).strip()))
     out = pd.DataFrame(groups, columns=[*GROUP_KEYS, "rows", "respondents", "ipak_respondents"])
-    if times is not None and pd.api.types.is_datetime64_any_dtype(times.dtype):
+    if dated:
         stamps = pd.DatetimeIndex(times)
         naive = stamps.tz_convert(None) if stamps.tz is not None else stamps  # no Timestamp per answer
         nanos = naive.as_unit("ns").asi8
-        given = ~naive.isna()
         top, bottom = np.iinfo("int64").max, np.iinfo("int64").min
         first, last = np.full(size, top, dtype="int64"), np.full(size, bottom, dtype="int64")
-        np.minimum.at(first, gid[given], nanos[given])
-        np.maximum.at(last, gid[given], nanos[given])
+        if naive.hasnans:
+            given = ~naive.isna()
+            np.minimum.at(first, gid[given], nanos[given])
+            np.maximum.at(last, gid[given], nanos[given])
+        else:
+            np.minimum.at(first, gid, nanos)
+            np.maximum.at(last, gid, nanos)
         none = first == top  # a group without a single date
         first[none], last[none] = bottom, bottom  # NaT
         out["first"] = first.view("datetime64[ns]")
@@ -231,8 +476,7 @@ def from_rows(df: pd.DataFrame) -> Counts:
     else:
         out["first"] = pd.NaT
         out["last"] = pd.NaT
-    answers = pd.concat(answer_tables, ignore_index=True) if answer_tables else _empty_answers()
-    answers["key"] = answers["key"].astype("category")  # looked up per key: codes compared, not strings
+    answers = _answers(scored, profile)
     text_frame = pd.DataFrame(texts, columns=["group", "column", "text"]) if texts else _empty_texts()
     return Counts(out, answers[["group", "key", "value", "n"]], text_frame, columns)
 

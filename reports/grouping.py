@@ -40,6 +40,32 @@ def _keys(counts: Counts, by: str) -> pd.Series:
     return pd.Series(key).astype("Int64")
 
 
+def _answer_sums(
+    counts: Counts, codes: np.ndarray, of_group: pd.Series, keys: list[str], size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and number of answers per (row of the table, unsur), adding every counted pair in table order:
+    for values that are not whole numbers, whose sums depend on the order of adding."""
+    answers = counts.answers
+    key_codes = counts.key_positions(keys)  # -1: not an unsur of this report
+    index = counts.groups.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        target = codes[answers["group"].to_numpy()]  # the counts as reduced: group numbers are positions
+    else:
+        target = of_group.reindex(answers["group"]).to_numpy()
+    kept = (target >= 0) & (key_codes >= 0)
+    every = bool(kept.all())  # nothing to leave out (one report's unsur, every group in a row): no copies
+
+    def pick(column: np.ndarray) -> np.ndarray:
+        return column if every else column[kept]
+
+    weights = pick(answers["n"].to_numpy(dtype="float64"))
+    slot = pick(target) * len(keys) + pick(key_codes)  # (group, unsur) as one integer: one bincount
+    values = pick(answers["value"].to_numpy()).astype("float64")
+    sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
+    n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
+    return sum_table, n_table
+
+
 def summarise(
     df: pd.DataFrame | Counts, by: str = "quarter", *, disabled_unsur: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -60,16 +86,19 @@ def summarise(
     respondents = np.bincount(
         codes[codes >= 0], weights=counts.groups["respondents"].to_numpy()[codes >= 0], minlength=size
     )
-    answers = counts.answers[counts.answers["key"].isin(list(names))]
-    target = of_group.reindex(answers["group"]).to_numpy()
-    kept = target >= 0
-    weights = answers["n"].to_numpy(dtype="float64")[kept]
     keys = list(names)
-    key_codes = pd.Categorical(answers["key"].to_numpy()[kept], categories=keys).codes.astype("int64")
-    slot = target[kept] * len(keys) + key_codes  # (group, unsur) as one integer: one bincount, no groupby
-    values = answers["value"].to_numpy(dtype="float64")[kept]
-    sum_table = np.bincount(slot, weights=values * weights, minlength=size * len(keys)).reshape(size, -1)
-    n_table = np.bincount(slot, weights=weights, minlength=size * len(keys)).reshape(size, -1)
+    per_group = counts.group_sums(keys)
+    if per_group is not None:
+        # whole sums: each group's sums added to its row of the table, exact in any order of adding
+        in_row = codes >= 0
+        sum_table, n_table = (
+            np.column_stack(
+                [np.bincount(codes[in_row], weights=column[in_row], minlength=size) for column in table.T]
+            )
+            for table in per_group
+        )
+    else:
+        sum_table, n_table = _answer_sums(counts, codes, of_group, keys, size)
     sums = {(i, k): sum_table[i, j] for i in range(size) for j, k in enumerate(keys)}
     numbers = {(i, k): n_table[i, j] for i in range(size) for j, k in enumerate(keys)}
     rows = []

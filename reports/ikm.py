@@ -53,12 +53,37 @@ def _without(df: pd.DataFrame | Counts, disabled: Iterable[str]) -> Counts:
 
 def counted_sums(counts: Counts, keys: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
     """Per key the sum and number of valid answers, from the per-value counts."""
-    table = counts.answers[counts.answers["key"].isin(list(keys))]
-    if table.empty:
+    keys = list(keys)
+    positions = counts.key_positions(keys)
+    per_group = counts.group_sums(keys)
+    if per_group is not None:  # whole sums per group, exact in any order of adding: added up per key
+        starts = np.flatnonzero(np.diff(positions)) + 1
+        runs = [*positions[:1].tolist(), *positions[starts].tolist()]
+        present = dict.fromkeys(c for c in runs if c >= 0)  # keys in order of first appearance, as below
+        sums, given = (table.sum(axis=0) for table in per_group)
+        return {keys[c]: int(round(sums[c])) for c in present}, {keys[c]: int(given[c]) for c in present}
+    kept = positions >= 0
+    if not kept.any():
         return {}, {}
-    values = table["value"].to_numpy(dtype="float64")
-    weights = table["n"].to_numpy(dtype="int64")
-    frame = pd.DataFrame({"key": table["key"].to_numpy(), "sum": values * weights, "n": weights})
+    every = bool(kept.all())  # only these keys were counted: no copies
+    values = counts.answers["value"].to_numpy()
+    values = (values if every else values[kept]).astype("float64")
+    weights = counts.answers["n"].to_numpy(dtype="int64")
+    weights = weights if every else weights[kept]
+    products = values * weights
+    codes = positions if every else positions[kept]
+    if (products == np.round(products)).all() and np.abs(products).sum() < 2**53 and weights.sum() < 2**53:
+        # whole numbers below 2**53: every sum is exact whatever the order, so one bincount per column
+        # gives what the groupby below gives, keys in order of first appearance as there
+        sums = np.bincount(codes, weights=products, minlength=len(keys))
+        numbers = np.bincount(codes, weights=weights, minlength=len(keys))
+        runs = codes[np.flatnonzero(np.diff(codes)) + 1] if len(codes) > 1 else codes[:0]
+        present = dict.fromkeys([*codes[:1].tolist(), *runs.tolist()])  # first appearance, as the groupby
+        return (
+            {keys[c]: int(round(sums[c])) for c in present},
+            {keys[c]: int(numbers[c]) for c in present},
+        )
+    frame = pd.DataFrame({"key": np.asarray(keys, dtype=object)[codes], "sum": products, "n": weights})
     totals = frame.groupby("key", sort=False)[["sum", "n"]].sum()
     return (
         {k: int(round(v)) for k, v in totals["sum"].items()},
