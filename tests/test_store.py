@@ -136,3 +136,50 @@ async def test_a_transaction_that_awaits_anything_else_is_refused_and_rolled_bac
     async with store.connect() as conn:
         assert await chats.get_chat(conn, -11) is None
     assert await store.transaction(_count_up) == 1
+
+
+async def test_writers_waiting_their_turn_hold_no_database_connection(store, backend):
+    """200 people typing an answer at once queue for SQLite's one writer: while they wait, the pool is not
+    theirs (it grew to 15 connections, each a thread and a page cache), and readers are served meanwhile."""
+    if backend != "sqlite":
+        pytest.skip("the store queues writers only on SQLite")
+    inside, go_on = asyncio.Event(), asyncio.Event()
+    store._write_lock = lock = _QueueWatchingLock(until=10)
+
+    async def first() -> None:
+        async with store.begin() as conn:
+            await chats.upsert_chat(conn, chat_id=-1, type="group", title="A", now=NOW)
+            inside.set()
+            await go_on.wait()
+
+    async def queued(i: int) -> None:
+        async with store.begin() as conn:
+            await chats.upsert_chat(conn, chat_id=-100 - i, type="group", title="B", now=NOW)
+
+    holder = asyncio.create_task(first())
+    await inside.wait()
+    waiting = [asyncio.create_task(queued(i)) for i in range(10)]
+    await lock.queue_full.wait()  # every queued writer waits for its turn
+    assert store.engine.pool.checkedout() == 1  # the writer at work alone
+    async with store.connect() as conn:  # a reader is not kept waiting for the pool
+        assert await chats.get_chat(conn, -1) is None  # not committed yet
+    go_on.set()
+    await asyncio.gather(holder, *waiting)
+    async with store.connect() as conn:
+        assert all([await chats.get_chat(conn, -100 - i) for i in range(10)])
+    assert store.engine.pool.checkedout() == 0
+
+
+class _QueueWatchingLock(asyncio.Lock):
+    """The store's write lock, telling when `until` writers wait for it."""
+
+    def __init__(self, until: int) -> None:
+        super().__init__()
+        self.until, self.waiting, self.queue_full = until, 0, asyncio.Event()
+
+    async def acquire(self) -> bool:
+        if self.locked():
+            self.waiting += 1
+            if self.waiting == self.until:
+                self.queue_full.set()
+        return await super().acquire()

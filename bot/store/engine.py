@@ -119,12 +119,30 @@ class Store:
                 async with self.engine.begin() as conn:
                     yield conn
                 return
-            # Check the connection out (and return it, with its reset) outside the lock: the lock covers only
-            # BEGIN IMMEDIATE .. COMMIT, which is what SQLite serialises anyway.
-            async with self.engine.connect() as base:
+            # Take the lock before checking a connection out: a writer waiting its turn holds no connection.
+            # Checking out first let a burst of writers (200 people typing an answer at once) each hold one
+            # while they queued: the pool grew to its limit of 15, each an aiosqlite thread and a page cache
+            # (the bot's threads went from 8 to 18 in bench.footprint's survey; now they stay at 8-9), and
+            # readers, a writer's own reads included, waited for the pool meanwhile.  The lock is let go at
+            # COMMIT; the connection's return and reset follow it.
+            lock = self._write_lock
+            held = False
+
+            def release() -> None:  # once: after COMMIT, or on the way out of a failure
+                nonlocal held
+                if held:
+                    held = False
+                    lock.release()
+
+            async with contextlib.AsyncExitStack() as stack:
+                await lock.acquire()
+                held = True
+                stack.callback(release)
+                base = await stack.enter_async_context(self.engine.connect())
                 conn = await base.execution_options(ngopas_write=True)
-                async with self._write_lock, conn.begin():
+                async with conn.begin():
                     yield conn
+                release()
         finally:
             _IN_WRITE.reset(token)
 
