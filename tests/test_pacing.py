@@ -8,6 +8,8 @@ import pytest
 from bot.delivery.pacing import (
     BASE_MARGIN,
     MARGIN_DECAY_SECONDS,
+    PRIVATE_SUSTAINED_SECONDS,
+    SWEEP_SECONDS,
     Pacer,
     RoundTrips,
     SlidingWindow,
@@ -267,3 +269,21 @@ def test_a_ticket_departs_when_its_request_leaves_not_when_its_slot_was_granted(
     with pacer.departing(ticket):
         request_left()  # already answered: its departure stays
     assert ticket.departed == 0.4
+
+
+def test_a_broadcasts_chat_windows_are_let_go_once_their_periods_are_over():
+    """A broadcast to thousands of people leaves a window per chat; once their periods are over nothing
+    needs them, and the bot (answering the survey that follows) should not carry them."""
+    clock = Tick()
+    pacer = Pacer(overall_per_second=1000, clock=clock)
+    for i in range(3000):
+        clock.now = i / 1000
+        ticket = pacer.try_acquire(10_000 + i)
+        assert ticket is not None or pacer.overall_wait() > 0
+        if ticket is not None:
+            pacer.done(ticket)
+    assert pacer.tracked_chats > 1000
+    clock.now += SWEEP_SECONDS + PRIVATE_SUSTAINED_SECONDS * 1.1
+    assert pacer.try_acquire(7) is not None  # one person answers the survey a little later
+    assert pacer.tracked_chats == 1
+    assert pacer.chat_wait(7) > 0  # ... and their own window still holds

@@ -46,6 +46,7 @@ FLOOR_HORIZON_SECONDS = 600.0  # the floor is the quickest round trip of the las
 FLOOR_BUCKET_SECONDS = 60.0
 TRUSTED_SAMPLES = 32  # round trips seen before their floor is trusted
 BURST_SECONDS = 0.1  # the token bucket holds this much of a second's budget (at least one slot)
+SWEEP_SECONDS = 30.0  # this often, the windows of chats sent nothing in their last period are dropped
 PRIVATE_SUSTAINED_SECONDS = 10.0  # a private chat's 1/s is also kept over this long, replies included
 
 
@@ -76,6 +77,8 @@ def request_left() -> None:
 
 class SlidingWindow:
     """At most `limit` events in any window of `period` seconds."""
+
+    __slots__ = ("_stamps", "clock", "limit", "period")
 
     def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
@@ -108,6 +111,8 @@ class SlidingWindow:
 class ChatWindows:
     """The windows one chat must respect: a group's 20 a minute; a private chat's 1 a second (`pace`, which a
     reply to a person may burst past) and 10 in ten seconds (`sustained`, which everything respects)."""
+
+    __slots__ = ("pace", "sustained")
 
     def __init__(self, sustained: SlidingWindow, pace: SlidingWindow | None = None) -> None:
         self.sustained = sustained
@@ -192,6 +197,7 @@ class Pacer:
         self._private_per_second = private_per_second
         self._group_per_minute = group_per_minute
         self._chats: dict[int, ChatWindows] = {}
+        self._next_sweep = 0.0
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
         self._window_limit = max(1, math.floor(overall_per_second))
@@ -221,6 +227,13 @@ class Pacer:
                 )
             self._chats[chat_id] = window
         return window
+
+    @property
+    def tracked_chats(self) -> int:
+        """How many chats' windows are held: those sent something within their period, plus those since the
+        last sweep (a broadcast to 50,000 chats must not keep 50,000 windows for the people who answer
+        after it)."""
+        return len(self._chats)
 
     def chat_wait(self, chat_id: int, *, reply: bool = False) -> float:
         """Seconds until this chat may have one more message (0 now); `reply`: a reply to a person."""
@@ -285,8 +298,9 @@ class Pacer:
         if chat_id:  # a reply to a person is counted too, so the outbox's next message to them waits
             self._chat_window(chat_id).record()
         self._in_flight += 1
-        if len(self._chats) > 10_000:
+        if now >= self._next_sweep or len(self._chats) > 10_000:
             self._chats = {k: w for k, w in self._chats.items() if not w.idle}
+            self._next_sweep = now + SWEEP_SECONDS
         return Ticket(now)
 
     async def acquire(self, chat_id: int, *, private: bool = True) -> Ticket:
